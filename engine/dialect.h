@@ -1,0 +1,112 @@
+// What the engine needs from a database protocol (implemented in protocols/).
+//
+// A backup runs as:
+//   auto dump = driver.open_dump(url, options);     // leader connection, snapshot taken
+//   dump->pre_data(out);                             // header + schema, Section::pre_data
+//   sessions = jobs x dump->join();                  // worker connections inside the snapshot
+//   dump->snapshot_shared();                         // MySQL: global lock released
+//   workers: session->dump(item, out) for item in dump->plan(chunk_bytes)
+//   dump->post_data(out);                            // sequences set, constraints, indexes, ..., footer
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/manifest.h"
+#include "engine/url.h"
+
+namespace dbsnap {
+
+// Receives finished chunks of SQL text. Each call is one self-contained chunk
+// (DESIGN.md section 1): a whole COPY block or a run of complete INSERT
+// statements, or a part of the pre-data/post-data script made of complete
+// statements. The text is compressed and appended before emit() returns, so
+// the caller may reuse its buffer. Not thread-safe: one per worker thread.
+// Throws dbsnap::Error on storage failure or cancellation.
+class ChunkSink {
+ public:
+  virtual ~ChunkSink() = default;
+  // table: qualified name as in DataItem::table for data chunks, "" otherwise.
+  virtual void emit(Section section, std::string_view table, std::string_view sql,
+                    std::uint64_t rows) = 0;
+  // Target size of a chunk's SQL text in bytes; data dumpers close the current
+  // statement and emit once their buffer reaches it.
+  virtual std::size_t chunk_bytes() const = 0;
+};
+
+// Options shared by the dialects; each ignores what does not apply to it.
+struct DumpOptions {
+  bool no_owner = false;        // pg_dump --no-owner
+  bool no_privileges = false;   // pg_dump --no-privileges
+  int lock_wait_timeout_s = 60;  // bounded wait for locks before a clear error
+  std::size_t net_buffer_length = 1 << 20;  // mysqldump --net-buffer-length (bytes per INSERT)
+};
+
+// One unit of data work: a whole table or a slice of one.
+struct DataItem {
+  std::string table;               // qualified name, recorded in the manifest
+  std::string slice;               // dialect-specific bounds; empty = whole table
+  std::uint64_t estimated_bytes = 0;  // for scheduling biggest first
+};
+
+// A worker's connection inside the shared snapshot. One per worker thread;
+// not thread-safe. Throws dbsnap::Error on connection or query failure.
+class SnapshotSession {
+ public:
+  virtual ~SnapshotSession() = default;
+  // Streams the rows of item as one or more data chunks into out.
+  virtual void dump(const DataItem& item, ChunkSink& out) = 0;
+};
+
+struct ServerInfo {
+  std::string kind;     // "postgres", "mysql", "mariadb" (as detected)
+  std::string version;  // server version string
+};
+
+// The leader of one database's backup: owns the snapshot for its lifetime.
+// Called from the coordinating thread only, except join() results which are
+// handed to workers.
+class DatabaseDump {
+ public:
+  virtual ~DatabaseDump() = default;
+  virtual ServerInfo server() const = 0;
+  // Snapshot position for the manifest (e.g. {"lsn": ..} or {"binlog_file": ..}).
+  virtual std::map<std::string, std::string> position() const = 0;
+  virtual void pre_data(ChunkSink& out) = 0;
+  // Work items for all tables with data, biggest first. chunk_bytes is a hint for slicing.
+  virtual std::vector<DataItem> plan(std::uint64_t chunk_bytes) = 0;
+  // A new connection that sees exactly the leader's snapshot.
+  virtual std::unique_ptr<SnapshotSession> join() = 0;
+  // Every session has joined; locks held only to share the snapshot may go.
+  virtual void snapshot_shared() = 0;
+  virtual void post_data(ChunkSink& out) = 0;
+};
+
+// Result of `dbsnap ping`.
+struct PingReport {
+  ServerInfo server;
+  std::string user;
+  bool can_backup = false;   // may read every table of the database
+  bool can_restore = false;  // may create databases (or owns the database)
+  std::vector<std::string> notes;  // one line each, e.g. which table is not readable
+};
+
+// Entry point of a dialect. Stateless; thread-safe.
+class Driver {
+ public:
+  virtual ~Driver() = default;
+  // Connects and classifies failures (ExitCode::connection_refused, unknown_host,
+  // timeout, access_denied, tls_required, database_missing).
+  virtual PingReport ping(const ServerUrl& url) = 0;
+  // User databases on the server (for a backup of every database).
+  virtual std::vector<std::string> databases(const ServerUrl& url) = 0;
+  // Opens the leader connection to url.database and takes the snapshot.
+  virtual std::unique_ptr<DatabaseDump> open_dump(const ServerUrl& url,
+                                                  const DumpOptions& options) = 0;
+};
+
+}  // namespace dbsnap

@@ -1,0 +1,111 @@
+#include "engine/manifest.h"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/error.h"
+
+namespace dbsnap {
+
+std::string_view section_name(Section s) {
+  switch (s) {
+    case Section::pre_data: return "pre-data";
+    case Section::data: return "data";
+    case Section::post_data: return "post-data";
+  }
+  return "data";
+}
+
+namespace {
+
+Section parse_section(const std::string& s) {
+  if (s == "pre-data") return Section::pre_data;
+  if (s == "data") return Section::data;
+  if (s == "post-data") return Section::post_data;
+  throw Error(ExitCode::verify_failed, fmt::format("manifest has unknown chunk section '{}'", s));
+}
+
+}  // namespace
+
+std::string to_json(const Manifest& m) {
+  nlohmann::ordered_json j;
+  j["format"] = "dbsnap-manifest";
+  j["format_version"] = Manifest::kFormatVersion;
+  j["tool_version"] = DBSNAP_VERSION;
+  j["status"] = m.status;
+  if (!m.failure.empty()) j["failure"] = m.failure;
+  j["server"] = {{"kind", m.server_kind},
+                 {"version", m.server_version},
+                 {"name", m.server_name},
+                 {"url", m.server_url}};
+  j["database"] = m.database;
+  j["data_object"] = m.data_object;
+  j["position"] = m.position;
+  j["started_at"] = m.started_at;
+  j["finished_at"] = m.finished_at;
+  j["options"] = m.options;
+  auto& chunks = j["chunks"] = nlohmann::ordered_json::array();
+  for (const auto& c : m.chunks) {
+    chunks.push_back({{"section", section_name(c.section)},
+                      {"table", c.table},
+                      {"offset", c.offset},
+                      {"length", c.length},
+                      {"raw_bytes", c.raw_bytes},
+                      {"rows", c.rows},
+                      {"crc32", c.crc32}});
+  }
+  j["tables"] = m.tables;
+  j["size"] = m.size;
+  j["sha256"] = m.sha256;
+  return j.dump(1) + "\n";
+}
+
+Manifest parse_manifest(std::string_view text) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object())
+    throw Error(ExitCode::verify_failed, "manifest is not valid json");
+  if (j.value("format", "") != "dbsnap-manifest")
+    throw Error(ExitCode::verify_failed, "manifest lacks \"format\": \"dbsnap-manifest\"");
+  int version = j.value("format_version", 0);
+  if (version != Manifest::kFormatVersion)
+    throw Error(ExitCode::verify_failed,
+                fmt::format("manifest format_version {} is not supported (this dbsnap reads {}); "
+                            "use a newer dbsnap",
+                            version, Manifest::kFormatVersion));
+  try {
+    Manifest m;
+    m.status = j.at("status").get<std::string>();
+    m.failure = j.value("failure", "");
+    const auto& s = j.at("server");
+    m.server_kind = s.at("kind").get<std::string>();
+    m.server_version = s.value("version", "");
+    m.server_name = s.value("name", "");
+    m.server_url = s.value("url", "");
+    m.database = j.at("database").get<std::string>();
+    m.data_object = j.at("data_object").get<std::string>();
+    m.position = j.value("position", std::map<std::string, std::string>{});
+    m.started_at = j.value("started_at", "");
+    m.finished_at = j.value("finished_at", "");
+    m.options = j.value("options", std::map<std::string, std::string>{});
+    for (const auto& c : j.at("chunks")) {
+      ChunkEntry e;
+      e.section = parse_section(c.at("section").get<std::string>());
+      e.table = c.value("table", "");
+      e.offset = c.at("offset").get<std::uint64_t>();
+      e.length = c.at("length").get<std::uint64_t>();
+      e.raw_bytes = c.at("raw_bytes").get<std::uint64_t>();
+      e.rows = c.value("rows", std::uint64_t{0});
+      e.crc32 = c.at("crc32").get<std::uint32_t>();
+      m.chunks.push_back(std::move(e));
+    }
+    m.tables = j.value("tables", std::map<std::string, std::uint64_t>{});
+    m.size = j.value("size", std::uint64_t{0});
+    m.sha256 = j.value("sha256", "");
+    return m;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(ExitCode::verify_failed, fmt::format("manifest is malformed: {}", e.what()));
+  }
+}
+
+}  // namespace dbsnap

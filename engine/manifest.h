@@ -1,0 +1,68 @@
+// The snapshot manifest: the index and the record of one backup.
+// Format (version 1), written as <ts>-<id>.manifest.json beside <ts>-<id>.sql.gz:
+//
+//   { "format": "dbsnap-manifest", "format_version": 1, "tool_version": "0.1.0",
+//     "status": "running" | "completed" | "failed", "failure": "reason",
+//     "server": { "kind": "postgres", "version": "15.5", "name": "127.0.0.1-5432",
+//                 "url": "postgres://u:***@127.0.0.1:5432/app" },
+//     "database": "app", "data_object": "<ts>-<id>.sql.gz",
+//     "position": { "lsn": "0/1A2B3C", "snapshot": "00000003-0000001B-1" },
+//     "started_at": "2026-11-21T22:00:00Z", "finished_at": "...",
+//     "options": { "jobs": 4, "compress": 6, "chunk_bytes": 4194304, ... },
+//     "chunks": [ { "section": "pre-data", "table": "", "offset": 0, "length": 812,
+//                   "raw_bytes": 4096, "rows": 0, "crc32": 305419896 }, ... ],
+//     "tables": { "public.film": 1000, ... },
+//     "size": 123456, "sha256": "hex" }
+//
+// chunks are listed in file order; offset/length are bytes of the .sql.gz;
+// raw_bytes is the decompressed SQL text; crc32 covers the stored (compressed)
+// bytes of the chunk; sha256 covers the whole .sql.gz.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dbsnap {
+
+// Where a chunk sits in the script (pg_dump's sections, plus the data).
+enum class Section { pre_data, data, post_data };
+
+std::string_view section_name(Section s);  // "pre-data", "data", "post-data"
+
+struct ChunkEntry {
+  Section section = Section::data;
+  std::string table;  // qualified table name for data chunks, empty otherwise
+  std::uint64_t offset = 0;     // bytes into the .sql.gz
+  std::uint64_t length = 0;     // compressed bytes
+  std::uint64_t raw_bytes = 0;  // decompressed bytes
+  std::uint64_t rows = 0;
+  std::uint32_t crc32 = 0;  // of the compressed bytes
+};
+
+struct Manifest {
+  static constexpr int kFormatVersion = 1;
+  std::string status = "running";  // running | completed | failed
+  std::string failure;             // reason when failed
+  std::string server_kind, server_version, server_name, server_url;  // url is masked
+  std::string database;
+  std::string data_object;  // file name of the .sql.gz, relative to the manifest
+  std::map<std::string, std::string> position;
+  std::string started_at, finished_at;  // ISO 8601 UTC
+  std::map<std::string, std::string> options;
+  std::vector<ChunkEntry> chunks;
+  std::map<std::string, std::uint64_t> tables;  // rows per table
+  std::uint64_t size = 0;
+  std::string sha256;
+};
+
+// Serialises as the format above (pretty-printed JSON).
+std::string to_json(const Manifest& m);
+
+// Parses a manifest; throws dbsnap::Error(ExitCode::verify_failed) naming what
+// is missing or malformed.
+Manifest parse_manifest(std::string_view json);
+
+}  // namespace dbsnap

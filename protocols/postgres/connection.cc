@@ -1,0 +1,172 @@
+#include "protocols/postgres/connection.h"
+
+#include <fmt/format.h>
+
+#include <mutex>
+#include <set>
+#include <vector>
+
+#include "engine/error.h"
+
+namespace dbsnap::pg {
+namespace {
+
+bool contains(std::string_view haystack, std::string_view needle) {
+  return haystack.find(needle) != std::string_view::npos;
+}
+
+// Maps libpq's connection failure text onto the troubleshooting classes users
+// expect (see README "Exit codes"). libpq gives no SQLSTATE for most of these.
+Error classify(const ServerUrl& url, const std::string& database, std::string message) {
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  for (auto& c : message)
+    if (c == '\n') c = ' ';
+  std::string where = url.masked();
+  if (contains(message, "Connection refused"))
+    return Error(ExitCode::connection_refused,
+                 fmt::format("connection refused by {}: is the server running and listening "
+                             "on {}:{}?",
+                             where, url.host, url.port));
+  if (contains(message, "could not translate host name") ||
+      contains(message, "Name or service not known"))
+    return Error(ExitCode::unknown_host,
+                 fmt::format("unknown host '{}' in {}: check the host name", url.host, where));
+  if (contains(message, "timeout expired") || contains(message, "timed out"))
+    return Error(ExitCode::timeout,
+                 fmt::format("connection to {} timed out: check the host, port and firewall",
+                             where));
+  if (contains(message, "password authentication failed") ||
+      contains(message, "no password supplied") || contains(message, "role \"") ||
+      contains(message, "authentication failed") || contains(message, "pg_hba.conf"))
+    return Error(ExitCode::access_denied,
+                 fmt::format("access denied for {}: {}; check the user and password "
+                             "(URL, PGPASSWORD or ~/.pgpass)",
+                             where, message));
+  if (contains(message, "SSL") || contains(message, "ssl"))
+    return Error(ExitCode::tls_required,
+                 fmt::format("tls problem connecting to {}: {}; try ?sslmode=require", where,
+                             message));
+  if (contains(message, "database \"") && contains(message, "does not exist"))
+    return Error(ExitCode::database_missing,
+                 fmt::format("database '{}' does not exist on {}: check the name or create it",
+                             database, where));
+  return Error(ExitCode::failure, fmt::format("cannot connect to {}: {}", where, message));
+}
+
+}  // namespace
+
+long long PgResult::num(int row, int col) const {
+  if (is_null(row, col)) return 0;
+  return std::stoll(std::string(get(row, col)));
+}
+
+PgConnection PgConnection::connect(const ServerUrl& url, const std::string& database) {
+  std::string db = database.empty() ? url.database : database;
+  std::string port = std::to_string(url.port);
+  std::vector<const char*> keys, values;
+  auto add = [&](const char* k, const std::string& v) {
+    if (v.empty()) return;
+    keys.push_back(k);
+    values.push_back(v.c_str());
+  };
+  add("host", url.host);
+  add("port", port);
+  add("user", url.user);
+  add("password", url.password);
+  add("dbname", db.empty() ? std::string("postgres") : db);
+  add("application_name", std::string("dbsnap"));
+  std::string timeout = "10";
+  if (!url.params.count("connect_timeout")) add("connect_timeout", timeout);
+  for (const auto& [k, v] : url.params) add(k.c_str(), v);
+  keys.push_back(nullptr);
+  values.push_back(nullptr);
+  PGconn* raw = PQconnectdbParams(keys.data(), values.data(), 0);
+  PgConnection conn(raw);
+  if (raw == nullptr) throw std::bad_alloc();
+  if (PQstatus(raw) != CONNECTION_OK)
+    throw classify(url, db.empty() ? "postgres" : db, PQerrorMessage(raw));
+  // Every session dumps and restores in the same, predictable settings.
+  conn.exec("SET client_encoding = 'UTF8'; SET standard_conforming_strings = on; "
+            "SET DateStyle = ISO; SET IntervalStyle = postgres; SET extra_float_digits = 3; "
+            "SET statement_timeout = 0; SET idle_in_transaction_session_timeout = 0; "
+            "SELECT pg_catalog.set_config('search_path', '', false)");
+  return conn;
+}
+
+static PgResult check(PGconn* c, PGresult* r, std::string_view sql) {
+  PgResult res(r);
+  auto status = PQresultStatus(r);
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_COPY_OUT ||
+      status == PGRES_COPY_IN)
+    return res;
+  std::string msg = r ? PQresultErrorMessage(r) : PQerrorMessage(c);
+  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  for (auto& ch : msg)
+    if (ch == '\n') ch = ' ';
+  const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+  std::string head(sql.substr(0, 120));
+  for (auto& ch : head)
+    if (ch == '\n') ch = ' ';
+  if (state && std::string_view(state) == "55P03")
+    throw Error(ExitCode::timeout, fmt::format("lock wait timed out: {} (while running: {})", msg, head));
+  if (state && std::string_view(state) == "42501")
+    throw Error(ExitCode::access_denied, fmt::format("{} (while running: {})", msg, head));
+  throw Error(ExitCode::server_error, fmt::format("{} (while running: {})", msg, head));
+}
+
+PgResult PgConnection::exec(std::string_view sql) const {
+  std::string s(sql);
+  return check(c_.get(), PQexec(c_.get(), s.c_str()), sql);
+}
+
+PgResult PgConnection::exec_params(std::string_view sql,
+                                   std::initializer_list<std::string_view> params) const {
+  std::string s(sql);
+  std::vector<std::string> owned(params.begin(), params.end());
+  std::vector<const char*> values;
+  for (const auto& p : owned) values.push_back(p.c_str());
+  return check(c_.get(),
+               PQexecParams(c_.get(), s.c_str(), static_cast<int>(values.size()), nullptr,
+                            values.data(), nullptr, nullptr, 0),
+               sql);
+}
+
+std::string quote_ident(PGconn* conn, std::string_view name) {
+  static std::mutex mu;
+  static std::set<std::string, std::less<>> keywords;
+  {
+    std::lock_guard lock(mu);
+    if (keywords.empty()) {
+      PgResult r(PQexec(conn, "SELECT word FROM pg_catalog.pg_get_keywords() WHERE catcode <> 'U'"));
+      if (PQresultStatus(r.raw()) != PGRES_TUPLES_OK)
+        throw Error(ExitCode::server_error, "cannot read pg_get_keywords()");
+      for (int i = 0; i < r.rows(); ++i) keywords.insert(r.str(i, 0));
+    }
+  }
+  bool safe = !name.empty() && !(name[0] >= '0' && name[0] <= '9');
+  for (char c : name)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) safe = false;
+  if (safe) {
+    std::lock_guard lock(mu);
+    if (keywords.find(name) == keywords.end()) return std::string(name);
+  }
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+std::string quote_literal(std::string_view s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  out += '\'';
+  return out;
+}
+
+}  // namespace dbsnap::pg

@@ -1,0 +1,73 @@
+// libpq connection and result handles with dbsnap's error classification.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "engine/url.h"
+
+namespace dbsnap::pg {
+
+// An owned PGresult. Cheap to move; not thread-safe.
+class PgResult {
+ public:
+  explicit PgResult(PGresult* r) : r_(r, &PQclear) {}
+  int rows() const { return PQntuples(r_.get()); }
+  int columns() const { return PQnfields(r_.get()); }
+  bool is_null(int row, int col) const { return PQgetisnull(r_.get(), row, col) != 0; }
+  // Text value of a field; "" for NULL.
+  std::string_view get(int row, int col) const {
+    return {PQgetvalue(r_.get(), row, col),
+            static_cast<std::size_t>(PQgetlength(r_.get(), row, col))};
+  }
+  std::string str(int row, int col) const { return std::string(get(row, col)); }
+  long long num(int row, int col) const;  // integer field; 0 for NULL
+  bool flag(int row, int col) const { return get(row, col) == "t"; }  // boolean field
+  PGresult* raw() const { return r_.get(); }
+
+ private:
+  std::unique_ptr<PGresult, decltype(&PQclear)> r_;
+};
+
+// An owned libpq connection. One thread at a time.
+class PgConnection {
+ public:
+  // Connects to url (database overrides url.database when not empty).
+  // Password: the URL's, else libpq's PGPASSWORD / ~/.pgpass.
+  // Throws dbsnap::Error classified as connection_refused, unknown_host,
+  // timeout, access_denied, tls_required or database_missing, with the masked
+  // URL and the fix in the message.
+  static PgConnection connect(const ServerUrl& url, const std::string& database = {});
+
+  PgConnection(PgConnection&&) noexcept = default;
+  PgConnection& operator=(PgConnection&&) noexcept = default;
+
+  PGconn* get() const { return c_.get(); }
+
+  // Runs sql (one or more statements) and returns the last result; throws
+  // dbsnap::Error(ExitCode::server_error) with the server's message, or
+  // ExitCode::timeout for lock_timeout (SQLSTATE 55P03).
+  PgResult exec(std::string_view sql) const;
+  // Runs a query with text parameters $1..$n.
+  PgResult exec_params(std::string_view sql, std::initializer_list<std::string_view> params) const;
+
+  int server_version() const { return PQserverVersion(c_.get()); }  // e.g. 150005
+
+ private:
+  explicit PgConnection(PGconn* c) : c_(c, &PQfinish) {}
+  std::unique_ptr<PGconn, decltype(&PQfinish)> c_;
+};
+
+// Quotes an identifier the way pg_dump's fmtId does: bare when it is all
+// lowercase letters, digits and '_', does not start with a digit and is not a
+// reserved or type/function-name keyword; else in double quotes with '"' doubled.
+// conn gives the server's keyword list (pg_get_keywords), cached per process.
+std::string quote_ident(PGconn* conn, std::string_view name);
+
+// A SQL string literal with standard_conforming_strings on: 'it''s'.
+std::string quote_literal(std::string_view s);
+
+}  // namespace dbsnap::pg

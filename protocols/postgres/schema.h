@@ -1,0 +1,42 @@
+// PostgreSQL catalog reading and the pg_dump --format=plain schema script.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/dialect.h"
+
+namespace dbsnap::pg {
+
+// A table whose rows are dumped as one or more COPY blocks.
+struct PgTable {
+  std::uint32_t oid = 0;
+  std::string schema, name;  // unquoted
+  std::string owner;         // role name
+  std::string qualified;     // quoted as pg_dump prints it: public.film, "My"."Tbl"
+  std::string columns;       // COPY column list "(a, b)"; generated columns excluded
+  std::uint64_t total_bytes = 0;  // pg_total_relation_size (heap + TOAST + indexes)
+  std::uint64_t pages = 0;        // pg_relation_size / block size: ctid slicing bound
+};
+
+// The whole schema of a database as pg_dump --format=plain --schema-only
+// would print it, split where the data goes.
+struct PgSchema {
+  std::string pre_data;   // header SETs + every pre-data object, in pg_dump's order
+  std::string post_data;  // sequence setval, constraints, indexes, triggers, rules,
+                          // foreign keys, matview refresh, privileges as pg_dump orders
+                          // them, then the footer
+  std::vector<PgTable> tables;  // tables with data (plain, partitions, inheritance children)
+};
+
+// Reads the catalogs through conn, which must be inside the backup's
+// REPEATABLE READ snapshot (every query sees the same state as the data).
+// Object forms and order follow pg_dump (src/bin/pg_dump/pg_dump.c,
+// pg_backup_archiver.c) for PostgreSQL 12..17.
+// Throws dbsnap::Error(ExitCode::server_error) if a catalog query fails.
+PgSchema read_schema(PGconn* conn, const DumpOptions& options);
+
+}  // namespace dbsnap::pg
