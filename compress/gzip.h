@@ -50,7 +50,7 @@ class GzipDecompressor {
   GzipDecompressor& operator=(const GzipDecompressor&) = delete;
 
   // raw_size: the member's decompressed size if known (from the manifest), else 0
-  // (then the ISIZE trailer field is used).
+  // (then the output buffer grows until the member fits).
   std::size_t decompress_member(std::span<const std::byte> in, std::string& out,
                                 std::size_t raw_size = 0);
 

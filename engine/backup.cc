@@ -1,0 +1,213 @@
+#include "engine/backup.h"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "engine/cancel.h"
+#include "engine/error.h"
+#include "engine/sha256.h"
+
+namespace dbsnap {
+namespace {
+
+std::string utc_now_iso() {
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::time(nullptr)));
+}
+
+// "20261121T220000Z-3f9a1c": sorts by time; the id tells apart two backups in one second.
+std::string snapshot_stem() {
+  std::random_device rd;
+  return fmt::format("{:%Y%m%dT%H%M%SZ}-{:06x}", fmt::gmtime(std::time(nullptr)),
+                     rd() & 0xffffffu);
+}
+
+// Appends finished chunks to the sink in completion order, assigns their
+// offsets, hashes the whole stream and records each chunk in the manifest.
+// Thread-safe: workers call append() concurrently; only the write is serialised
+// (compression happened before, on the worker).
+class OrderedAppender {
+ public:
+  OrderedAppender(Sink& sink, Manifest& manifest, BackupProgress* progress)
+      : sink_(sink), manifest_(manifest), progress_(progress) {}
+
+  void append(Section section, std::string_view table, std::span<const std::byte> member,
+              std::uint64_t raw_bytes, std::uint64_t rows, std::uint32_t crc) {
+    std::lock_guard lock(mu_);
+    sink_.write(member);
+    sha_.update(member);
+    manifest_.chunks.push_back(ChunkEntry{section, std::string(table), offset_, member.size(),
+                                          raw_bytes, rows, crc});
+    offset_ += member.size();
+    if (section == Section::data) manifest_.tables[std::string(table)] += rows;
+    if (progress_ != nullptr) {
+      progress_->raw_bytes += raw_bytes;
+      progress_->stored_bytes += member.size();
+      progress_->rows += rows;
+    }
+  }
+
+  // Size and SHA-256 of everything appended; call once, after the last append.
+  std::pair<std::uint64_t, std::string> seal() { return {offset_, sha_.hex_digest()}; }
+
+ private:
+  std::mutex mu_;
+  Sink& sink_;
+  Manifest& manifest_;
+  BackupProgress* progress_;
+  Sha256 sha_;
+  std::uint64_t offset_ = 0;
+};
+
+// A worker's ChunkSink: compresses on the calling thread, then appends.
+class CompressingChunkSink final : public ChunkSink {
+ public:
+  CompressingChunkSink(OrderedAppender& appender, std::unique_ptr<Compressor> compressor,
+                       std::size_t chunk_bytes, const std::atomic<bool>& stop)
+      : appender_(appender), compressor_(std::move(compressor)), chunk_bytes_(chunk_bytes),
+        stop_(stop) {}
+
+  void emit(Section section, std::string_view table, std::string_view sql,
+            std::uint64_t rows) override {
+    throw_if_cancelled();
+    // Another worker failed: the backup is lost, stop producing.
+    if (stop_.load(std::memory_order_relaxed))
+      throw Error(ExitCode::failure, "stopped because another worker failed");
+    std::uint32_t crc = compressor_->compress(sql, member_);
+    appender_.append(section, table, member_, sql.size(), rows, crc);
+  }
+
+  std::size_t chunk_bytes() const override { return chunk_bytes_; }
+
+ private:
+  OrderedAppender& appender_;
+  std::unique_ptr<Compressor> compressor_;
+  std::size_t chunk_bytes_;
+  const std::atomic<bool>& stop_;
+  std::vector<std::byte> member_;  // reused output buffer
+};
+
+// Runs the data items on one thread per session; the first exception wins and
+// is rethrown after every thread joined.
+void dump_data(std::vector<std::unique_ptr<SnapshotSession>>& sessions,
+               const std::vector<DataItem>& items, OrderedAppender& appender,
+               const CompressorFactory& compressors, std::size_t chunk_bytes,
+               BackupProgress* progress) {
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> stop{false};
+  std::mutex error_mu;
+  std::exception_ptr first_error;
+  std::vector<std::thread> threads;
+  threads.reserve(sessions.size());
+  for (auto& session : sessions) {
+    auto sink = std::make_unique<CompressingChunkSink>(appender, compressors(), chunk_bytes, stop);
+    threads.emplace_back([&, s = session.get(), sink = std::move(sink)] {
+      try {
+        for (std::size_t i = next++; i < items.size() && !stop; i = next++) {
+          s->dump(items[i], *sink);
+          if (progress != nullptr) ++progress->items_done;
+        }
+      } catch (...) {
+        std::lock_guard lock(error_mu);
+        if (!first_error) first_error = std::current_exception();
+        stop = true;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  if (first_error) std::rethrow_exception(first_error);
+}
+
+std::string describe(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    return ex.what();
+  } catch (...) {
+    return "unknown error";
+  }
+}
+
+}  // namespace
+
+BackupResult run_backup(Driver& driver, Volume& volume, const CompressorFactory& compressors,
+                        const BackupRequest& request, BackupProgress* progress) {
+  if (request.jobs < 1) throw Error(ExitCode::usage, "--jobs must be at least 1");
+  // Connect and take the snapshot before anything is written: a server that
+  // cannot be reached leaves no trace in the volume.
+  std::unique_ptr<DatabaseDump> dump = driver.open_dump(request.url, request.dump);
+
+  Manifest manifest;
+  ServerInfo info = dump->server();
+  manifest.server_kind = info.kind;
+  manifest.server_version = info.version;
+  manifest.server_name =
+      request.server_name.empty() ? request.url.volume_name() : request.server_name;
+  manifest.server_url = request.url.masked();
+  manifest.database = request.url.database;
+  manifest.position = dump->position();
+  manifest.started_at = utc_now_iso();
+  manifest.options = {{"jobs", std::to_string(request.jobs)},
+                      {"compress", std::to_string(request.compress_level)},
+                      {"chunk_bytes", std::to_string(request.chunk_bytes)},
+                      {"no_owner", request.dump.no_owner ? "true" : "false"},
+                      {"no_privileges", request.dump.no_privileges ? "true" : "false"}};
+
+  std::string stem = snapshot_stem();
+  std::string dir = fmt::format("{}/{}/", manifest.server_name, request.url.database);
+  BackupResult result;
+  result.data_key = dir + stem + ".sql.gz";
+  result.manifest_key = dir + stem + ".manifest.json";
+  manifest.data_object = stem + ".sql.gz";
+  volume.put(result.manifest_key, to_json(manifest));
+
+  std::unique_ptr<Sink> sink;
+  try {
+    sink = volume.create(result.data_key);
+    OrderedAppender appender(*sink, manifest, progress);
+    std::atomic<bool> never_stop{false};
+    CompressingChunkSink leader_sink(appender, compressors(), request.chunk_bytes, never_stop);
+
+    dump->pre_data(leader_sink);
+    std::vector<DataItem> items = dump->plan(request.chunk_bytes);
+    if (progress != nullptr) progress->items_total = static_cast<std::uint32_t>(items.size());
+    std::size_t workers = std::min<std::size_t>(static_cast<std::size_t>(request.jobs),
+                                                std::max<std::size_t>(items.size(), 1));
+    std::vector<std::unique_ptr<SnapshotSession>> sessions;
+    for (std::size_t i = 0; i < workers; ++i) sessions.push_back(dump->join());
+    dump->snapshot_shared();
+    dump_data(sessions, items, appender, compressors, request.chunk_bytes, progress);
+    sessions.clear();
+    dump->post_data(leader_sink);
+    throw_if_cancelled();
+
+    std::tie(manifest.size, manifest.sha256) = appender.seal();
+    sink->finish();  // durable and visible before the manifest says completed
+  } catch (...) {
+    auto error = std::current_exception();
+    if (sink) sink->abort();
+    manifest.status = "failed";
+    manifest.failure = describe(error);
+    manifest.finished_at = utc_now_iso();
+    try {
+      volume.put(result.manifest_key, to_json(manifest));
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "dbsnap: could not record the failure in {}: {}\n",
+                 result.manifest_key, e.what());
+    }
+    std::rethrow_exception(error);
+  }
+  manifest.status = "completed";
+  manifest.finished_at = utc_now_iso();
+  volume.put(result.manifest_key, to_json(manifest));
+  result.manifest = std::move(manifest);
+  return result;
+}
+
+}  // namespace dbsnap

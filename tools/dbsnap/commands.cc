@@ -1,0 +1,313 @@
+#include "tools/dbsnap/commands.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "compress/gzip.h"
+#include "engine/backup.h"
+#include "engine/error.h"
+#include "protocols/mysql/driver.h"
+#include "protocols/postgres/driver.h"
+#include "storage/local/local_volume.h"
+
+namespace dbsnap::cli {
+namespace {
+
+std::unique_ptr<Driver> driver_for(const ServerUrl& url) {
+  if (url.kind == ServerKind::postgres) return pg::make_pg_driver();
+  return mysql::make_mysql_driver();
+}
+
+std::unique_ptr<Volume> open_volume(const std::string& spec) {
+  if (spec.rfind("s3://", 0) == 0)
+    throw Error(ExitCode::usage, "s3:// volumes are not supported yet; use a local directory");
+  return std::make_unique<LocalVolume>(spec);
+}
+
+// "64MiB", "4M", "1048576" -> bytes.
+std::size_t parse_size(const std::string& text) {
+  std::size_t pos = 0;
+  unsigned long long n = 0;
+  try {
+    n = std::stoull(text, &pos);
+  } catch (...) {
+    throw Error(ExitCode::usage, fmt::format("size '{}' is not a number like 64MiB", text));
+  }
+  std::string unit = text.substr(pos);
+  static const std::map<std::string, unsigned long long> units = {
+      {"", 1},         {"B", 1},         {"K", 1ull << 10}, {"KiB", 1ull << 10},
+      {"M", 1ull << 20}, {"MiB", 1ull << 20}, {"G", 1ull << 30}, {"GiB", 1ull << 30}};
+  auto it = units.find(unit);
+  if (it == units.end())
+    throw Error(ExitCode::usage, fmt::format("size '{}' has unknown unit; use B, KiB, MiB or GiB", text));
+  return static_cast<std::size_t>(n * it->second);
+}
+
+int parse_level(const std::string& text) {
+  if (text == "fast") return 1;
+  if (text == "default") return kDefaultCompressLevel;
+  if (text == "best") return kMaxCompressLevel;
+  std::size_t pos = 0;
+  int level = -1;
+  try {
+    level = std::stoi(text, &pos);
+  } catch (...) {
+  }
+  if (pos != text.size() || level < kMinCompressLevel || level > kMaxCompressLevel)
+    throw Error(ExitCode::usage,
+                fmt::format("--compress '{}' is not 0..12, fast, default or best", text));
+  return level;
+}
+
+std::string human_bytes(double b) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (b >= 1024 && u < 4) {
+    b /= 1024;
+    ++u;
+  }
+  return u == 0 ? fmt::format("{:.0f} B", b) : fmt::format("{:.1f} {}", b, units[u]);
+}
+
+// Prints "\r" progress lines to stderr every 500 ms while alive, only on a terminal.
+class ProgressLine {
+ public:
+  ProgressLine(const BackupProgress& p, std::string label) : p_(p), label_(std::move(label)) {
+    if (!isatty(STDERR_FILENO)) return;
+    thread_ = std::thread([this] { loop(); });
+  }
+  ~ProgressLine() {
+    {
+      std::lock_guard lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) {
+      thread_.join();
+      fmt::print(stderr, "\r\033[K");
+    }
+  }
+
+ private:
+  void loop() {
+    auto start = std::chrono::steady_clock::now();
+    std::unique_lock lock(mu_);
+    while (!cv_.wait_for(lock, std::chrono::milliseconds(500), [this] { return done_; })) {
+      double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      double raw = static_cast<double>(p_.raw_bytes.load());
+      std::string eta;
+      std::uint32_t done = p_.items_done, total = p_.items_total;
+      if (done > 0 && total > done) eta = fmt::format(", ETA ~{:.0f}s", s * (total - done) / done);
+      fmt::print(stderr, "\r\033[K{}: {} SQL -> {} stored, {} rows, {}/s, {}/{} items{}", label_,
+                 human_bytes(raw), human_bytes(static_cast<double>(p_.stored_bytes.load())),
+                 p_.rows.load(), human_bytes(s > 0 ? raw / s : 0), done, total, eta);
+    }
+  }
+  const BackupProgress& p_;
+  std::string label_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+// ---- ping ----------------------------------------------------------------
+
+struct PingArgs {
+  std::string server;
+};
+
+int run_ping(const PingArgs& a) {
+  ServerUrl url = ServerUrl::parse(a.server);
+  PingReport r = driver_for(url)->ping(url);
+  fmt::print("{}: {} {}, user {}\n", url.masked(), r.server.kind, r.server.version, r.user);
+  fmt::print("  backup:  {}\n", r.can_backup ? "yes" : "no");
+  fmt::print("  restore: {}\n", r.can_restore ? "yes" : "no");
+  for (const auto& n : r.notes) fmt::print("  note: {}\n", n);
+  return 0;
+}
+
+// ---- backup --------------------------------------------------------------
+
+struct BackupArgs {
+  std::string server, database, to, compress = "default", chunk_size = "4MiB";
+  int jobs = 4;
+  bool no_owner = false, no_privileges = false, quiet = false;
+  int lock_wait_timeout = 60;
+  std::string net_buffer_length = "1MiB";
+};
+
+int run_backup_cmd(const BackupArgs& a) {
+  ServerUrl url = ServerUrl::parse(a.server);
+  if (!a.database.empty()) url.database = a.database;
+  BackupRequest req;
+  req.jobs = a.jobs;
+  req.compress_level = parse_level(a.compress);
+  req.chunk_bytes = parse_size(a.chunk_size);
+  if (req.chunk_bytes < 4096) throw Error(ExitCode::usage, "--chunk-size must be at least 4KiB");
+  req.dump.no_owner = a.no_owner;
+  req.dump.no_privileges = a.no_privileges;
+  req.dump.lock_wait_timeout_s = a.lock_wait_timeout;
+  req.dump.net_buffer_length = parse_size(a.net_buffer_length);
+  auto driver = driver_for(url);
+  auto volume = open_volume(a.to);
+  CompressorFactory compressors = [level = req.compress_level] {
+    return std::make_unique<GzipCompressor>(level);
+  };
+
+  std::vector<std::string> databases;
+  if (url.database.empty()) {
+    databases = driver->databases(url);
+    if (databases.empty())
+      throw Error(ExitCode::database_missing,
+                  fmt::format("{} has no user databases to back up", url.masked()));
+  } else {
+    databases.push_back(url.database);
+  }
+  for (const auto& db : databases) {
+    req.url = url;
+    req.url.database = db;
+    BackupProgress progress;
+    auto start = std::chrono::steady_clock::now();
+    BackupResult r;
+    {
+      std::unique_ptr<ProgressLine> line;
+      if (!a.quiet) line = std::make_unique<ProgressLine>(progress, db);
+      r = run_backup(*driver, *volume, compressors, req, &progress);
+    }
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::uint64_t rows = 0, raw = 0;
+    for (const auto& [t, n] : r.manifest.tables) rows += n;
+    for (const auto& c : r.manifest.chunks) raw += c.raw_bytes;
+    if (!a.quiet)
+      fmt::print("{}/{}: {} tables, {} rows, {} SQL -> {} in {:.1f}s ({}/s)\n",
+                 volume->describe(), r.data_key, r.manifest.tables.size(), rows,
+                 human_bytes(static_cast<double>(raw)),
+                 human_bytes(static_cast<double>(r.manifest.size)), s,
+                 human_bytes(s > 0 ? raw / s : 0));
+  }
+  return 0;
+}
+
+// ---- snapshots -----------------------------------------------------------
+
+struct SnapshotsArgs {
+  std::string volume = ".";
+  std::string server;
+  bool json = false;
+};
+
+int run_snapshots(const SnapshotsArgs& a) {
+  auto volume = open_volume(a.volume);
+  struct Row {
+    std::string key;
+    Manifest m;
+  };
+  std::vector<Row> rows;
+  const std::string suffix = ".manifest.json";
+  for (const auto& key : volume->list("")) {
+    if (key.size() < suffix.size() || key.compare(key.size() - suffix.size(), suffix.size(), suffix))
+      continue;
+    Manifest m;
+    try {
+      m = parse_manifest(volume->get(key));
+    } catch (const Error& e) {
+      fmt::print(stderr, "dbsnap: skipping {}: {}\n", key, e.what());
+      continue;
+    }
+    if (!a.server.empty() && m.server_name != a.server) continue;
+    rows.push_back({key.substr(0, key.size() - suffix.size()), std::move(m)});
+  }
+  std::sort(rows.begin(), rows.end(),
+            [](const Row& x, const Row& y) { return x.m.started_at > y.m.started_at; });
+  auto total_rows = [](const Manifest& m) {
+    std::uint64_t n = 0;
+    for (const auto& [t, r] : m.tables) n += r;
+    return n;
+  };
+  if (a.json) {
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    for (const auto& r : rows)
+      out.push_back({{"snapshot", r.key},        {"server", r.m.server_name},
+                     {"kind", r.m.server_kind},  {"database", r.m.database},
+                     {"status", r.m.status},     {"failure", r.m.failure},
+                     {"started_at", r.m.started_at}, {"finished_at", r.m.finished_at},
+                     {"size", r.m.size},         {"rows", total_rows(r.m)},
+                     {"tables", r.m.tables.size()}});
+    fmt::print("{}\n", out.dump(1));
+    return 0;
+  }
+  fmt::print("{:<22} {:<22} {:<16} {:<10} {:>10} {:>12}  {}\n", "STARTED", "SERVER", "DATABASE",
+             "STATUS", "SIZE", "ROWS", "SNAPSHOT");
+  for (const auto& r : rows) {
+    fmt::print("{:<22} {:<22} {:<16} {:<10} {:>10} {:>12}  {}\n", r.m.started_at, r.m.server_name,
+               r.m.database, r.m.status, human_bytes(static_cast<double>(r.m.size)),
+               total_rows(r.m), r.key);
+    if (!r.m.failure.empty()) fmt::print("    failed: {}\n", r.m.failure);
+  }
+  return 0;
+}
+
+struct Registry {
+  PingArgs ping;
+  BackupArgs backup;
+  SnapshotsArgs snapshots;
+  std::vector<std::pair<CLI::App*, std::function<int()>>> commands;
+};
+
+Registry& registry() {
+  static Registry r;
+  return r;
+}
+
+}  // namespace
+
+void register_commands(CLI::App& app) {
+  Registry& r = registry();
+
+  auto* ping = app.add_subcommand("ping", "test a connection and the user's backup/restore rights");
+  ping->add_option("server", r.ping.server, "server URL, e.g. postgres://user@host:5432/db")
+      ->required();
+  r.commands.emplace_back(ping, [&r] { return run_ping(r.ping); });
+
+  auto* backup = app.add_subcommand("backup", "back up one database (or every database) to a volume");
+  auto& b = r.backup;
+  backup->add_option("server", b.server, "server URL; without a database, every user database")
+      ->required();
+  backup->add_option("--database,-d", b.database, "database to back up (overrides the URL's)");
+  backup->add_option("--to", b.to, "volume: a local directory")->required();
+  backup->add_option("--jobs,-j", b.jobs, "parallel connections")->check(CLI::Range(1, 256));
+  backup->add_option("--compress", b.compress, "gzip level 0..12, fast, default (6) or best");
+  backup->add_option("--chunk-size", b.chunk_size, "SQL text per data chunk, e.g. 4MiB");
+  backup->add_flag("--no-owner", b.no_owner, "do not emit ownership (as pg_dump --no-owner)");
+  backup->add_flag("--no-privileges", b.no_privileges, "do not emit GRANT/REVOKE");
+  backup->add_option("--lock-wait-timeout", b.lock_wait_timeout,
+                     "seconds to wait for table/global locks before failing");
+  backup->add_option("--net-buffer-length", b.net_buffer_length,
+                     "MySQL: maximum bytes of one extended INSERT (as mysqldump)");
+  backup->add_flag("--quiet,-q", b.quiet, "print nothing but errors");
+  r.commands.emplace_back(backup, [&r] { return run_backup_cmd(r.backup); });
+
+  auto* snaps = app.add_subcommand("snapshots", "list the snapshots in a volume, newest first");
+  snaps->add_option("volume", r.snapshots.volume, "volume: a local directory");
+  snaps->add_option("--server", r.snapshots.server, "only this server (host-port)");
+  snaps->add_flag("--json", r.snapshots.json, "machine-readable output");
+  r.commands.emplace_back(snaps, [&r] { return run_snapshots(r.snapshots); });
+}
+
+int run_selected(CLI::App&) {
+  for (auto& [cmd, run] : registry().commands)
+    if (cmd->parsed()) return run();
+  throw Error(ExitCode::usage, "no command given; see dbsnap --help");
+}
+
+}  // namespace dbsnap::cli
