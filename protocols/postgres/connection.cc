@@ -11,6 +11,9 @@
 namespace dbsnap::pg {
 namespace {
 
+// libpq connect_timeout unless the URL sets one.
+constexpr const char* kConnectTimeoutSeconds = "10";
+
 bool contains(std::string_view haystack, std::string_view needle) {
   return haystack.find(needle) != std::string_view::npos;
 }
@@ -32,9 +35,9 @@ Error classify(const ServerUrl& url, const std::string& database, std::string me
     return Error(ExitCode::unknown_host,
                  fmt::format("unknown host '{}' in {}: check the host name", url.host, where));
   if (contains(message, "timeout expired") || contains(message, "timed out"))
-    return Error(ExitCode::timeout,
-                 fmt::format("connection to {} timed out: check the host, port and firewall",
-                             where));
+    return Error(
+        ExitCode::timeout,
+        fmt::format("connection to {} timed out: check the host, port and firewall", where));
   if (contains(message, "password authentication failed") ||
       contains(message, "no password supplied") || contains(message, "role \"") ||
       contains(message, "authentication failed") || contains(message, "pg_hba.conf"))
@@ -43,9 +46,9 @@ Error classify(const ServerUrl& url, const std::string& database, std::string me
                              "(URL, PGPASSWORD or ~/.pgpass)",
                              where, message));
   if (contains(message, "SSL") || contains(message, "ssl"))
-    return Error(ExitCode::tls_required,
-                 fmt::format("tls problem connecting to {}: {}; try ?sslmode=require", where,
-                             message));
+    return Error(
+        ExitCode::tls_required,
+        fmt::format("tls problem connecting to {}: {}; try ?sslmode=require", where, message));
   if (contains(message, "database \"") && contains(message, "does not exist"))
     return Error(ExitCode::database_missing,
                  fmt::format("database '{}' does not exist on {}: check the name or create it",
@@ -61,35 +64,37 @@ long long PgResult::num(int row, int col) const {
 }
 
 PgConnection PgConnection::connect(const ServerUrl& url, const std::string& database) {
-  std::string db = database.empty() ? url.database : database;
-  std::string port = std::to_string(url.port);
+  const std::string db = !database.empty()       ? database
+                         : !url.database.empty() ? url.database
+                                                 : std::string("postgres");
+  const std::string port = std::to_string(url.port);
+  // Every value must outlive PQconnectdbParams: named strings and literals only.
   std::vector<const char*> keys, values;
-  auto add = [&](const char* k, const std::string& v) {
-    if (v.empty()) return;
+  auto add = [&](const char* k, const char* v) {
+    if (*v == '\0') return;
     keys.push_back(k);
-    values.push_back(v.c_str());
+    values.push_back(v);
   };
-  add("host", url.host);
-  add("port", port);
-  add("user", url.user);
-  add("password", url.password);
-  add("dbname", db.empty() ? std::string("postgres") : db);
-  add("application_name", std::string("dbsnap"));
-  std::string timeout = "10";
-  if (!url.params.count("connect_timeout")) add("connect_timeout", timeout);
-  for (const auto& [k, v] : url.params) add(k.c_str(), v);
+  add("host", url.host.c_str());
+  add("port", port.c_str());
+  add("user", url.user.c_str());
+  add("password", url.password.c_str());
+  add("dbname", db.c_str());
+  add("application_name", "dbsnap");
+  if (!url.params.count("connect_timeout")) add("connect_timeout", kConnectTimeoutSeconds);
+  for (const auto& [k, v] : url.params) add(k.c_str(), v.c_str());
   keys.push_back(nullptr);
   values.push_back(nullptr);
   PGconn* raw = PQconnectdbParams(keys.data(), values.data(), 0);
   PgConnection conn(raw);
   if (raw == nullptr) throw std::bad_alloc();
-  if (PQstatus(raw) != CONNECTION_OK)
-    throw classify(url, db.empty() ? "postgres" : db, PQerrorMessage(raw));
+  if (PQstatus(raw) != CONNECTION_OK) throw classify(url, db, PQerrorMessage(raw));
   // Every session dumps and restores in the same, predictable settings.
-  conn.exec("SET client_encoding = 'UTF8'; SET standard_conforming_strings = on; "
-            "SET DateStyle = ISO; SET IntervalStyle = postgres; SET extra_float_digits = 3; "
-            "SET statement_timeout = 0; SET idle_in_transaction_session_timeout = 0; "
-            "SELECT pg_catalog.set_config('search_path', '', false)");
+  conn.exec(
+      "SET client_encoding = 'UTF8'; SET standard_conforming_strings = on; "
+      "SET DateStyle = ISO; SET IntervalStyle = postgres; SET extra_float_digits = 3; "
+      "SET statement_timeout = 0; SET idle_in_transaction_session_timeout = 0; "
+      "SELECT pg_catalog.set_config('search_path', '', false)");
   return conn;
 }
 
@@ -108,7 +113,7 @@ static PgResult check(PGconn* c, PGresult* r, std::string_view sql) {
   for (auto& ch : head)
     if (ch == '\n') ch = ' ';
   if (state && std::string_view(state) == "55P03")
-    throw Error(ExitCode::timeout, fmt::format("lock wait timed out: {} (while running: {})", msg, head));
+    throw LockTimeout(fmt::format("lock wait timed out: {} (while running: {})", msg, head));
   if (state && std::string_view(state) == "42501")
     throw Error(ExitCode::access_denied, fmt::format("{} (while running: {})", msg, head));
   throw Error(ExitCode::server_error, fmt::format("{} (while running: {})", msg, head));
@@ -131,13 +136,34 @@ PgResult PgConnection::exec_params(std::string_view sql,
                sql);
 }
 
+std::uint64_t PgConnection::copy_out(
+    std::string_view sql, const std::function<void(std::string_view row)>& on_row) const {
+  PgResult started = exec(sql);
+  if (PQresultStatus(started.raw()) != PGRES_COPY_OUT)
+    throw Error(ExitCode::failure,
+                fmt::format("not a COPY TO STDOUT statement: {}", sql.substr(0, 120)));
+  std::uint64_t rows = 0;
+  for (;;) {
+    char* row = nullptr;
+    int length = PQgetCopyData(c_.get(), &row, 0);
+    if (length < 0) break;  // -1: end of data; -2: error, reported by PQgetResult
+    std::unique_ptr<char, decltype(&PQfreemem)> owned(row, &PQfreemem);
+    on_row({row, static_cast<std::size_t>(length)});
+    ++rows;
+  }
+  check(c_.get(), PQgetResult(c_.get()), sql);  // the COPY's final status
+  while (PGresult* rest = PQgetResult(c_.get())) PQclear(rest);
+  return rows;
+}
+
 std::string quote_ident(PGconn* conn, std::string_view name) {
   static std::mutex mu;
   static std::set<std::string, std::less<>> keywords;
   {
     std::lock_guard lock(mu);
     if (keywords.empty()) {
-      PgResult r(PQexec(conn, "SELECT word FROM pg_catalog.pg_get_keywords() WHERE catcode <> 'U'"));
+      PgResult r(
+          PQexec(conn, "SELECT word FROM pg_catalog.pg_get_keywords() WHERE catcode <> 'U'"));
       if (PQresultStatus(r.raw()) != PGRES_TUPLES_OK)
         throw Error(ExitCode::server_error, "cannot read pg_get_keywords()");
       for (int i = 0; i < r.rows(); ++i) keywords.insert(r.str(i, 0));

@@ -3,13 +3,24 @@
 
 #include <libpq-fe.h>
 
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "engine/error.h"
 #include "engine/url.h"
 
 namespace dbsnap::pg {
+
+// A statement waited longer than lock_timeout for a lock (SQLSTATE 55P03).
+// Always ExitCode::timeout; a distinct type so callers can name the blocker.
+class LockTimeout : public Error {
+ public:
+  explicit LockTimeout(const std::string& message) : Error(ExitCode::timeout, message) {}
+};
 
 // An owned PGresult. Cheap to move; not thread-safe.
 class PgResult {
@@ -24,7 +35,7 @@ class PgResult {
             static_cast<std::size_t>(PQgetlength(r_.get(), row, col))};
   }
   std::string str(int row, int col) const { return std::string(get(row, col)); }
-  long long num(int row, int col) const;  // integer field; 0 for NULL
+  long long num(int row, int col) const;                              // integer field; 0 for NULL
   bool flag(int row, int col) const { return get(row, col) == "t"; }  // boolean field
   PGresult* raw() const { return r_.get(); }
 
@@ -48,11 +59,19 @@ class PgConnection {
   PGconn* get() const { return c_.get(); }
 
   // Runs sql (one or more statements) and returns the last result; throws
-  // dbsnap::Error(ExitCode::server_error) with the server's message, or
-  // ExitCode::timeout for lock_timeout (SQLSTATE 55P03).
+  // dbsnap::Error(ExitCode::server_error) with the server's message,
+  // ExitCode::access_denied for SQLSTATE 42501, or LockTimeout.
   PgResult exec(std::string_view sql) const;
   // Runs a query with text parameters $1..$n.
   PgResult exec_params(std::string_view sql, std::initializer_list<std::string_view> params) const;
+
+  // Runs sql, a `COPY ... TO STDOUT` in text format, and calls on_row once per
+  // row with the row's text including its final '\n' (libpq returns exactly
+  // one row per PQgetCopyData call); the view is valid during the call only.
+  // Returns the number of rows. Throws like exec(). An exception thrown by
+  // on_row propagates and leaves the connection inside the COPY: unusable.
+  std::uint64_t copy_out(std::string_view sql,
+                         const std::function<void(std::string_view row)>& on_row) const;
 
   int server_version() const { return PQserverVersion(c_.get()); }  // e.g. 150005
 

@@ -14,10 +14,10 @@ namespace dbsnap::pg {
 // A table whose rows are dumped as one or more COPY blocks.
 struct PgTable {
   std::uint32_t oid = 0;
-  std::string schema, name;  // unquoted
-  std::string owner;         // role name
-  std::string qualified;     // quoted as pg_dump prints it: public.film, "My"."Tbl"
-  std::string columns;       // COPY column list "(a, b)"; generated columns excluded
+  std::string schema, name;       // unquoted
+  std::string owner;              // role name
+  std::string qualified;          // quoted as pg_dump prints it: public.film, "My"."Tbl"
+  std::string columns;            // COPY column list "(a, b)"; generated columns excluded
   std::uint64_t total_bytes = 0;  // pg_total_relation_size (heap + TOAST + indexes)
   std::uint64_t pages = 0;        // pg_relation_size / block size: ctid slicing bound
 };
@@ -25,10 +25,10 @@ struct PgTable {
 // The whole schema of a database as pg_dump --format=plain --schema-only
 // would print it, split where the data goes.
 struct PgSchema {
-  std::string pre_data;   // header SETs + every pre-data object, in pg_dump's order
-  std::string post_data;  // sequence setval, constraints, indexes, triggers, rules,
-                          // foreign keys, matview refresh, privileges as pg_dump orders
-                          // them, then the footer
+  std::string pre_data;         // header SETs + every pre-data object, in pg_dump's order
+  std::string post_data;        // sequence setval, constraints, indexes, triggers, rules,
+                                // foreign keys, matview refresh, privileges as pg_dump orders
+                                // them, then the footer
   std::vector<PgTable> tables;  // tables with data (plain, partitions, inheritance children)
 };
 

@@ -1,0 +1,74 @@
+// Table data as pg_dump's COPY blocks: slicing big tables into ctid page
+// ranges, and streaming `COPY ... TO STDOUT` into self-contained data chunks.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/dialect.h"
+#include "protocols/postgres/connection.h"
+#include "protocols/postgres/schema.h"
+
+namespace dbsnap::pg {
+
+// Heap bytes per slice of a big table when the driver is not told otherwise.
+inline constexpr std::uint64_t kDefaultSliceBytes = std::uint64_t{64} << 20;
+// A table is sliced only when its heap exceeds this many slices' worth.
+inline constexpr std::uint64_t kSliceThreshold = 4;
+// Upper bound on the slices of one plan: slices grow beyond the requested size
+// rather than exceed it, so a plan has at most tables + kMaxSlices items.
+inline constexpr std::uint64_t kMaxSlices = 4000;
+
+// Heap pages [first, end) of a table; no end means "to the end of the table",
+// so rows on pages added after the page count was read are never missed.
+struct PageRange {
+  std::uint64_t first = 0;
+  std::optional<std::uint64_t> end;
+  bool operator==(const PageRange&) const = default;
+};
+
+// DataItem::slice text of a range: "(first,end)" or "(first,)".
+std::string format_slice(const PageRange& range);
+// Inverse of format_slice. Throws dbsnap::Error(ExitCode::failure) for other text.
+PageRange parse_slice(std::string_view slice);
+
+// One DataItem per table, except that a table whose heap (pages x block_size)
+// exceeds kSliceThreshold x slice_bytes becomes slices of slice_bytes (grown
+// so the plan holds at most kMaxSlices slices), the last one open-ended.
+// estimated_bytes is the table's total size, prorated by pages for a slice.
+// Sorted biggest first; ties keep the order of tables, slices in page order.
+std::vector<DataItem> plan_copy_items(const std::vector<PgTable>& tables, std::uint64_t block_size,
+                                      std::uint64_t slice_bytes);
+
+// The statement that reads a table's rows: `COPY t (cols) TO stdout;`, or for
+// a slice `COPY (SELECT cols FROM ONLY t WHERE ctid >= '(first,0)'::tid AND
+// ctid < '(end,0)'::tid) TO stdout;` (a TID range scan on PostgreSQL 14+,
+// correct on 12 and 13 too).
+std::string copy_query(const PgTable& table, const std::optional<PageRange>& range);
+
+// The head of a data chunk, as pg_dump --format=plain prints a TABLE DATA
+// entry (pg_backup_archiver.c _printTocEntry, pg_dump.c dumpTableData_copy):
+//   --\n-- Data for Name: film; Type: TABLE DATA; Schema: public; Owner: postgres\n--\n\n
+//   COPY public.film (film_id, title) FROM stdin;\n
+// Names are unquoted with newlines turned into spaces; the owner is "-" with
+// no_owner.
+std::string copy_block_header(const PgTable& table, bool no_owner);
+// The end of every data chunk: the COPY terminator and pg_dump's blank lines.
+inline constexpr std::string_view kCopyBlockTrailer = "\\.\n\n\n";
+
+// Streams the rows of table (or of range of it) through conn into out as data
+// chunks: each chunk is copy_block_header + whole rows + kCopyBlockTrailer, so
+// it restores alone with psql; a chunk is closed before the row that would
+// append to a buffer already holding out.chunk_bytes(). An empty table gives
+// one chunk with zero rows, as pg_dump prints it. buffer is the caller's
+// reusable memory: no allocation of ours per row (libpq's PQgetCopyData still
+// allocates each row it returns). Checks for cancellation once per chunk. Returns the rows dumped.
+// Throws like PgConnection::copy_out and ChunkSink::emit; after an exception conn is unusable.
+std::uint64_t dump_copy(const PgConnection& conn, const PgTable& table,
+                        const std::optional<PageRange>& range, bool no_owner, std::string& buffer,
+                        ChunkSink& out);
+
+}  // namespace dbsnap::pg

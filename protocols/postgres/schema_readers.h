@@ -1,0 +1,62 @@
+// Internal to protocols/postgres/schema*.cc: the readers that turn catalog
+// rows into dumpable objects (catalog.h) with pg_dump 15's statement forms.
+// Each reader runs a few catalog queries on ctx.conn and adds objects to
+// ctx.graph; they throw dbsnap::Error(ExitCode::server_error) when a query
+// fails. Not thread-safe.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include "engine/dialect.h"
+#include "protocols/postgres/catalog.h"
+#include "protocols/postgres/schema.h"
+
+namespace dbsnap::pg {
+
+// Catalog filters shared by the readers: objects of user schemas only, never
+// members of an extension (pg_dump checkExtensionMembership).
+inline constexpr std::string_view kUserSchema =
+    "n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'";
+std::string not_in_extension(std::string_view catalog, std::string_view oid_expr);
+
+struct Context {
+  PGconn* conn;
+  const DumpOptions& options;
+  catalog::Graph graph;
+  // pg_description by (classoid, objoid, objsubid).
+  std::map<std::tuple<std::uint32_t, std::uint32_t, int>, std::string> comments;
+  // Materialized view object -> its REFRESH object; a refresh follows the
+  // refreshes of the materialized views it reads (buildMatViewRefreshDependencies).
+  std::map<std::size_t, std::size_t> refreshes;
+
+  std::string ident(std::string_view name) const { return quote_ident(conn, name); }
+  std::string qualified(std::string_view schema, std::string_view name) const {
+    return ident(schema) + "." + ident(name);
+  }
+  // The comment entry of (classoid, oid, subid) if it has one (pg_dump dumpComment).
+  void comment(catalog::Output& out, std::uint32_t classoid, std::uint32_t oid, int subid,
+               const std::string& tag, const std::string& target, const std::string& schema,
+               const std::string& owner) const;
+};
+
+// schema.cc
+void add_namespaces(Context& ctx);
+void add_extensions(Context& ctx);
+void add_types(Context& ctx);
+void add_routines(Context& ctx);
+void add_default_acls(Context& ctx);
+// schema_relations.cc: sequences, tables, views, materialized views,
+// defaults, partition attachments, refreshes; fills tables.
+void add_relations(Context& ctx, std::vector<PgTable>& tables);
+// schema_post_data.cc: constraints, indexes, index attachments, triggers,
+// rules, row security and policies.
+void add_post_data(Context& ctx);
+
+}  // namespace dbsnap::pg

@@ -1,0 +1,585 @@
+// Relations of the pre-data section: sequences, tables, views, materialized
+// views, separate column defaults, partition attachments; plus the sequence
+// values and materialized view refreshes that follow the data.
+// Forms: pg_dump.c dumpSequence, dumpSequenceData, dumpTableSchema,
+// dumpAttrDef, dumpTableAttach, refreshMatViewData.
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "protocols/postgres/schema_readers.h"
+
+namespace dbsnap::pg {
+
+using catalog::DumpObject;
+using catalog::Output;
+using catalog::Priority;
+using catalog::query;
+using catalog::Toc;
+
+namespace {
+
+std::uint32_t oid_at(const PgResult& r, int row, int col) {
+  return static_cast<std::uint32_t>(r.num(row, col));
+}
+
+struct Column {
+  int num = 0;
+  std::string name, type, collation, storage_change, compression, options;
+  bool not_null = false, inherited_not_null = false, local = true;
+  bool default_dropped = false;  // a parent has a default, this column none
+  char identity = 0, generated = 0;
+  int statistics = -1;
+  std::string acl;
+  bool acl_null = true;
+};
+
+struct Default {
+  std::string expr;
+  std::shared_ptr<bool> separate;
+};
+
+struct Check {
+  std::uint32_t oid;
+  std::string name, def;
+  bool local;
+};
+
+// fmtReloptions: name='value' pairs, prefixed for the TOAST table.
+std::string reloptions(std::string_view options, const std::string& prefix) {
+  std::string out;
+  for (const auto& item : catalog::parse_array(options)) {
+    std::size_t eq = item.find('=');
+    std::string name = item.substr(0, eq);
+    if (prefix.empty() && name == "check_option") continue;
+    out += fmt::format("{}{}{}={}", out.empty() ? "" : ", ", prefix, name,
+                       quote_literal(eq == std::string::npos ? "" : item.substr(eq + 1)));
+  }
+  return out;
+}
+
+std::string check_option(std::string_view options) {
+  for (const auto& item : catalog::parse_array(options))
+    if (item.rfind("check_option=", 0) == 0) {
+      std::string v = item.substr(13);
+      for (auto& c : v) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      return v;
+    }
+  return {};
+}
+
+const char* storage_word(char c) {
+  switch (c) {
+    case 'p':
+      return "PLAIN";
+    case 'e':
+      return "EXTERNAL";
+    case 'm':
+      return "MAIN";
+    default:
+      return "EXTENDED";
+  }
+}
+
+void add_sequences(Context& ctx) {
+  PgResult r = query(ctx.conn, fmt::format(R"(
+SELECT c.oid, n.nspname, c.relname, pg_catalog.pg_get_userbyid(c.relowner),
+       pg_catalog.format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmax, s.seqmin,
+       s.seqcache, s.seqcycle, c.relpersistence, d.deptype, tn.nspname, tc.relname, a.attname,
+       c.relacl, c.relacl IS NULL, pg_catalog.acldefault('s', c.relowner), a.attidentity
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid
+  LEFT JOIN pg_catalog.pg_depend d
+    ON d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid
+   AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.refobjsubid > 0
+   AND d.deptype IN ('a', 'i')
+  LEFT JOIN pg_catalog.pg_class tc ON tc.oid = d.refobjid
+  LEFT JOIN pg_catalog.pg_namespace tn ON tn.oid = tc.relnamespace
+  LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+ WHERE c.relkind = 'S' AND {} AND {})",
+                                           kUserSchema, not_in_extension("pg_class", "c.oid")));
+  for (int i = 0; i < r.rows(); ++i) {
+    std::uint32_t oid = oid_at(r, i, 0);
+    std::string schema = r.str(i, 1), name = r.str(i, 2), owner = r.str(i, 3);
+    std::string q = ctx.qualified(schema, name), type = r.str(i, 4);
+    std::string incr = r.str(i, 6), max = r.str(i, 7), min = r.str(i, 8);
+    bool identity = r.get(i, 12) == "i", owned = !r.is_null(i, 12);
+    // Default bounds for the sequence's type and direction (dumpSequence).
+    bool ascending = incr[0] != '-';
+    std::string type_min = type == "smallint"  ? "-32768"
+                           : type == "integer" ? "-2147483648"
+                                               : "-9223372036854775808";
+    std::string type_max = type == "smallint"  ? "32767"
+                           : type == "integer" ? "2147483647"
+                                               : "9223372036854775807";
+    std::string body;
+    if (!identity && type != "bigint") body += "    AS " + type + "\n";
+    body += fmt::format("    START WITH {}\n    INCREMENT BY {}\n", r.get(i, 5), incr);
+    body +=
+        min == (ascending ? "1" : type_min) ? "    NO MINVALUE\n" : "    MINVALUE " + min + "\n";
+    body +=
+        max == (ascending ? type_max : "-1") ? "    NO MAXVALUE\n" : "    MAXVALUE " + max + "\n";
+    body += "    CACHE " + r.str(i, 9);
+    if (r.flag(i, 10)) body += "\n    CYCLE";
+    std::string table = owned ? ctx.qualified(r.get(i, 13), r.get(i, 14)) : "";
+    std::string column = owned ? ctx.ident(r.get(i, 15)) : "";
+    std::string defn;
+    if (identity)
+      defn = fmt::format(
+          "ALTER TABLE {} ALTER COLUMN {} ADD GENERATED {} AS IDENTITY (\n"
+          "    SEQUENCE NAME {}\n{}\n);\n",
+          table, column, r.get(i, 19) == "a" ? "ALWAYS" : "BY DEFAULT", q, body);
+    else
+      defn = fmt::format("CREATE {}SEQUENCE {}\n{};\n", r.get(i, 11) == "u" ? "UNLOGGED " : "", q,
+                         body);
+    std::string acl = r.str(i, 16), base = r.str(i, 18);
+    bool acl_null = r.flag(i, 17);
+    DumpObject o;
+    o.priority = Priority::table;
+    o.schema = schema;
+    o.name = name;
+    o.oid = oid;
+    o.render = [&ctx, oid, schema, name, owner, identity, owned, defn, table, column, acl, acl_null,
+                base](Output& out) {
+      std::string q = ctx.qualified(schema, name);
+      Toc toc;
+      toc.tag = name;
+      toc.type = "SEQUENCE";
+      toc.schema = schema;
+      toc.owner = owner;
+      toc.defn = defn;
+      if (!identity) toc.alter_owner = "ALTER TABLE " + q;
+      out.entry(toc);
+      if (owned && !identity) {
+        Toc by;
+        by.tag = name;
+        by.type = "SEQUENCE OWNED BY";
+        by.schema = schema;
+        by.owner = owner;
+        by.defn = fmt::format("ALTER SEQUENCE {} OWNED BY {}.{};\n", q, table, column);
+        out.entry(by);
+      }
+      std::string tag = "SEQUENCE " + ctx.ident(name);
+      ctx.comment(out, catalog::kPgClass, oid, 0, tag, "SEQUENCE " + q, schema, owner);
+      out.acl(tag, "SEQUENCE", ctx.ident(name), "", schema, owner, acl, acl_null, base);
+    };
+    ctx.graph.map({catalog::kPgClass, oid}, ctx.graph.add(std::move(o)));
+
+    DumpObject set;
+    set.priority = Priority::sequence_set;
+    set.schema = schema;
+    set.name = name;
+    set.oid = oid;
+    set.render = [&ctx, schema, name, owner](Output& out) {
+      std::string q = ctx.qualified(schema, name);
+      PgResult v = query(ctx.conn, fmt::format("SELECT last_value, is_called FROM {}", q));
+      Toc toc;
+      toc.tag = name;
+      toc.type = "SEQUENCE SET";
+      toc.schema = schema;
+      toc.owner = owner;
+      toc.defn = fmt::format("SELECT pg_catalog.setval({}, {}, {});\n", quote_literal(q),
+                             v.get(0, 0), v.flag(0, 1) ? "true" : "false");
+      out.entry(toc);
+    };
+    std::size_t set_id = ctx.graph.add(std::move(set));
+    ctx.graph.depend(set_id, *ctx.graph.find({catalog::kPgClass, oid}));
+  }
+}
+
+}  // namespace
+
+void add_relations(Context& ctx, std::vector<PgTable>& tables) {
+  add_sequences(ctx);
+
+  PgResult r = query(ctx.conn, fmt::format(R"(
+SELECT c.oid, n.nspname, c.relname, pg_catalog.pg_get_userbyid(c.relowner), c.relkind,
+       c.relpersistence, c.reloptions, tc.reloptions, c.relispartition,
+       pg_catalog.pg_get_expr(c.relpartbound, c.oid),
+       CASE WHEN c.relkind = 'p' THEN pg_catalog.pg_get_partkeydef(c.oid) END,
+       (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(pn.nspname) || '.' ||
+                                     pg_catalog.quote_ident(pc.relname), ', ' ORDER BY i.inhseqno)
+          FROM pg_catalog.pg_inherits i
+          JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent
+          JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
+         WHERE i.inhrelid = c.oid),
+       (SELECT i.inhparent FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid LIMIT 1),
+       c.relispopulated, COALESCE(ts.spcname, ''), am.amname,
+       c.relacl, c.relacl IS NULL, pg_catalog.acldefault('r', c.relowner),
+       CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END,
+       c.reltype, (SELECT t.typarray FROM pg_catalog.pg_type t WHERE t.oid = c.reltype),
+       c.relreplident, pg_catalog.pg_total_relation_size(c.oid),
+       pg_catalog.pg_relation_size(c.oid) /
+         pg_catalog.current_setting('block_size')::pg_catalog.int8,
+       (SELECT rw.oid FROM pg_catalog.pg_rewrite rw
+         WHERE rw.ev_class = c.oid AND rw.rulename = '_RETURN')
+  FROM pg_catalog.pg_class c
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN pg_catalog.pg_class tc ON tc.oid = c.reltoastrelid
+  LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace
+  LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
+ WHERE c.relkind IN ('r', 'p', 'v', 'm') AND {} AND {}
+ ORDER BY n.nspname, c.relname)",
+                                           kUserSchema, not_in_extension("pg_class", "c.oid")));
+
+  PgResult cr = query(ctx.conn, fmt::format(R"(
+SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
+       a.attnotnull, a.attidentity, a.attgenerated, a.attislocal,
+       (SELECT pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname)
+          FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
+         WHERE co.oid = a.attcollation AND a.attcollation <> t.typcollation),
+       a.attstattarget, a.attstorage, t.typstorage, a.attcompression,
+       pg_catalog.array_to_string(ARRAY(
+         SELECT o FROM pg_catalog.unnest(a.attoptions) o WHERE o NOT LIKE 'pg\_attver=%'), ', '),
+       a.attacl, a.attacl IS NULL,
+       EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i
+                 JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent
+                WHERE i.inhrelid = a.attrelid AND pa.attname = a.attname AND pa.attnotnull),
+       NOT a.atthasdef AND a.attgenerated = '' AND EXISTS (
+         SELECT 1 FROM pg_catalog.pg_inherits i
+           JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent
+          WHERE i.inhrelid = a.attrelid AND pa.attname = a.attname AND pa.atthasdef)
+  FROM pg_catalog.pg_attribute a
+  JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+  JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm') AND {}
+ ORDER BY a.attrelid, a.attnum)",
+                                            kUserSchema));
+  // pg_attver is set by this server build on every column, not by users; its
+  // pg_dump leaves it out of the column options too.
+  std::map<std::uint32_t, std::vector<Column>> columns;
+  for (int i = 0; i < cr.rows(); ++i) {
+    Column c;
+    c.num = static_cast<int>(cr.num(i, 1));
+    c.name = cr.str(i, 2);
+    c.type = cr.str(i, 3);
+    c.not_null = cr.flag(i, 4);
+    c.identity = cr.get(i, 5).empty() ? 0 : cr.get(i, 5)[0];
+    c.generated = cr.get(i, 6).empty() ? 0 : cr.get(i, 6)[0];
+    c.local = cr.flag(i, 7);
+    c.collation = cr.str(i, 8);
+    c.statistics = static_cast<int>(cr.num(i, 9));
+    if (cr.get(i, 10) != cr.get(i, 11)) c.storage_change = storage_word(cr.get(i, 10)[0]);
+    std::string_view comp = cr.get(i, 12);
+    c.compression = comp == "p" ? "pglz" : comp == "l" ? "lz4" : "";
+    c.options = cr.str(i, 13);
+    c.acl = cr.str(i, 14);
+    c.acl_null = cr.flag(i, 15);
+    c.inherited_not_null = cr.flag(i, 16);
+    c.default_dropped = cr.flag(i, 17);
+    columns[oid_at(cr, i, 0)].push_back(std::move(c));
+  }
+
+  PgResult dr = query(ctx.conn, R"(
+SELECT d.oid, d.adrelid, d.adnum, pg_catalog.pg_get_expr(d.adbin, d.adrelid)
+  FROM pg_catalog.pg_attrdef d ORDER BY d.adrelid, d.adnum)");
+  std::map<std::uint32_t, std::vector<std::tuple<std::uint32_t, int, std::string>>> defaults_of;
+  for (int i = 0; i < dr.rows(); ++i)
+    defaults_of[oid_at(dr, i, 1)].emplace_back(oid_at(dr, i, 0), static_cast<int>(dr.num(i, 2)),
+                                               dr.str(i, 3));
+
+  PgResult kr = query(ctx.conn, R"(
+SELECT oid, conrelid, conname, pg_catalog.pg_get_constraintdef(oid), conislocal, convalidated
+  FROM pg_catalog.pg_constraint WHERE contype = 'c' AND conrelid <> 0 ORDER BY conrelid, conname)");
+  std::map<std::uint32_t, std::vector<Check>> checks_of;
+  std::vector<std::tuple<std::uint32_t, std::uint32_t, std::string, std::string>> separate_checks;
+  for (int i = 0; i < kr.rows(); ++i) {
+    if (!kr.flag(i, 5)) {
+      separate_checks.emplace_back(oid_at(kr, i, 0), oid_at(kr, i, 1), kr.str(i, 2), kr.str(i, 3));
+      continue;
+    }
+    checks_of[oid_at(kr, i, 1)].push_back(
+        {oid_at(kr, i, 0), kr.str(i, 2), kr.str(i, 3), kr.flag(i, 4)});
+  }
+
+  std::map<std::uint32_t, std::size_t> object_of;
+  std::map<std::uint32_t, std::string> owner_of;
+  for (int i = 0; i < r.rows(); ++i) {
+    std::uint32_t oid = oid_at(r, i, 0);
+    std::string schema = r.str(i, 1), name = r.str(i, 2), owner = r.str(i, 3);
+    char kind = r.get(i, 4)[0];
+    bool partition = r.flag(i, 8);
+    std::vector<Column> cols = columns[oid];
+    std::map<int, Default> defaults;
+    std::vector<std::pair<std::uint32_t, int>> default_ids;
+
+    DumpObject o;
+    o.priority = Priority::table;
+    o.schema = schema;
+    o.name = name;
+    o.oid = oid;
+    std::size_t id = ctx.graph.add(std::move(o));
+    object_of[oid] = id;
+    owner_of[oid] = owner;
+    ctx.graph.map({catalog::kPgClass, oid}, id);
+    if (!r.is_null(i, 20)) ctx.graph.map({catalog::kPgType, oid_at(r, i, 20)}, id);
+    if (!r.is_null(i, 21)) ctx.graph.map({catalog::kPgType, oid_at(r, i, 21)}, id);
+    if (!r.is_null(i, 25)) ctx.graph.map({catalog::kPgRewrite, oid_at(r, i, 25)}, id);
+
+    // A default a parent has and this column dropped prints as DEFAULT NULL
+    // (flagInhAttrs); it has no pg_attrdef row.
+    auto own_defaults = defaults_of[oid];
+    for (const auto& c : cols)
+      if (c.default_dropped) own_defaults.emplace_back(0, c.num, "NULL");
+    for (const auto& [def_oid, num, expr] : own_defaults) {
+      const Column* col = nullptr;
+      for (const auto& c : cols)
+        if (c.num == num) col = &c;
+      if (col == nullptr) continue;
+      if (col->generated) {
+        defaults[num] = {expr, std::make_shared<bool>(false)};
+        ctx.graph.map({catalog::kPgAttrdef, def_oid}, id);
+        continue;
+      }
+      bool printed = (col->local || partition) && kind != 'v';
+      auto separate = std::make_shared<bool>(!printed);
+      defaults[num] = {expr, separate};
+      DumpObject d;
+      d.priority = Priority::attrdef;
+      d.schema = schema;
+      d.name = name;
+      d.tiebreak = fmt::format("{:05}", num);
+      d.oid = def_oid;
+      d.default_of = id;
+      d.separate = separate;
+      std::string colname = col->name;
+      d.render = [&ctx, schema, name, owner, colname, expr, separate](Output& out) {
+        if (!*separate) return;
+        Toc toc;
+        toc.tag = name + " " + colname;
+        toc.type = "DEFAULT";
+        toc.schema = schema;
+        toc.owner = owner;
+        toc.defn = fmt::format("ALTER TABLE ONLY {} ALTER COLUMN {} SET DEFAULT {};\n",
+                               ctx.qualified(schema, name), ctx.ident(colname), expr);
+        out.entry(toc);
+      };
+      std::size_t did = ctx.graph.add(std::move(d));
+      if (def_oid != 0) ctx.graph.map({catalog::kPgAttrdef, def_oid}, did);
+      if (printed)
+        ctx.graph.depend(id, did);
+      else
+        ctx.graph.depend(did, id);
+    }
+
+    std::vector<Check> checks = checks_of[oid];
+    for (const auto& k : checks) ctx.graph.map({catalog::kPgConstraint, k.oid}, id);
+    std::string options = reloptions(r.get(i, 6), ""), toast = reloptions(r.get(i, 7), "toast.");
+    if (!toast.empty()) options += (options.empty() ? "" : ", ") + toast;
+    std::string parents = r.str(i, 11), partbound = r.str(i, 9), partkey = r.str(i, 10);
+    std::string viewdef = r.str(i, 19), check_opt = check_option(r.get(i, 6));
+    if (!viewdef.empty() && viewdef.back() == ';') viewdef.pop_back();
+    std::string tablespace = r.str(i, 14), am = r.str(i, 15), replident = r.str(i, 22);
+    bool unlogged = r.get(i, 5) == "u";
+    std::string acl = r.str(i, 16), base = r.str(i, 18);
+    bool acl_null = r.flag(i, 17);
+
+    auto dummy = std::make_shared<bool>(false);
+    if (kind == 'v') {
+      ctx.graph[id].dummy = dummy;
+      ctx.graph[id].render_definition = [&ctx, schema, name, owner, options, viewdef,
+                                         check_opt](Output& out) {
+        Toc toc;
+        toc.tag = name + " _RETURN";
+        toc.type = "RULE";
+        toc.schema = schema;
+        toc.owner = owner;
+        toc.defn = fmt::format("CREATE OR REPLACE VIEW {}{} AS\n{}", ctx.qualified(schema, name),
+                               options.empty() ? "" : " WITH (" + options + ")", viewdef);
+        if (!check_opt.empty()) toc.defn += "\n  WITH " + check_opt + " CHECK OPTION";
+        toc.defn += ";\n";
+        out.entry(toc);
+      };
+    }
+    ctx.graph[id].render = [&ctx, oid, schema, name, owner, kind, partition, cols, defaults, checks,
+                            options, parents, partkey, viewdef, check_opt, tablespace, am,
+                            replident, unlogged, acl, acl_null, base, dummy](Output& out) {
+      std::string q = ctx.qualified(schema, name);
+      Toc toc;
+      toc.tag = name;
+      toc.schema = schema;
+      toc.owner = owner;
+      toc.alter_owner = "ALTER TABLE " + q;
+      std::string with = options.empty() ? "" : " WITH (" + options + ")";
+      std::string word;
+      if (kind == 'v' && *dummy) {
+        word = "VIEW";
+        toc.defn = fmt::format("CREATE VIEW {}{} AS\nSELECT", q, with);
+        for (std::size_t c = 0; c < cols.size(); ++c)
+          toc.defn += fmt::format("{}\n    NULL::{} AS {}", c ? "," : "", cols[c].type,
+                                  ctx.ident(cols[c].name));
+        toc.defn += ";\n";
+      } else if (kind == 'v') {
+        word = "VIEW";
+        toc.defn = fmt::format("CREATE VIEW {}{} AS\n{}", q, with, viewdef);
+        if (!check_opt.empty()) toc.defn += "\n  WITH " + check_opt + " CHECK OPTION";
+        toc.defn += ";\n";
+      } else if (kind == 'm') {
+        word = "MATERIALIZED VIEW";
+        toc.defn = fmt::format("CREATE MATERIALIZED VIEW {}{} AS\n{}\n  WITH NO DATA;\n", q, with,
+                               viewdef);
+        toc.tablespace = tablespace;
+        toc.table_am = am;
+      } else {
+        word = "TABLE";
+        toc.tablespace = tablespace;
+        if (!am.empty()) toc.table_am = am;
+        std::string d = fmt::format("CREATE {}TABLE {}", unlogged ? "UNLOGGED " : "", q);
+        int printed = 0;
+        for (const auto& c : cols) {
+          if (!c.local && !partition) continue;
+          d += printed++ ? ",\n    " : " (\n    ";
+          d += ctx.ident(c.name) + " " + c.type;
+          auto def = defaults.find(c.num);
+          if (def != defaults.end() && c.generated)
+            d += " GENERATED ALWAYS AS (" + def->second.expr + ") STORED";
+          else if (def != defaults.end() && !*def->second.separate)
+            d += " DEFAULT " + def->second.expr;
+          if (c.not_null && (!c.inherited_not_null || partition)) d += " NOT NULL";
+          if (!c.collation.empty()) d += " COLLATE " + c.collation;
+        }
+        for (const auto& k : checks) {
+          if (!k.local && !partition) continue;
+          d += printed++ ? ",\n    " : " (\n    ";
+          d += fmt::format("CONSTRAINT {} {}", ctx.ident(k.name), k.def);
+        }
+        d += printed ? "\n)" : " (\n)";
+        if (!parents.empty() && !partition) d += "\nINHERITS (" + parents + ")";
+        if (kind == 'p') d += "\nPARTITION BY " + partkey;
+        if (!options.empty()) d += "\nWITH (" + options + ")";
+        d += ";\n";
+        for (const auto& c : cols) {
+          std::string alter =
+              fmt::format("ALTER TABLE ONLY {} ALTER COLUMN {}", q, ctx.ident(c.name));
+          if (!c.local && !partition && c.not_null && !c.inherited_not_null)
+            d += alter + " SET NOT NULL;\n";
+          if (c.statistics >= 0) d += fmt::format("{} SET STATISTICS {};\n", alter, c.statistics);
+          if (!c.storage_change.empty()) d += alter + " SET STORAGE " + c.storage_change + ";\n";
+          if (!c.compression.empty()) d += alter + " SET COMPRESSION " + c.compression + ";\n";
+          if (!c.options.empty()) d += alter + " SET (" + c.options + ");\n";
+        }
+        if (replident == "n")
+          d += fmt::format("\nALTER TABLE ONLY {} REPLICA IDENTITY NOTHING;\n", q);
+        if (replident == "f") d += fmt::format("\nALTER TABLE ONLY {} REPLICA IDENTITY FULL;\n", q);
+        toc.defn = d;
+      }
+      toc.type = word;
+      out.entry(toc);
+      std::string tag = word + " " + ctx.ident(name);
+      ctx.comment(out, catalog::kPgClass, oid, 0, tag, word + " " + q, schema, owner);
+      for (const auto& c : cols) {
+        std::string col = ctx.ident(c.name);
+        ctx.comment(out, catalog::kPgClass, oid, c.num,
+                    fmt::format("COLUMN {}.{}", ctx.ident(name), col),
+                    fmt::format("COLUMN {}.{}", q, col), schema, owner);
+      }
+      for (const auto& k : checks)
+        if (k.local || partition)
+          ctx.comment(out, catalog::kPgConstraint, k.oid, 0,
+                      fmt::format("CONSTRAINT {} ON {}", ctx.ident(k.name), ctx.ident(name)),
+                      fmt::format("CONSTRAINT {} ON {}", ctx.ident(k.name), q), schema, owner);
+      out.acl("TABLE " + ctx.ident(name), "TABLE", ctx.ident(name), "", schema, owner, acl,
+              acl_null, base);
+      for (const auto& c : cols)
+        out.acl(fmt::format("COLUMN {}.{}", ctx.ident(name), ctx.ident(c.name)), "TABLE",
+                ctx.ident(name), ctx.ident(c.name), schema, owner, c.acl, c.acl_null, "{}");
+    };
+
+    if (kind == 'm' && r.flag(i, 13)) {
+      DumpObject refresh;
+      refresh.priority = Priority::refresh_matview;
+      refresh.schema = schema;
+      refresh.name = name;
+      refresh.oid = oid;
+      refresh.render = [&ctx, schema, name, owner](Output& out) {
+        Toc toc;
+        toc.tag = name;
+        toc.type = "MATERIALIZED VIEW DATA";
+        toc.schema = schema;
+        toc.owner = owner;
+        toc.defn = fmt::format("REFRESH MATERIALIZED VIEW {};\n", ctx.qualified(schema, name));
+        out.refresh(toc);
+      };
+      std::size_t rid = ctx.graph.add(std::move(refresh));
+      ctx.graph.depend(rid, id);
+      ctx.refreshes[id] = rid;
+    }
+
+    if (kind == 'r') {
+      PgTable t;
+      t.oid = oid;
+      t.schema = schema;
+      t.name = name;
+      t.owner = owner;
+      t.qualified = ctx.qualified(schema, name);
+      for (const auto& c : cols) {
+        if (c.generated) continue;
+        t.columns += t.columns.empty() ? "(" : ", ";
+        t.columns += ctx.ident(c.name);
+      }
+      t.columns += ")";
+      t.total_bytes = static_cast<std::uint64_t>(r.num(i, 23));
+      t.pages = static_cast<std::uint64_t>(r.num(i, 24));
+      tables.push_back(std::move(t));
+    }
+  }
+
+  // Partition attachments (dumpTableAttach) once every table exists.
+  for (int i = 0; i < r.rows(); ++i) {
+    if (!r.flag(i, 8) || r.is_null(i, 12)) continue;
+    std::uint32_t oid = oid_at(r, i, 0), parent = oid_at(r, i, 12);
+    auto parent_obj = object_of.find(parent);
+    if (parent_obj == object_of.end()) continue;
+    std::string schema = r.str(i, 1), name = r.str(i, 2), owner = r.str(i, 3);
+    std::string bound = r.str(i, 9), parent_name = r.str(i, 11);
+    DumpObject a;
+    a.priority = Priority::table_attach;
+    a.schema = schema;
+    a.name = name;
+    a.oid = oid;
+    a.render = [&ctx, schema, name, owner, bound, parent_name](Output& out) {
+      Toc toc;
+      toc.tag = name;
+      toc.type = "TABLE ATTACH";
+      toc.schema = schema;
+      toc.owner = owner;
+      toc.defn = fmt::format("ALTER TABLE ONLY {} ATTACH PARTITION {} {};\n", parent_name,
+                             ctx.qualified(schema, name), bound);
+      out.entry(toc);
+    };
+    std::size_t aid = ctx.graph.add(std::move(a));
+    ctx.graph.depend(aid, object_of[oid]);
+    ctx.graph.depend(aid, parent_obj->second);
+  }
+
+  // CHECK constraints added NOT VALID print after the data (dumpConstraint).
+  for (const auto& [con_oid, rel, con_name, def] : separate_checks) {
+    auto table = object_of.find(rel);
+    if (table == object_of.end()) continue;
+    std::string schema = ctx.graph[table->second].schema, name = ctx.graph[table->second].name;
+    std::string owner = owner_of[rel];
+    DumpObject k;
+    k.priority = Priority::constraint;
+    k.schema = schema;
+    k.name = con_name;
+    k.tiebreak = name;
+    k.oid = con_oid;
+    k.render = [&ctx, schema, name, owner, con_name, def](Output& out) {
+      Toc toc;
+      toc.tag = name + " " + con_name;
+      toc.type = "CHECK CONSTRAINT";
+      toc.schema = schema;
+      toc.owner = owner;
+      toc.defn = fmt::format("ALTER TABLE {}\n    ADD CONSTRAINT {} {};\n",
+                             ctx.qualified(schema, name), ctx.ident(con_name), def);
+      out.entry(toc);
+    };
+    std::size_t kid = ctx.graph.add(std::move(k));
+    ctx.graph.map({catalog::kPgConstraint, con_oid}, kid);
+    ctx.graph.depend(kid, table->second);
+  }
+}
+
+}  // namespace dbsnap::pg

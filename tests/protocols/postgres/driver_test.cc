@@ -1,0 +1,418 @@
+// PgDriver against the real server of DBSNAP_TEST_PG_URL (a superuser), and
+// the pure parts of copy.h. Server tests fail, never skip, without the URL.
+#include "protocols/postgres/driver.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/error.h"
+#include "protocols/postgres/connection.h"
+#include "protocols/postgres/copy.h"
+#include "tests/support/common.h"
+#include "tests/support/pg.h"
+
+namespace dbsnap::pg {
+namespace {
+
+using test::pg_exec;
+using test::pg_query;
+using test::ScratchPgDatabase;
+
+struct Chunk {
+  Section section;
+  std::string table, sql;
+  std::uint64_t rows;
+};
+
+// Keeps every chunk; chunk_bytes() as given.
+class CollectingSink final : public ChunkSink {
+ public:
+  explicit CollectingSink(std::size_t chunk_bytes = 1 << 20) : chunk_bytes_(chunk_bytes) {}
+  void emit(Section section, std::string_view table, std::string_view sql,
+            std::uint64_t rows) override {
+    chunks.push_back({section, std::string(table), std::string(sql), rows});
+  }
+  std::size_t chunk_bytes() const override { return chunk_bytes_; }
+
+  std::vector<Chunk> chunks;
+
+ private:
+  std::size_t chunk_bytes_;
+};
+
+ServerUrl url_of(const std::string& database) {
+  return ServerUrl::parse(test::pg_url_for(database));
+}
+
+// Runs f, expecting dbsnap::Error with code; returns its message.
+template <typename F>
+std::string expect_error(ExitCode code, F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    EXPECT_EQ(static_cast<int>(e.code()), static_cast<int>(code)) << e.what();
+    return e.what();
+  }
+  ADD_FAILURE() << "no dbsnap::Error thrown";
+  return {};
+}
+
+// The data rows of one COPY chunk, after checking it is a complete block:
+// pg_dump's comment, `COPY table ... FROM stdin;`, rows, `\.` and blank lines.
+std::vector<std::string> rows_of_chunk(const std::string& chunk, const std::string& table) {
+  std::vector<std::string> rows;
+  EXPECT_EQ(chunk.rfind("--\n-- Data for Name: ", 0), 0u) << chunk;
+  std::string copy = "\n--\n\nCOPY " + table + " ";
+  std::size_t head = chunk.find(copy);
+  EXPECT_NE(head, std::string::npos) << chunk;
+  std::size_t start = chunk.find(" FROM stdin;\n", head);
+  EXPECT_NE(start, std::string::npos) << chunk;
+  EXPECT_TRUE(chunk.ends_with("\n\\.\n\n\n")) << chunk;
+  if (head == std::string::npos || start == std::string::npos) return rows;
+  std::size_t pos = start + std::string_view(" FROM stdin;\n").size();
+  std::size_t end = chunk.size() - std::string_view("\\.\n\n\n").size();
+  while (pos < end) {
+    std::size_t nl = chunk.find('\n', pos);
+    rows.push_back(chunk.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
+  return rows;
+}
+
+// Every row of table in every data chunk of sink, checking each chunk's
+// row count, sorted.
+std::vector<std::string> all_rows(const CollectingSink& sink, const std::string& table) {
+  std::vector<std::string> rows;
+  for (const auto& c : sink.chunks) {
+    if (c.section != Section::data || c.table != table) continue;
+    auto part = rows_of_chunk(c.sql, table);
+    EXPECT_EQ(part.size(), c.rows);
+    rows.insert(rows.end(), part.begin(), part.end());
+  }
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+std::uint64_t count_rows(const std::string& db, const std::string& table) {
+  return std::stoull(pg_query(db, "SELECT count(*) FROM " + table)[0][0]);
+}
+
+// A port on 127.0.0.1 where nothing listens (bound, then released).
+int closed_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+TEST(PgDriverPing, ReportsVersionUserAndPrivilegesOfSuperuser) {
+  ServerUrl url = ServerUrl::parse(test::pg_url());
+  PingReport report = PgDriver().ping(url);
+  EXPECT_EQ(report.server.kind, "postgres");
+  EXPECT_EQ(report.server.version, pg_query("postgres", "SHOW server_version")[0][0]);
+  EXPECT_EQ(report.user, url.user);
+  EXPECT_TRUE(report.can_backup);
+  EXPECT_TRUE(report.can_restore);
+  EXPECT_TRUE(report.notes.empty()) << report.notes.front();
+}
+
+// A login role with password "pw", dropped with its privileges in db at the end.
+struct ScratchRole {
+  ScratchRole(const std::string& db, const std::string& name) : db(db), name(name) {
+    pg_exec(db, "CREATE ROLE " + name + " LOGIN PASSWORD 'pw'");
+  }
+  ~ScratchRole() {
+    pg_exec(db, "DROP OWNED BY " + name);
+    pg_exec("postgres", "DROP ROLE " + name);
+  }
+  ScratchRole(const ScratchRole&) = delete;
+  ScratchRole& operator=(const ScratchRole&) = delete;
+  std::string db, name;
+};
+
+TEST(PgDriverPing, NamesTablesAPlainUserCannotRead) {
+  ScratchPgDatabase db("drv_ping");
+  ScratchRole plain(db.name(), db.name() + "_r");
+  const std::string& role = plain.name;
+  pg_exec(db.name(),
+          "CREATE TABLE open_t (x int); CREATE TABLE secret (x int); "
+          "GRANT SELECT ON open_t TO " +
+              role);
+  ServerUrl url = url_of(db.name());
+  url.user = role;
+  url.password = "pw";
+  PingReport report = PgDriver().ping(url);
+  EXPECT_EQ(report.user, role);
+  EXPECT_FALSE(report.can_backup);
+  EXPECT_FALSE(report.can_restore);
+  std::string notes;
+  for (const auto& n : report.notes) notes += n + "\n";
+  EXPECT_NE(notes.find("cannot read public.secret: no SELECT privilege"), std::string::npos)
+      << notes;
+  EXPECT_EQ(notes.find("open_t"), std::string::npos) << notes;
+  EXPECT_NE(notes.find("may not create databases"), std::string::npos) << notes;
+}
+
+TEST(PgDriverPing, ClosedPortIsConnectionRefused) {
+  ServerUrl url = ServerUrl::parse(test::pg_url());
+  url.port = closed_port();
+  expect_error(ExitCode::connection_refused, [&] { PgDriver().ping(url); });
+}
+
+TEST(PgDriverPing, WrongPasswordIsAccessDenied) {
+  ServerUrl url = ServerUrl::parse(test::pg_url());
+  url.password = "certainly-not-the-password";
+  std::string message = expect_error(ExitCode::access_denied, [&] { PgDriver().ping(url); });
+  EXPECT_EQ(message.find("certainly-not-the-password"), std::string::npos) << message;
+}
+
+TEST(PgDriverPing, MissingDatabaseIsDatabaseMissing) {
+  std::string message = expect_error(ExitCode::database_missing,
+                                     [&] { PgDriver().ping(url_of(test::unique_name("absent"))); });
+  EXPECT_NE(message.find("does not exist"), std::string::npos) << message;
+}
+
+TEST(PgDriverPing, UnresolvableHostIsUnknownHost) {
+  ServerUrl url = ServerUrl::parse(test::pg_url());
+  url.host = "nonexistent.invalid";
+  expect_error(ExitCode::unknown_host, [&] { PgDriver().ping(url); });
+}
+
+TEST(PgDriverDatabases, ListsUserDatabasesWithoutTemplates) {
+  ScratchPgDatabase db("drv_list");
+  auto names = PgDriver().databases(ServerUrl::parse(test::pg_url()));
+  EXPECT_NE(std::find(names.begin(), names.end(), db.name()), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "postgres"), names.end());
+  EXPECT_EQ(std::find(names.begin(), names.end(), "template0"), names.end());
+  EXPECT_EQ(std::find(names.begin(), names.end(), "template1"), names.end());
+}
+
+TEST(PgDriverDump, PositionHasSnapshotAndLsn) {
+  ScratchPgDatabase db("drv_pos");
+  auto dump = PgDriver().open_dump(url_of(db.name()), {});
+  auto position = dump->position();
+  EXPECT_FALSE(position["snapshot"].empty());
+  EXPECT_NE(position["lsn"].find('/'), std::string::npos) << position["lsn"];
+  EXPECT_EQ(dump->server().kind, "postgres");
+}
+
+TEST(PgDriverDump, SessionsSeeTheSnapshotNotLaterCommits) {
+  ScratchPgDatabase db("drv_snap");
+  pg_exec(db.name(), "CREATE TABLE t (id int); INSERT INTO t SELECT generate_series(1, 100)");
+  auto dump = PgDriver().open_dump(url_of(db.name()), {});
+  pg_exec(db.name(), "INSERT INTO t SELECT generate_series(101, 150)");
+  auto session = dump->join();
+  CollectingSink sink;
+  session->dump({"public.t", "", 0}, sink);
+  ASSERT_EQ(sink.chunks.size(), 1u);
+  EXPECT_EQ(sink.chunks[0].rows, 100u);
+  EXPECT_EQ(all_rows(sink, "public.t").size(), 100u);
+  EXPECT_EQ(count_rows(db.name(), "t"), 150u);
+}
+
+TEST(PgDriverDump, ChunkIsExactlyPgDumpsDataEntry) {
+  ScratchPgDatabase db("drv_form");
+  pg_exec(db.name(),
+          "CREATE TABLE film (film_id int, title text, g int GENERATED ALWAYS AS (film_id) "
+          "STORED); INSERT INTO film VALUES (1, E'a\\tb'), (2, NULL), (3, E'line\\nbreak');"
+          "CREATE TABLE \"Empty Table\" (x int)");
+  for (bool no_owner : {false, true}) {
+    DumpOptions options;
+    options.no_owner = no_owner;
+    auto dump = PgDriver().open_dump(url_of(db.name()), options);
+    auto session = dump->join();
+    CollectingSink sink;
+    session->dump({"public.film", "", 0}, sink);
+    session->dump({"public.\"Empty Table\"", "", 0}, sink);
+    ASSERT_EQ(sink.chunks.size(), 2u);
+    EXPECT_EQ(sink.chunks[1].rows, 0u);
+    std::vector<std::string> args = {"pg_dump", "--data-only", "-d", db.url()};
+    if (no_owner) args.push_back("--no-owner");
+    auto reference = test::run(args);
+    ASSERT_EQ(reference.exit_code, 0) << reference.describe();
+    for (const auto& c : sink.chunks)
+      EXPECT_NE(reference.out.find(c.sql), std::string::npos) << "chunk:\n"
+                                                              << c.sql << "\npg_dump:\n"
+                                                              << reference.out;
+  }
+}
+
+TEST(PgDriverDump, TinyChunksAreSelfContainedAndRestoreAlone) {
+  ScratchPgDatabase db("drv_chunks");
+  ScratchPgDatabase target("drv_chunks_to");
+  std::string table_sql = "CREATE TABLE t (id int, note text)";
+  pg_exec(db.name(), table_sql +
+                         "; INSERT INTO t SELECT i, repeat('x', i % 50) || E'\\t' "
+                         "FROM generate_series(1, 500) i");
+  pg_exec(target.name(), table_sql);
+  auto dump = PgDriver().open_dump(url_of(db.name()), {});
+  auto session = dump->join();
+  CollectingSink whole, tiny(1000);
+  session->dump({"public.t", "", 0}, whole);
+  session->dump({"public.t", "", 0}, tiny);
+  ASSERT_EQ(whole.chunks.size(), 1u);
+  ASSERT_GT(tiny.chunks.size(), 10u);
+  for (const auto& c : tiny.chunks) EXPECT_LT(c.sql.size(), 1000u + 300u);
+  EXPECT_EQ(all_rows(tiny, "public.t"), all_rows(whole, "public.t"));
+  EXPECT_EQ(all_rows(whole, "public.t").size(), 500u);
+
+  test::ScratchDir dir;
+  for (std::size_t i = 0; i < tiny.chunks.size(); ++i) {
+    auto file = dir.path() / ("chunk" + std::to_string(i) + ".sql");
+    std::ofstream(file) << tiny.chunks[i].sql;
+    test::pg_load_sql_file(target.name(), file);
+  }
+  EXPECT_EQ(test::pg_table_fingerprints(target.name()), test::pg_table_fingerprints(db.name()));
+}
+
+TEST(PgDriverDump, SlicesTogetherDumpExactlyTheTable) {
+  ScratchPgDatabase db("drv_slices");
+  pg_exec(db.name(),
+          "CREATE TABLE big (id int, pad text); "
+          "INSERT INTO big SELECT i, repeat('p', 200) FROM generate_series(1, 3000) i; "
+          "DELETE FROM big WHERE id % 7 = 0; CREATE TABLE small (x int); "
+          "INSERT INTO small VALUES (1)");
+  constexpr std::uint64_t kSlice = 4 * 8192;  // 4 pages: the ~80-page table is sliced
+  auto dump = PgDriver(kSlice).open_dump(url_of(db.name()), {});
+  auto items = dump->plan(1);
+  std::vector<DataItem> slices;
+  for (const auto& item : items) {
+    if (item.table == "public.big") {
+      slices.push_back(item);
+    } else {
+      EXPECT_TRUE(item.slice.empty()) << item.table;
+    }
+  }
+  ASSERT_GT(slices.size(), 4u);
+  for (std::size_t i = 1; i < items.size(); ++i)
+    EXPECT_GE(items[i - 1].estimated_bytes, items[i].estimated_bytes);
+  EXPECT_EQ(std::count_if(slices.begin(), slices.end(),
+                          [](const DataItem& s) { return !parse_slice(s.slice).end; }),
+            1);
+
+  auto session = dump->join();
+  CollectingSink sliced, whole;
+  for (const auto& s : slices) session->dump(s, sliced);
+  session->dump({"public.big", "", 0}, whole);
+  EXPECT_EQ(all_rows(sliced, "public.big"), all_rows(whole, "public.big"));
+  EXPECT_EQ(all_rows(whole, "public.big").size(), count_rows(db.name(), "big"));
+}
+
+// A session of its own holding `LOCK TABLE table IN ACCESS EXCLUSIVE MODE`.
+PgConnection hold_exclusive_lock(const std::string& db, const std::string& table) {
+  PgConnection holder = PgConnection::connect(url_of(db));
+  holder.exec("BEGIN; LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE");
+  return holder;
+}
+
+TEST(PgDriverDump, ExclusiveLockMakesOpenDumpTimeOutNamingTheTable) {
+  ScratchPgDatabase db("drv_lock");
+  pg_exec(db.name(), "CREATE TABLE free_t (x int); CREATE TABLE held (x int)");
+  PgConnection holder = hold_exclusive_lock(db.name(), "public.held");
+  DumpOptions options;
+  options.lock_wait_timeout_s = 1;
+  auto started = std::chrono::steady_clock::now();
+  std::string message =
+      expect_error(ExitCode::timeout, [&] { PgDriver().open_dump(url_of(db.name()), options); });
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+  EXPECT_NE(message.find("table public.held is locked by another session"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("holds an ACCESS EXCLUSIVE lock"), std::string::npos) << message;
+}
+
+TEST(PgDriverDump, ExclusiveLockQueuedBehindTheLeaderMakesWorkerTimeOut) {
+  ScratchPgDatabase db("drv_queue");
+  pg_exec(db.name(), "CREATE TABLE t (x int); INSERT INTO t VALUES (1)");
+  DumpOptions options;
+  options.lock_wait_timeout_s = 1;
+  auto dump = PgDriver().open_dump(url_of(db.name()), options);
+  auto session = dump->join();
+  // Waits behind the leader's ACCESS SHARE lock; the worker's COPY queues behind it.
+  PgConnection waiter = PgConnection::connect(url_of(db.name()));
+  ASSERT_EQ(PQsendQuery(waiter.get(), "BEGIN; LOCK TABLE public.t IN ACCESS EXCLUSIVE MODE"), 1);
+  for (int i = 0; i < 100 && count_rows(db.name(),
+                                        "pg_locks WHERE NOT granted AND "
+                                        "relation = 'public.t'::regclass") == 0;
+       ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CollectingSink sink;
+  std::string message = expect_error(ExitCode::timeout, [&] {
+    session->dump({"public.t", "", 0}, sink);
+  });
+  EXPECT_NE(message.find("table public.t is locked by another session"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("waits for an ACCESS EXCLUSIVE lock"), std::string::npos) << message;
+  dump.reset();  // the leader's lock goes; the waiter's LOCK completes
+  while (PGresult* r = PQgetResult(waiter.get())) PQclear(r);
+}
+
+TEST(CopySlice, FormatsAndParsesBoundedAndOpenRanges) {
+  EXPECT_EQ(format_slice({0, 8192}), "(0,8192)");
+  EXPECT_EQ(format_slice({8192, std::nullopt}), "(8192,)");
+  EXPECT_EQ(parse_slice("(0,8192)"), (PageRange{0, 8192}));
+  EXPECT_EQ(parse_slice("(8192,)"), (PageRange{8192, std::nullopt}));
+  for (const char* bad : {"", "()", "(1)", "(x,2)", "(5,5)", "(1,2", "1,2)", "(1,2,3)"})
+    EXPECT_THROW(parse_slice(bad), Error) << bad;
+}
+
+TEST(CopySlice, QueriesUseTidRangesAndOnly) {
+  PgTable t;
+  t.qualified = "public.film";
+  t.columns = "(id, title)";
+  EXPECT_EQ(copy_query(t, std::nullopt), "COPY public.film (id, title) TO stdout;");
+  EXPECT_EQ(copy_query(t, PageRange{10, 20}),
+            "COPY (SELECT id, title FROM ONLY public.film WHERE ctid >= '(10,0)'::tid AND "
+            "ctid < '(20,0)'::tid) TO stdout;");
+  EXPECT_EQ(copy_query(t, PageRange{20, std::nullopt}),
+            "COPY (SELECT id, title FROM ONLY public.film WHERE ctid >= '(20,0)'::tid) TO "
+            "stdout;");
+}
+
+PgTable table_of(const std::string& name, std::uint64_t pages) {
+  PgTable t;
+  t.qualified = "public." + name;
+  t.pages = pages;
+  t.total_bytes = pages * 8192;
+  return t;
+}
+
+TEST(CopyPlan, SlicesOnlyBigTablesAndCoversEveryPage) {
+  auto items = plan_copy_items({table_of("small", 16), table_of("big", 100)}, 8192, 4 * 8192);
+  // small: 16 pages = 4 slices' worth, not more: whole, and first (biggest).
+  // big: 25 slices of 4 pages, in page order, the last one open-ended.
+  ASSERT_EQ(items.size(), 26u);
+  EXPECT_EQ(items.front().table, "public.small");
+  EXPECT_TRUE(items.front().slice.empty());
+  for (std::size_t i = 1; i < items.size(); ++i) {
+    EXPECT_EQ(items[i].table, "public.big");
+    EXPECT_EQ(items[i].estimated_bytes, 4u * 8192);
+    PageRange r = parse_slice(items[i].slice);
+    EXPECT_EQ(r.first, (i - 1) * 4);
+    EXPECT_EQ(r.end.has_value(), i + 1 < items.size());
+  }
+}
+
+TEST(CopyPlan, NeverExceedsTheSliceBudget) {
+  auto items = plan_copy_items({table_of("huge", 100'000'000)}, 8192, 8192);
+  EXPECT_LE(items.size(), kMaxSlices);
+  EXPECT_GT(items.size(), kMaxSlices / 2);
+}
+
+}  // namespace
+}  // namespace dbsnap::pg
