@@ -30,13 +30,23 @@ struct PgSchema {
                                 // foreign keys, matview refresh, privileges as pg_dump orders
                                 // them, then the footer
   std::vector<PgTable> tables;  // tables with data (plain, partitions, inheritance children)
+                                // by schema then name; never views, partitioned parents,
+                                // foreign tables or extension members
 };
 
 // Reads the catalogs through conn, which must be inside the backup's
 // REPEATABLE READ snapshot (every query sees the same state as the data).
-// Object forms and order follow pg_dump (src/bin/pg_dump/pg_dump.c,
-// pg_backup_archiver.c) for PostgreSQL 12..17.
-// Throws dbsnap::Error(ExitCode::server_error) if a catalog query fails.
+// Object forms and order follow pg_dump 15 (src/bin/pg_dump/pg_dump.c,
+// pg_dump_sort.c, pg_backup_archiver.c, dumputils.c): objects sorted by type
+// priority and name, then reordered only as pg_depend requires; post_data
+// holds, in order, the setval calls, the post-data objects, the ACL entries
+// (pg_dump's ACL pass) and the REFRESH MATERIALIZED VIEW entries (its
+// post-ACL pass). options.no_owner drops ALTER ... OWNER TO and prints
+// "Owner: -"; options.no_privileges drops ACL entries. The \restrict line of
+// pg_dump >= 15.14 is not printed (older psql rejects it). Written against
+// PostgreSQL 15; queries adapt to 12..17 where columns differ.
+// Not thread-safe (uses conn). Throws dbsnap::Error(ExitCode::server_error)
+// if a catalog query fails.
 PgSchema read_schema(PGconn* conn, const DumpOptions& options);
 
 }  // namespace dbsnap::pg

@@ -223,13 +223,14 @@ SELECT c.oid, n.nspname, c.relname, pg_catalog.pg_get_userbyid(c.relowner), c.re
  ORDER BY n.nspname, c.relname)",
                                            kUserSchema, not_in_extension("pg_class", "c.oid")));
 
-  PgResult cr = query(ctx.conn, fmt::format(R"(
+  PgResult cr =
+      query(ctx.conn, fmt::format(R"(
 SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
        a.attnotnull, a.attidentity, a.attgenerated, a.attislocal,
        (SELECT pg_catalog.quote_ident(cn.nspname) || '.' || pg_catalog.quote_ident(co.collname)
           FROM pg_catalog.pg_collation co JOIN pg_catalog.pg_namespace cn ON cn.oid = co.collnamespace
          WHERE co.oid = a.attcollation AND a.attcollation <> t.typcollation),
-       a.attstattarget, a.attstorage, t.typstorage, a.attcompression,
+       COALESCE(a.attstattarget, -1), a.attstorage, t.typstorage, {},
        pg_catalog.array_to_string(ARRAY(
          SELECT o FROM pg_catalog.unnest(a.attoptions) o WHERE o NOT LIKE 'pg\_attver=%'), ', '),
        a.attacl, a.attacl IS NULL,
@@ -246,7 +247,9 @@ SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.att
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
  WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm') AND {}
  ORDER BY a.attrelid, a.attnum)",
-                                            kUserSchema));
+                                  PQserverVersion(ctx.conn) >= 140000 ? "a.attcompression"
+                                                                      : "''::pg_catalog.\"char\"",
+                                  kUserSchema));
   // pg_attver is set by this server build on every column, not by users; its
   // pg_dump leaves it out of the column options too.
   std::map<std::uint32_t, std::vector<Column>> columns;

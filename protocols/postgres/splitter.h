@@ -43,7 +43,7 @@ struct ScriptItem {
     meta_command,  // text: the line after the '\', e.g. "connect app", without '\n'
   };
   Kind kind = Kind::statement;
-  std::string_view text;  // valid until the next feed()
+  std::string_view text;   // valid until the next feed()
   std::uint64_t line = 0;  // 1-based line of the script where the item starts
 };
 
@@ -96,7 +96,7 @@ class ScriptSplitter {
   std::size_t pos_ = 0;   // first unconsumed byte
   std::size_t scan_ = 0;  // scanned up to here
   static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
-  std::size_t stmt_ = kNone;  // first byte of the current statement
+  std::size_t stmt_ = kNone;     // first byte of the current statement
   std::uint64_t line_ = 1;       // line of scan_
   std::uint64_t stmt_line_ = 0;  // line of stmt_
   std::uint64_t lex_line_ = 0;   // line where the current quote or comment started
@@ -104,7 +104,7 @@ class ScriptSplitter {
   int comment_depth_ = 0;
   std::string dollar_tag_;  // "$tag$" of the open dollar quote
   int paren_depth_ = 0;
-  int begin_depth_ = 0;                  // BEGIN ... END depth in a routine body
+  int begin_depth_ = 0;                   // BEGIN ... END depth in a routine body
   std::vector<std::string> first_words_;  // first identifiers of the statement, lowercase
   bool finished_ = false;
   bool std_strings_ = true;

@@ -1,0 +1,42 @@
+// The PostgreSQL restore target: runs psql scripts over libpq (never psql).
+//
+// Sessions split the script with ScriptSplitter (splitter.h) and run each
+// statement with PQexec, as psql does without ON_ERROR_STOP off: the first
+// failing statement ends the script. COPY ... FROM stdin data is sent with
+// PQputCopyData. Meta-commands: \connect (any arguments) opens a new session
+// on the target database, whatever database it names, so a `pg_dump -C`
+// script lands in the database the user chose; \restrict and \unrestrict
+// (pg_dump 17.6+/15.14+) are accepted and ignored; others are an error.
+// Server NOTICEs are dropped; WARNINGs go to stderr.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "engine/restore_target.h"
+#include "engine/url.h"
+
+namespace dbsnap::pg {
+
+// The database `database` (or url.database when empty) on url's server.
+// prepare() works from the maintenance database "postgres" ("template1" when
+// the target is "postgres"); creating needs CREATEDB. Drop: DROP DATABASE
+// ... WITH (FORCE) (13+; older servers: pg_terminate_backend on its sessions
+// first). Clean: drops every extension but plpgsql, every schema but the
+// system ones (CASCADE), and recreates schema public as initdb makes it.
+// A database counts as non-empty when it has a relation, routine or type
+// outside the system schemas, a schema besides public, or an extension
+// besides plpgsql.
+//
+// With SessionOptions::tables, foreign keys (ALTER TABLE ... ADD CONSTRAINT
+// ... FOREIGN KEY ... REFERENCES ...) whose table or referenced table is not
+// among them are skipped: their other side has no rows.
+std::unique_ptr<RestoreTarget> make_pg_restore_target(const ServerUrl& url,
+                                                      const std::string& database);
+
+// Whether user_name names table, a qualified name as pg_dump prints it
+// ("public.film", "\"My\".\"Tbl\""): both parts compared, or only the table
+// part when user_name has one; unquoted parts fold to lowercase, as SQL does.
+bool pg_table_matches(std::string_view table, std::string_view user_name);
+
+}  // namespace dbsnap::pg
