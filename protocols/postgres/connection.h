@@ -36,6 +36,9 @@ class PgResult {
   }
   std::string str(int row, int col) const { return std::string(get(row, col)); }
   long long num(int row, int col) const;                              // integer field; 0 for NULL
+  std::uint32_t oid(int row, int col) const {  // oid field; 0 for NULL
+    return static_cast<std::uint32_t>(num(row, col));
+  }
   bool flag(int row, int col) const { return get(row, col) == "t"; }  // boolean field
   PGresult* raw() const { return r_.get(); }
 

@@ -32,15 +32,11 @@ void Context::comment(Output& out, std::uint32_t classoid, std::uint32_t oid, in
 
 namespace {
 
-std::uint32_t oid_at(const PgResult& r, int row, int col) {
-  return static_cast<std::uint32_t>(r.num(row, col));
-}
-
 void read_comments(Context& ctx) {
   PgResult r = query(
       ctx.conn, "SELECT classoid, objoid, objsubid, description FROM pg_catalog.pg_description");
   for (int i = 0; i < r.rows(); ++i)
-    ctx.comments[{oid_at(r, i, 0), oid_at(r, i, 1), static_cast<int>(r.num(i, 2))}] = r.str(i, 3);
+    ctx.comments[{r.oid(i, 0), r.oid(i, 1), static_cast<int>(r.num(i, 2))}] = r.str(i, 3);
 }
 
 }  // namespace
@@ -62,7 +58,7 @@ SELECT n.oid, n.nspname, pg_catalog.pg_get_userbyid(n.nspowner),
  WHERE {} AND {})",
                                            kUserSchema, not_in_extension("pg_namespace", "n.oid")));
   for (int i = 0; i < r.rows(); ++i) {
-    std::uint32_t oid = oid_at(r, i, 0);
+    std::uint32_t oid = r.oid(i, 0);
     std::string name = r.str(i, 1), owner = r.str(i, 2);
     bool is_public = name == "public", default_owner = r.flag(i, 3);
     std::string acl = r.str(i, 4), base = r.is_null(i, 7) ? r.str(i, 6) : r.str(i, 7);
@@ -113,7 +109,7 @@ SELECT x.oid, x.extname, n.nspname
   FROM pg_catalog.pg_extension x JOIN pg_catalog.pg_namespace n ON n.oid = x.extnamespace
  WHERE x.oid >= 16384)");
   for (int i = 0; i < r.rows(); ++i) {
-    std::uint32_t oid = oid_at(r, i, 0);
+    std::uint32_t oid = r.oid(i, 0);
     std::string name = r.str(i, 1), schema = r.str(i, 2);
     DumpObject o;
     o.priority = Priority::extension;
@@ -137,8 +133,8 @@ SELECT x.oid, x.extname, n.nspname
 SELECT classid, objid, refobjid FROM pg_catalog.pg_depend
  WHERE deptype = 'e' AND refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass)");
   for (int i = 0; i < m.rows(); ++i)
-    if (auto ext = ctx.graph.find({catalog::kPgExtension, oid_at(m, i, 2)}))
-      ctx.graph.map({oid_at(m, i, 0), oid_at(m, i, 1)}, *ext);
+    if (auto ext = ctx.graph.find({catalog::kPgExtension, m.oid(i, 2)}))
+      ctx.graph.map({m.oid(i, 0), m.oid(i, 1)}, *ext);
 }
 
 // pg_dump.c dumpEnumType, dumpDomain, dumpCompositeType, dumpRangeType.
@@ -172,7 +168,7 @@ SELECT t.oid, n.nspname, t.typname, pg_catalog.pg_get_userbyid(t.typowner), t.ty
                                   WHERE c.oid = t.typrelid) = 'c')))",
                                            kUserSchema, not_in_extension("pg_type", "t.oid")));
   for (int i = 0; i < r.rows(); ++i) {
-    std::uint32_t oid = oid_at(r, i, 0), relid = oid_at(r, i, 9);
+    std::uint32_t oid = r.oid(i, 0), relid = r.oid(i, 9);
     std::string schema = r.str(i, 1), name = r.str(i, 2), owner = r.str(i, 3);
     char kind = r.get(i, 4)[0];
     std::string q = ctx.qualified(schema, name);
@@ -199,7 +195,7 @@ SELECT t.oid, n.nspname, t.typname, pg_catalog.pg_get_userbyid(t.typowner), t.ty
                                       oid));
       for (int c = 0; c < checks.rows(); ++c) {
         defn += fmt::format("\n\tCONSTRAINT {} {}", ctx.ident(checks.get(c, 1)), checks.get(c, 2));
-        domain_checks.emplace_back(oid_at(checks, c, 0), checks.str(c, 1));
+        domain_checks.emplace_back(checks.oid(c, 0), checks.str(c, 1));
       }
       defn += ";\n";
     } else if (kind == 'c') {
@@ -269,10 +265,10 @@ SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
     };
     std::size_t id = ctx.graph.add(std::move(o));
     ctx.graph.map({catalog::kPgType, oid}, id);
-    if (oid_at(r, i, 8) != 0) ctx.graph.map({catalog::kPgType, oid_at(r, i, 8)}, id);
+    if (r.oid(i, 8) != 0) ctx.graph.map({catalog::kPgType, r.oid(i, 8)}, id);
     if (relid != 0) ctx.graph.map({catalog::kPgClass, relid}, id);
-    if (!r.is_null(i, 15)) ctx.graph.map({catalog::kPgType, oid_at(r, i, 15)}, id);
-    if (!r.is_null(i, 21)) ctx.graph.map({catalog::kPgType, oid_at(r, i, 21)}, id);
+    if (!r.is_null(i, 15)) ctx.graph.map({catalog::kPgType, r.oid(i, 15)}, id);
+    if (!r.is_null(i, 21)) ctx.graph.map({catalog::kPgType, r.oid(i, 21)}, id);
     for (const auto& check : domain_checks)
       ctx.graph.map({catalog::kPgConstraint, check.first}, id);
   }
@@ -355,7 +351,7 @@ SELECT p.oid, n.nspname, p.proname, pg_catalog.pg_get_userbyid(p.proowner), p.pr
                                   sql_body ? "pg_catalog.pg_get_function_sqlbody(p.oid)" : "NULL",
                                   kUserSchema, not_in_extension("pg_proc", "p.oid")));
   for (int i = 0; i < r.rows(); ++i) {
-    std::uint32_t oid = oid_at(r, i, 0);
+    std::uint32_t oid = r.oid(i, 0);
     std::string schema = r.str(i, 1), name = r.str(i, 2), owner = r.str(i, 3);
     bool procedure = r.get(i, 4) == "p";
     std::string word = procedure ? "PROCEDURE" : "FUNCTION";
@@ -438,7 +434,7 @@ SELECT p.oid, n.nspname, p.proname, pg_catalog.pg_get_userbyid(p.proowner),
  WHERE {} AND {})",
                                            kUserSchema, not_in_extension("pg_proc", "p.oid")));
   for (int i = 0; i < a.rows(); ++i) {
-    std::uint32_t oid = oid_at(a, i, 0);
+    std::uint32_t oid = a.oid(i, 0);
     std::string schema = a.str(i, 1), name = a.str(i, 2), owner = a.str(i, 3);
     std::string args = a.str(i, 4), types = a.str(i, 5);
     if (a.num(i, 6) == 0) {
@@ -526,7 +522,7 @@ SELECT d.oid, pg_catalog.pg_get_userbyid(d.defaclrole), n.nspname, d.defaclobjty
     o.schema = schema;
     o.name = role;
     o.tiebreak = type;
-    o.oid = oid_at(r, i, 0);
+    o.oid = r.oid(i, 0);
     o.render = [&ctx, role, schema, type, acl, base](Output& out) {
       std::string prefix = "ALTER DEFAULT PRIVILEGES FOR ROLE " + ctx.ident(role) + " ";
       if (!schema.empty()) prefix += "IN SCHEMA " + ctx.ident(schema) + " ";
@@ -545,13 +541,13 @@ void add_dependencies(Context& ctx) {
 SELECT classid, objid, refclassid, refobjid FROM pg_catalog.pg_depend
  WHERE deptype NOT IN ('p', 'e') AND (objid >= 16384 OR refobjid >= 16384))");
   for (int i = 0; i < r.rows(); ++i) {
-    auto from = ctx.graph.find({oid_at(r, i, 0), oid_at(r, i, 1)});
-    auto to = ctx.graph.find({oid_at(r, i, 2), oid_at(r, i, 3)});
+    auto from = ctx.graph.find({r.oid(i, 0), r.oid(i, 1)});
+    auto to = ctx.graph.find({r.oid(i, 2), r.oid(i, 3)});
     if (!from || !to || *from == *to) continue;
     // An inline default is part of its table: no edge back to the table.
     if (ctx.graph[*from].default_of == *to) continue;
     ctx.graph.depend(*from, *to);
-    if (oid_at(r, i, 0) == catalog::kPgRewrite && ctx.graph[*from].dummy)
+    if (r.oid(i, 0) == catalog::kPgRewrite && ctx.graph[*from].dummy)
       ctx.graph[*from].definition_deps.push_back(*to);
   }
   for (auto [matview, refresh] : ctx.refreshes)

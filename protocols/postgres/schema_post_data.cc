@@ -16,10 +16,6 @@ using catalog::Toc;
 
 namespace {
 
-std::uint32_t oid_at(const PgResult& r, int row, int col) {
-  return static_cast<std::uint32_t>(r.num(row, col));
-}
-
 // Dependencies every post-data object has on the relation it belongs to.
 void depend_on_relation(Context& ctx, std::size_t object, std::uint32_t relation) {
   if (auto rel = ctx.graph.find({catalog::kPgClass, relation})) ctx.graph.depend(object, *rel);
@@ -41,7 +37,7 @@ SELECT k.oid, k.conname, k.contype, pg_catalog.pg_get_constraintdef(k.oid), c.oi
   for (int i = 0; i < r.rows(); ++i) {
     bool fk = r.get(i, 2) == "f";
     if (fk && r.num(i, 12) != 0) continue;  // cloned onto a partition by its parent's key
-    std::uint32_t oid = oid_at(r, i, 0), rel = oid_at(r, i, 4), index = oid_at(r, i, 9);
+    std::uint32_t oid = r.oid(i, 0), rel = r.oid(i, 4), index = r.oid(i, 9);
     std::string name = r.str(i, 1), def = r.str(i, 3), schema = r.str(i, 5);
     std::string table = r.str(i, 6), owner = r.str(i, 7), tablespace = r.str(i, 11);
     bool partitioned = r.get(i, 8) == "p", clustered = r.flag(i, 10);
@@ -103,7 +99,7 @@ SELECT ic.oid, n.nspname, ic.relname, pg_catalog.pg_get_indexdef(ic.oid),
   for (int i = 0; i < r.rows(); ++i) {
     if (!r.is_null(i, 11)) attached.push_back(i);
     if (r.flag(i, 12)) continue;  // printed by its constraint
-    std::uint32_t oid = oid_at(r, i, 0);
+    std::uint32_t oid = r.oid(i, 0);
     std::string schema = r.str(i, 1), name = r.str(i, 2), def = r.str(i, 3), owner = r.str(i, 4);
     bool clustered = r.flag(i, 5), replident = r.flag(i, 6);
     std::string tablespace = r.str(i, 7);
@@ -139,10 +135,10 @@ SELECT ic.oid, n.nspname, ic.relname, pg_catalog.pg_get_indexdef(ic.oid),
     };
     std::size_t id = ctx.graph.add(std::move(o));
     ctx.graph.map({catalog::kPgClass, oid}, id);
-    depend_on_relation(ctx, id, oid_at(r, i, 10));
+    depend_on_relation(ctx, id, r.oid(i, 10));
   }
   for (int i : attached) {
-    std::uint32_t oid = oid_at(r, i, 0), parent = oid_at(r, i, 11);
+    std::uint32_t oid = r.oid(i, 0), parent = r.oid(i, 11);
     auto child_obj = ctx.graph.find({catalog::kPgClass, oid});
     auto parent_obj = ctx.graph.find({catalog::kPgClass, parent});
     if (!child_obj || !parent_obj) continue;
@@ -192,7 +188,7 @@ SELECT t.oid, t.tgname, pg_catalog.pg_get_triggerdef(t.oid, false), t.tgenabled,
                                            has_parent ? "t.tgparentid = 0" : "true", kUserSchema,
                                            not_in_extension("pg_class", "c.oid")));
   for (int i = 0; i < t.rows(); ++i) {
-    std::uint32_t oid = oid_at(t, i, 0);
+    std::uint32_t oid = t.oid(i, 0);
     std::string name = t.str(i, 1), def = t.str(i, 2), schema = t.str(i, 4);
     std::string table = t.str(i, 5), owner = t.str(i, 6);
     char state = t.get(i, 3)[0];
@@ -219,7 +215,7 @@ SELECT t.oid, t.tgname, pg_catalog.pg_get_triggerdef(t.oid, false), t.tgenabled,
     };
     std::size_t id = ctx.graph.add(std::move(o));
     ctx.graph.map({catalog::kPgTrigger, oid}, id);
-    depend_on_relation(ctx, id, oid_at(t, i, 7));
+    depend_on_relation(ctx, id, t.oid(i, 7));
   }
 
   PgResult r = query(ctx.conn, fmt::format(R"(
@@ -231,7 +227,7 @@ SELECT r.oid, r.rulename, pg_catalog.pg_get_ruledef(r.oid), r.ev_enabled, n.nspn
  WHERE r.rulename <> '_RETURN' AND {} AND {})",
                                            kUserSchema, not_in_extension("pg_class", "c.oid")));
   for (int i = 0; i < r.rows(); ++i) {
-    std::uint32_t oid = oid_at(r, i, 0);
+    std::uint32_t oid = r.oid(i, 0);
     std::string name = r.str(i, 1), def = r.str(i, 2), schema = r.str(i, 4);
     std::string table = r.str(i, 5), owner = r.str(i, 6);
     char state = r.get(i, 3)[0];
@@ -256,7 +252,7 @@ SELECT r.oid, r.rulename, pg_catalog.pg_get_ruledef(r.oid), r.ev_enabled, n.nspn
     };
     std::size_t id = ctx.graph.add(std::move(o));
     ctx.graph.map({catalog::kPgRewrite, oid}, id);
-    depend_on_relation(ctx, id, oid_at(r, i, 7));
+    depend_on_relation(ctx, id, r.oid(i, 7));
   }
 }
 
@@ -274,7 +270,7 @@ SELECT c.oid, n.nspname, c.relname, pg_catalog.pg_get_userbyid(c.relowner)
     o.priority = Priority::policy;
     o.schema = schema;
     o.name = table;
-    o.oid = oid_at(t, i, 0);
+    o.oid = t.oid(i, 0);
     o.render = [&ctx, schema, table, owner](Output& out) {
       Toc toc;
       toc.tag = table;
@@ -286,7 +282,7 @@ SELECT c.oid, n.nspname, c.relname, pg_catalog.pg_get_userbyid(c.relowner)
           fmt::format("ALTER TABLE {} ENABLE ROW LEVEL SECURITY;", ctx.qualified(schema, table));
       out.entry(toc);
     };
-    depend_on_relation(ctx, ctx.graph.add(std::move(o)), oid_at(t, i, 0));
+    depend_on_relation(ctx, ctx.graph.add(std::move(o)), t.oid(i, 0));
   }
   PgResult p = query(ctx.conn, fmt::format(R"(
 SELECT p.oid, p.polname, n.nspname, c.relname, pg_catalog.pg_get_userbyid(c.relowner), c.oid,
@@ -302,7 +298,7 @@ SELECT p.oid, p.polname, n.nspname, c.relname, pg_catalog.pg_get_userbyid(c.relo
  WHERE {} AND {})",
                                            kUserSchema, not_in_extension("pg_class", "c.oid")));
   for (int i = 0; i < p.rows(); ++i) {
-    std::uint32_t oid = oid_at(p, i, 0);
+    std::uint32_t oid = p.oid(i, 0);
     std::string name = p.str(i, 1), schema = p.str(i, 2), table = p.str(i, 3);
     std::string owner = p.str(i, 4);
     std::string_view cmd = p.get(i, 7);
@@ -339,7 +335,7 @@ SELECT p.oid, p.polname, n.nspname, c.relname, pg_catalog.pg_get_userbyid(c.relo
     };
     std::size_t id = ctx.graph.add(std::move(o));
     ctx.graph.map({catalog::kPgPolicy, oid}, id);
-    depend_on_relation(ctx, id, oid_at(p, i, 5));
+    depend_on_relation(ctx, id, p.oid(i, 5));
   }
 }
 

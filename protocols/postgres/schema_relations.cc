@@ -19,10 +19,6 @@ using catalog::Toc;
 
 namespace {
 
-std::uint32_t oid_at(const PgResult& r, int row, int col) {
-  return static_cast<std::uint32_t>(r.num(row, col));
-}
-
 struct Column {
   int num = 0;
   std::string name, type, collation, storage_change, compression, options;
@@ -100,7 +96,7 @@ SELECT c.oid, n.nspname, c.relname, pg_catalog.pg_get_userbyid(c.relowner),
  WHERE c.relkind = 'S' AND {} AND {})",
                                            kUserSchema, not_in_extension("pg_class", "c.oid")));
   for (int i = 0; i < r.rows(); ++i) {
-    std::uint32_t oid = oid_at(r, i, 0);
+    std::uint32_t oid = r.oid(i, 0);
     std::string schema = r.str(i, 1), name = r.str(i, 2), owner = r.str(i, 3);
     std::string q = ctx.qualified(schema, name), type = r.str(i, 4);
     std::string incr = r.str(i, 6), max = r.str(i, 7), min = r.str(i, 8);
@@ -272,7 +268,7 @@ SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.att
     c.acl_null = cr.flag(i, 15);
     c.inherited_not_null = cr.flag(i, 16);
     c.default_dropped = cr.flag(i, 17);
-    columns[oid_at(cr, i, 0)].push_back(std::move(c));
+    columns[cr.oid(i, 0)].push_back(std::move(c));
   }
 
   PgResult dr = query(ctx.conn, R"(
@@ -280,7 +276,7 @@ SELECT d.oid, d.adrelid, d.adnum, pg_catalog.pg_get_expr(d.adbin, d.adrelid)
   FROM pg_catalog.pg_attrdef d ORDER BY d.adrelid, d.adnum)");
   std::map<std::uint32_t, std::vector<std::tuple<std::uint32_t, int, std::string>>> defaults_of;
   for (int i = 0; i < dr.rows(); ++i)
-    defaults_of[oid_at(dr, i, 1)].emplace_back(oid_at(dr, i, 0), static_cast<int>(dr.num(i, 2)),
+    defaults_of[dr.oid(i, 1)].emplace_back(dr.oid(i, 0), static_cast<int>(dr.num(i, 2)),
                                                dr.str(i, 3));
 
   PgResult kr = query(ctx.conn, R"(
@@ -290,17 +286,17 @@ SELECT oid, conrelid, conname, pg_catalog.pg_get_constraintdef(oid), conislocal,
   std::vector<std::tuple<std::uint32_t, std::uint32_t, std::string, std::string>> separate_checks;
   for (int i = 0; i < kr.rows(); ++i) {
     if (!kr.flag(i, 5)) {
-      separate_checks.emplace_back(oid_at(kr, i, 0), oid_at(kr, i, 1), kr.str(i, 2), kr.str(i, 3));
+      separate_checks.emplace_back(kr.oid(i, 0), kr.oid(i, 1), kr.str(i, 2), kr.str(i, 3));
       continue;
     }
-    checks_of[oid_at(kr, i, 1)].push_back(
-        {oid_at(kr, i, 0), kr.str(i, 2), kr.str(i, 3), kr.flag(i, 4)});
+    checks_of[kr.oid(i, 1)].push_back(
+        {kr.oid(i, 0), kr.str(i, 2), kr.str(i, 3), kr.flag(i, 4)});
   }
 
   std::map<std::uint32_t, std::size_t> object_of;
   std::map<std::uint32_t, std::string> owner_of;
   for (int i = 0; i < r.rows(); ++i) {
-    std::uint32_t oid = oid_at(r, i, 0);
+    std::uint32_t oid = r.oid(i, 0);
     std::string schema = r.str(i, 1), name = r.str(i, 2), owner = r.str(i, 3);
     char kind = r.get(i, 4)[0];
     bool partition = r.flag(i, 8);
@@ -317,9 +313,9 @@ SELECT oid, conrelid, conname, pg_catalog.pg_get_constraintdef(oid), conislocal,
     object_of[oid] = id;
     owner_of[oid] = owner;
     ctx.graph.map({catalog::kPgClass, oid}, id);
-    if (!r.is_null(i, 20)) ctx.graph.map({catalog::kPgType, oid_at(r, i, 20)}, id);
-    if (!r.is_null(i, 21)) ctx.graph.map({catalog::kPgType, oid_at(r, i, 21)}, id);
-    if (!r.is_null(i, 25)) ctx.graph.map({catalog::kPgRewrite, oid_at(r, i, 25)}, id);
+    if (!r.is_null(i, 20)) ctx.graph.map({catalog::kPgType, r.oid(i, 20)}, id);
+    if (!r.is_null(i, 21)) ctx.graph.map({catalog::kPgType, r.oid(i, 21)}, id);
+    if (!r.is_null(i, 25)) ctx.graph.map({catalog::kPgRewrite, r.oid(i, 25)}, id);
 
     // A default a parent has and this column dropped prints as DEFAULT NULL
     // (flagInhAttrs); it has no pg_attrdef row.
@@ -532,7 +528,7 @@ SELECT oid, conrelid, conname, pg_catalog.pg_get_constraintdef(oid), conislocal,
   // Partition attachments (dumpTableAttach) once every table exists.
   for (int i = 0; i < r.rows(); ++i) {
     if (!r.flag(i, 8) || r.is_null(i, 12)) continue;
-    std::uint32_t oid = oid_at(r, i, 0), parent = oid_at(r, i, 12);
+    std::uint32_t oid = r.oid(i, 0), parent = r.oid(i, 12);
     auto parent_obj = object_of.find(parent);
     if (parent_obj == object_of.end()) continue;
     std::string schema = r.str(i, 1), name = r.str(i, 2), owner = r.str(i, 3);
