@@ -1,0 +1,286 @@
+#include "protocols/mysql/dump.h"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cassert>
+#include <ctime>
+
+#include "engine/error.h"
+#include "protocols/mysql/connection.h"
+#include "protocols/mysql/rows.h"
+#include "protocols/mysql/schema.h"
+#include "protocols/mysql/script.h"
+#include "protocols/mysql/sql_text.h"
+
+namespace dbsnap::mysql {
+namespace {
+
+constexpr unsigned long kBackupStageMinVersion = 100500;     // MariaDB BACKUP STAGE
+constexpr unsigned long kBinaryLogStatusMinVersion = 80200;  // MySQL's SHOW BINARY LOG STATUS
+constexpr int kNetTimeoutS = 3600;    // a worker may stall this long on a slow sink mid-table
+constexpr int kIdleTimeoutS = 86400;  // the leader idles while the workers dump
+constexpr std::uint64_t kChunksPerSlice = 16;  // a table is sliced above this many chunks
+constexpr std::uint64_t kMaxSlices = 1024;
+
+__extension__ typedef __int128 Key;  // any signed or unsigned BIGINT, and their differences
+
+enum class GlobalLock { none, flush_tables, backup_stage };
+
+void warn(std::string_view line) { fmt::print(stderr, "warning: {}\n", line); }
+
+// Settings every dump connection shares: canonical SHOW CREATE output, UTC
+// timestamps, no server-side timeouts cutting a long backup short.
+void setup_session(const MyConnection& conn, const DumpOptions& options) {
+  conn.exec(
+      fmt::format("SET SESSION sql_mode = '', time_zone = '+00:00', sql_quote_show_create = 1, "
+                  "net_write_timeout = {0}, net_read_timeout = {0}, wait_timeout = {1}, "
+                  "lock_wait_timeout = {2}",
+                  kNetTimeoutS, kIdleTimeoutS, std::max(1, options.lock_wait_timeout_s)));
+  if (conn.is_mariadb()) conn.exec("SET SESSION max_statement_time = 0");
+}
+
+void start_snapshot(const MyConnection& conn) {
+  conn.exec("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+  conn.exec("START TRANSACTION /*!40108 WITH CONSISTENT SNAPSHOT */");
+}
+
+// The error for a lock wait that ran out, naming the statement most likely in
+// the way: the longest running one of another session.
+Error lock_timeout(const MyConnection& conn, std::string_view lock, int timeout_s) {
+  auto r = conn.try_query(
+      "SELECT ID, USER, TIME, INFO FROM information_schema.PROCESSLIST "
+      "WHERE ID <> CONNECTION_ID() AND INFO IS NOT NULL "
+      "AND COMMAND NOT IN ('Sleep', 'Daemon', 'Binlog Dump', 'Binlog Dump GTID', 'Killed') "
+      "ORDER BY TIME DESC LIMIT 1");
+  std::string head = fmt::format("global lock ({}) not granted within {} s", lock, timeout_s);
+  if (!r || !r->next())
+    return Error(ExitCode::timeout,
+                 fmt::format("{} and no other running statement is visible: a session may hold "
+                             "LOCK TABLES or a long transaction (the PROCESS privilege shows "
+                             "every user's sessions); retry later or raise the lock wait timeout",
+                             head));
+  std::string statement = r->str(3).substr(0, 200);
+  std::replace(statement.begin(), statement.end(), '\n', ' ');
+  return Error(ExitCode::timeout,
+               fmt::format("{}: connection {} (user {}) has been running for {} s: {}; let it "
+                           "finish or end it (KILL {}), or raise the lock wait timeout",
+                           head, r->str(0), r->str(1), r->str(2), statement, r->str(0)));
+}
+
+GlobalLock take_global_lock(const MyConnection& conn, const ServerUrl& url, int timeout_s) {
+  bool stages = conn.is_mariadb() && conn.version_number() >= kBackupStageMinVersion;
+  std::string_view statement = stages ? "BACKUP STAGE START" : "FLUSH TABLES WITH READ LOCK";
+  unsigned code = conn.try_exec(statement);
+  if (code == 0 && stages) {
+    statement = "BACKUP STAGE BLOCK_COMMIT";
+    code = conn.try_exec(statement);
+  }
+  if (code == 0) return stages ? GlobalLock::backup_stage : GlobalLock::flush_tables;
+  if (code == kErrLockWaitTimeout) throw lock_timeout(conn, statement, timeout_s);
+  if (code != kErrSpecificAccessDenied) conn.throw_error(statement);
+  warn(
+      fmt::format("user '{}' lacks the RELOAD privilege for {} on {}: each connection takes "
+                  "its own snapshot, so tables written during the backup may not match each "
+                  "other (GRANT RELOAD ON *.* fixes it)",
+                  url.user, statement, url.masked()));
+  return GlobalLock::none;
+}
+
+// binlog_file, binlog_position and gtid of the snapshot, where the server has them.
+std::map<std::string, std::string> read_position(const MyConnection& conn) {
+  std::map<std::string, std::string> position;
+  if (conn.is_mariadb()) {
+    // The leader transaction's own position: exact even without the global lock.
+    auto r = conn.query("SHOW STATUS LIKE 'binlog_snapshot_%'");
+    while (r.next()) {
+      if (r.get(0) == "Binlog_snapshot_file") position["binlog_file"] = r.str(1);
+      if (r.get(0) == "Binlog_snapshot_position") position["binlog_position"] = r.str(1);
+    }
+    if (position["binlog_file"].empty()) return {};
+    auto g =
+        conn.query(fmt::format("SELECT BINLOG_GTID_POS({}, {})",
+                               quote_string(position["binlog_file"]), position["binlog_position"]));
+    if (g.next() && !g.is_null(0) && !g.get(0).empty()) position["gtid"] = g.str(0);
+    return position;
+  }
+  std::string_view sql = conn.version_number() >= kBinaryLogStatusMinVersion
+                             ? "SHOW BINARY LOG STATUS"
+                             : "SHOW MASTER STATUS";
+  auto r = conn.try_query(sql);
+  if (!r) {
+    if (conn.error_number() != kErrSpecificAccessDenied) conn.throw_error(sql);
+    warn(
+        fmt::format("no binlog position recorded: {} needs the REPLICATION CLIENT privilege", sql));
+    return position;
+  }
+  if (!r->next()) return position;  // binary log disabled
+  position["binlog_file"] = r->str(0);
+  position["binlog_position"] = r->str(1);
+  if (r->columns() > 4 && !r->get(4).empty()) position["gtid"] = r->str(4);
+  return position;
+}
+
+Key parse_key(std::string_view text) {
+  bool negative = !text.empty() && text[0] == '-';
+  Key value = 0;
+  for (char c : text.substr(negative ? 1 : 0)) value = value * 10 + (c - '0');
+  return negative ? -value : value;
+}
+
+std::string key_text(Key value) {
+  if (value == 0) return "0";
+  bool negative = value < 0;
+  std::string digits;
+  for (; value != 0; value /= 10) {
+    int d = static_cast<int>(value % 10);
+    digits += static_cast<char>('0' + (negative ? -d : d));
+  }
+  if (negative) digits += '-';
+  return {digits.rbegin(), digits.rend()};
+}
+
+class Session final : public SnapshotSession {
+ public:
+  Session(MyConnection conn, std::map<std::string, MyTable> tables, std::size_t net_buffer_length)
+      : conn_(std::move(conn)), tables_(std::move(tables)), net_buffer_length_(net_buffer_length) {}
+
+  void dump(const DataItem& item, ChunkSink& out) override {
+    auto it = tables_.find(item.table);
+    if (it == tables_.end())
+      throw Error(ExitCode::failure,
+                  fmt::format("table {} is not part of this backup", quote_ident(item.table)));
+    const MyTable& table = it->second;
+    std::string sql = item.slice.empty() ? table.select : table.select + " WHERE " + item.slice;
+    try {
+      MyResult rows = conn_.stream(sql);
+      auto kinds = literal_kinds(rows);
+      InsertWriter writer(table, net_buffer_length_, out);
+      std::string tuple;
+      while (rows.next()) {
+        tuple.clear();
+        append_row(tuple, rows, kinds);
+        writer.add(tuple);
+      }
+      writer.finish();
+    } catch (...) {
+      conn_.cancel();  // else freeing the result would read the rest of the table
+      throw;
+    }
+  }
+
+ private:
+  MyConnection conn_;
+  std::map<std::string, MyTable> tables_;
+  std::size_t net_buffer_length_;
+};
+
+class Dump final : public DatabaseDump {
+ public:
+  Dump(const ServerUrl& url, const DumpOptions& options)
+      : url_(url), options_(options), leader_(MyConnection::connect(url)) {
+    setup_session(leader_, options_);
+    lock_ = take_global_lock(leader_, url_, options_.lock_wait_timeout_s);
+    start_snapshot(leader_);
+    position_ = read_position(leader_);
+    position_["snapshot"] = lock_ == GlobalLock::none ? "per-connection" : "global-lock";
+    schema_ = read_schema(leader_, url_.database);
+    info_ = ServerInfo{leader_.is_mariadb() ? "mariadb" : "mysql", leader_.server_version()};
+  }
+
+  ServerInfo server() const override { return info_; }
+  std::map<std::string, std::string> position() const override { return position_; }
+
+  void pre_data(ChunkSink& out) override {
+    std::map<std::string, std::string> printed = position_;
+    printed.erase("snapshot");
+    std::string text =
+        script_header(ScriptHeader{info_.kind == "mariadb" ? "MariaDB" : "MySQL", url_.host,
+                                   url_.database, info_.version, printed});
+    text += schema_.pre_data;
+    out.emit(Section::pre_data, "", text, 0);
+  }
+
+  std::vector<DataItem> plan(std::uint64_t chunk_bytes) override {
+    std::vector<DataItem> items;
+    std::uint64_t slice_bytes = std::max<std::uint64_t>(chunk_bytes, 1) * kChunksPerSlice;
+    for (const auto& [name, t] : schema_.tables) {
+      if (t.slice_key.empty() || t.data_bytes <= slice_bytes)
+        items.push_back(DataItem{t.name, "", t.data_bytes});
+      else
+        append_slices(items, t, slice_bytes);
+    }
+    std::stable_sort(items.begin(), items.end(), [](const DataItem& a, const DataItem& b) {
+      return a.estimated_bytes > b.estimated_bytes;
+    });
+    return items;
+  }
+
+  std::unique_ptr<SnapshotSession> join() override {
+    assert(!shared_ && "join() after snapshot_shared() would see a later state");
+    auto conn = MyConnection::connect(url_);
+    setup_session(conn, options_);
+    start_snapshot(conn);
+    return std::make_unique<Session>(std::move(conn), schema_.tables, options_.net_buffer_length);
+  }
+
+  void snapshot_shared() override {
+    if (lock_ == GlobalLock::backup_stage) leader_.exec("BACKUP STAGE END");
+    if (lock_ == GlobalLock::flush_tables) leader_.exec("UNLOCK TABLES");
+    lock_ = GlobalLock::none;
+    shared_ = true;
+  }
+
+  void post_data(ChunkSink& out) override {
+    out.emit(Section::post_data, "", std::string(chunk_session()) + schema_.post_data, 0);
+    out.emit(Section::post_data, "",
+             script_footer(fmt::format("{:%Y-%m-%d %H:%M:%S}", fmt::gmtime(std::time(nullptr)))),
+             0);
+  }
+
+ private:
+  // Splits t into n ranges of its integer key between MIN and MAX as the
+  // snapshot sees them; the first and last ranges are open so no row is missed.
+  void append_slices(std::vector<DataItem>& items, const MyTable& t, std::uint64_t slice_bytes) {
+    auto r = leader_.query(fmt::format("SELECT MIN({0}), MAX({0}) FROM {1}{2}", t.slice_key,
+                                       t.quoted, t.history ? " FOR SYSTEM_TIME ALL" : ""));
+    if (!r.next() || r.is_null(0)) {
+      items.push_back(DataItem{t.name, "", t.data_bytes});
+      return;
+    }
+    Key low = parse_key(r.get(0)), span = parse_key(r.get(1)) - low + 1;
+    Key n = std::min<Key>({static_cast<Key>((t.data_bytes + slice_bytes - 1) / slice_bytes),
+                           static_cast<Key>(kMaxSlices), span});
+    std::string previous;
+    for (Key i = 1; i <= n; ++i) {
+      std::string bound = i < n ? key_text(low + span * i / n) : "";
+      std::string slice;
+      if (!previous.empty()) slice = fmt::format("{} >= {}", t.slice_key, previous);
+      if (!bound.empty())
+        slice += fmt::format("{}{} < {}", slice.empty() ? "" : " AND ", t.slice_key, bound);
+      items.push_back(DataItem{t.name, slice, t.data_bytes / static_cast<std::uint64_t>(n)});
+      previous = bound;
+    }
+  }
+
+  ServerUrl url_;
+  DumpOptions options_;
+  MyConnection leader_;
+  GlobalLock lock_ = GlobalLock::none;
+  bool shared_ = false;
+  ServerInfo info_;
+  std::map<std::string, std::string> position_;
+  MySchema schema_;  // its tables are copied into each session
+};
+
+}  // namespace
+
+std::unique_ptr<DatabaseDump> open_dump(const ServerUrl& url, const DumpOptions& options) {
+  if (url.database.empty())
+    throw Error(ExitCode::usage,
+                fmt::format("no database in {}: name one, e.g. mysql://host/db", url.masked()));
+  return std::make_unique<Dump>(url, options);
+}
+
+}  // namespace dbsnap::mysql

@@ -1,0 +1,223 @@
+#include "protocols/mysql/restore.h"
+
+#include <fmt/format.h>
+
+#include <optional>
+#include <vector>
+
+#include "engine/cancel.h"
+#include "engine/error.h"
+#include "protocols/mysql/connection.h"
+#include "protocols/mysql/splitter.h"
+#include "protocols/mysql/sql_text.h"
+
+namespace dbsnap::mysql {
+namespace {
+
+// Characters of a statement quoted in an error message.
+constexpr std::size_t kStatementExcerpt = 200;
+
+char fold(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool starts_with_nocase(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i)
+    if (fold(s[i]) != fold(prefix[i])) return false;
+  return true;
+}
+
+// SET ... or /*!NNNNN SET ... */: a session setting to replay on new sessions.
+bool is_setting(std::string_view statement) {
+  if (statement.starts_with("/*!")) {
+    statement.remove_prefix(3);
+    while (!statement.empty() && statement.front() >= '0' && statement.front() <= '9')
+      statement.remove_prefix(1);
+    while (!statement.empty() && statement.front() == ' ') statement.remove_prefix(1);
+  }
+  return starts_with_nocase(statement, "SET ");
+}
+
+// "a b  c\n d" -> "a b c d", cut at kStatementExcerpt characters.
+std::string excerpt(std::string_view statement) {
+  std::string out;
+  for (char c : statement) {
+    bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
+    if (space && (out.empty() || out.back() == ' ')) continue;
+    out += space ? ' ' : c;
+    if (out.size() >= kStatementExcerpt) return out + "...";
+  }
+  return out;
+}
+
+ServerUrl without_database(ServerUrl url) {
+  url.database.clear();
+  return url;
+}
+
+class MySession final : public RestoreSession {
+ public:
+  MySession(const ServerUrl& url, const std::string& database, const SessionOptions& options)
+      : conn_(MyConnection::connect(url, database)) {
+    for (const auto& s : options.settings) conn_.exec(s);
+  }
+
+  void begin(std::string_view label) override {
+    label_ = label;
+    splitter_ = ScriptSplitter();
+  }
+
+  void feed(std::string_view text) override {
+    splitter_.feed(text);
+    drain();
+  }
+
+  void end() override {
+    splitter_.finish();
+    drain();
+  }
+
+  std::vector<std::string> settings() const override { return settings_; }
+
+ private:
+  void drain() {
+    for (;;) {
+      std::optional<Statement> s;
+      try {
+        s = splitter_.next();
+      } catch (const Error& e) {
+        throw Error(e.code(), fmt::format("{}: {}", label_, e.what()));
+      }
+      if (!s) return;
+      throw_if_cancelled();
+      if (unsigned code = conn_.try_exec(s->text); code != 0)
+        throw Error(ExitCode::server_error,
+                    fmt::format("{}, line {}: ERROR {} ({}): {}; statement: {}", label_, s->line,
+                                code, mysql_sqlstate(conn_.get()), conn_.error_message(),
+                                excerpt(s->text)));
+      if (is_setting(s->text)) settings_.emplace_back(s->text);
+    }
+  }
+
+  MyConnection conn_;
+  std::string label_;
+  ScriptSplitter splitter_;
+  std::vector<std::string> settings_;
+};
+
+class MyTarget final : public RestoreTarget {
+ public:
+  MyTarget(const ServerUrl& url, std::string database)
+      : url_(url), database_(std::move(database)) {
+    url_.database = database_;
+  }
+
+  std::string describe() const override { return url_.masked(); }
+  const std::string& database() const override { return database_; }
+
+  void prepare(PrepareMode mode) override {
+    MyConnection admin = MyConnection::connect(without_database(url_));
+    std::string ident = quote_ident(database_);
+    bool exists = admin
+                      .query(fmt::format("SELECT 1 FROM information_schema.SCHEMATA "
+                                         "WHERE SCHEMA_NAME = {}",
+                                         quote_string(database_)))
+                      .next();
+    if (exists && mode == PrepareMode::drop) {
+      admin.exec(fmt::format("DROP DATABASE {}", ident));
+      exists = false;
+    }
+    if (!exists) {
+      admin.exec(fmt::format("CREATE DATABASE {}", ident));
+      return;
+    }
+    if (mode == PrepareMode::clean) return clean(admin);
+    std::string contents = describe_contents(admin);
+    if (!contents.empty())
+      throw Error(ExitCode::usage,
+                  fmt::format("database '{}' on {} is not empty ({}): use --drop to recreate it "
+                              "or --clean to drop its objects",
+                              database_, url_.masked(), contents));
+  }
+
+  std::unique_ptr<RestoreSession> open_session(const SessionOptions& options) override {
+    return std::make_unique<MySession>(url_, database_, options);
+  }
+
+  bool table_matches(std::string_view manifest_table, std::string_view user_name) const override {
+    if (user_name == manifest_table) return true;
+    auto dot = user_name.rfind('.');
+    return dot != std::string_view::npos && user_name.substr(dot + 1) == manifest_table;
+  }
+
+  std::uint64_t count_rows(const std::string& manifest_table) override {
+    if (!counter_) counter_.emplace(MyConnection::connect(url_, database_));
+    MyResult r = counter_->query(fmt::format("SELECT COUNT(*) FROM {}", quote_ident(manifest_table)));
+    if (!r.next()) return 0;
+    return std::stoull(r.str(0));
+  }
+
+  void drop_database() override {
+    counter_.reset();
+    MyConnection admin = MyConnection::connect(without_database(url_));
+    admin.exec(fmt::format("DROP DATABASE IF EXISTS {}", quote_ident(database_)));
+  }
+
+ private:
+  // "3 tables, 1 routine" for a database with objects, "" when empty.
+  std::string describe_contents(const MyConnection& admin) const {
+    std::string db = quote_string(database_);
+    MyResult r = admin.query(fmt::format(
+        "SELECT (SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = {0}),"
+        "       (SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = {0}),"
+        "       (SELECT COUNT(*) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = {0})",
+        db));
+    r.next();
+    std::string out;
+    const char* names[] = {"tables and views", "routines", "events"};
+    for (unsigned i = 0; i < 3; ++i)
+      if (r.get(i) != "0") out += fmt::format("{}{} {}", out.empty() ? "" : ", ", r.get(i), names[i]);
+    return out;
+  }
+
+  void clean(const MyConnection& admin) const {
+    std::string db = quote_string(database_), ident = quote_ident(database_);
+    admin.exec("SET FOREIGN_KEY_CHECKS = 0");
+    std::vector<std::string> drops;
+    MyResult tables = admin.query(fmt::format(
+        "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = {}",
+        db));
+    while (tables.next())
+      drops.push_back(fmt::format("DROP {} IF EXISTS {}.{}",
+                                  tables.get(1) == "VIEW" ? "VIEW" : "TABLE", ident,
+                                  quote_ident(tables.get(0))));
+    MyResult routines = admin.query(fmt::format(
+        "SELECT ROUTINE_NAME, ROUTINE_TYPE FROM information_schema.ROUTINES "
+        "WHERE ROUTINE_SCHEMA = {}",
+        db));
+    while (routines.next())
+      drops.push_back(
+          fmt::format("DROP {} IF EXISTS {}.{}", routines.str(1), ident, quote_ident(routines.get(0))));
+    MyResult events = admin.query(fmt::format(
+        "SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = {}", db));
+    while (events.next())
+      drops.push_back(fmt::format("DROP EVENT IF EXISTS {}.{}", ident, quote_ident(events.get(0))));
+    for (const auto& d : drops) admin.exec(d);
+  }
+
+  ServerUrl url_;
+  std::string database_;
+  std::optional<MyConnection> counter_;
+};
+
+}  // namespace
+
+std::unique_ptr<RestoreTarget> make_my_restore_target(const ServerUrl& url,
+                                                      const std::string& database) {
+  std::string db = database.empty() ? url.database : database;
+  if (db.empty())
+    throw Error(ExitCode::usage,
+                "no target database: give one in the URL (mysql://host/db) or with --database");
+  return std::make_unique<MyTarget>(url, std::move(db));
+}
+
+}  // namespace dbsnap::mysql

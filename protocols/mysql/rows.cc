@@ -1,0 +1,128 @@
+#include "protocols/mysql/rows.h"
+
+#include <fmt/format.h>
+
+#include "engine/cancel.h"
+#include "protocols/mysql/script.h"
+#include "protocols/mysql/sql_text.h"
+
+namespace dbsnap::mysql {
+namespace {
+
+constexpr unsigned kBinaryCharset = 63;  // charsetnr of binary strings (and of dates)
+
+Literal literal_kind(const MYSQL_FIELD& f) {
+  switch (f.type) {
+    case MYSQL_TYPE_BIT:
+      return Literal::hex;
+    case MYSQL_TYPE_STRING:
+    case MYSQL_TYPE_VAR_STRING:
+    case MYSQL_TYPE_VARCHAR:
+    case MYSQL_TYPE_TINY_BLOB:
+    case MYSQL_TYPE_MEDIUM_BLOB:
+    case MYSQL_TYPE_LONG_BLOB:
+    case MYSQL_TYPE_BLOB:
+    case MYSQL_TYPE_GEOMETRY:
+      return f.charsetnr == kBinaryCharset ? Literal::hex : Literal::string;
+    case MYSQL_TYPE_DECIMAL:
+    case MYSQL_TYPE_NEWDECIMAL:
+    case MYSQL_TYPE_TINY:
+    case MYSQL_TYPE_SHORT:
+    case MYSQL_TYPE_INT24:
+    case MYSQL_TYPE_LONG:
+    case MYSQL_TYPE_LONGLONG:
+    case MYSQL_TYPE_FLOAT:
+    case MYSQL_TYPE_DOUBLE:
+    case MYSQL_TYPE_YEAR:
+      return Literal::number;
+    default:  // dates, times, JSON (MySQL reports it binary, yet it takes text), ...
+      return Literal::string;
+  }
+}
+
+}  // namespace
+
+std::vector<Literal> literal_kinds(const MyResult& result) {
+  std::vector<Literal> kinds;
+  for (unsigned i = 0; i < result.columns(); ++i) kinds.push_back(literal_kind(result.field(i)));
+  return kinds;
+}
+
+void append_row(std::string& out, const MyResult& result, const std::vector<Literal>& kinds) {
+  out += '(';
+  for (unsigned i = 0; i < kinds.size(); ++i) {
+    if (i > 0) out += ',';
+    if (result.is_null(i)) {
+      out += "NULL";
+      continue;
+    }
+    switch (kinds[i]) {
+      case Literal::number:
+        out += result.get(i);
+        break;
+      case Literal::hex:
+        append_hex(out, result.get(i));
+        break;
+      case Literal::string:
+        append_quoted(out, result.get(i));
+        break;
+    }
+  }
+  out += ')';
+}
+
+InsertWriter::InsertWriter(const MyTable& table, std::size_t net_buffer_length, ChunkSink& out)
+    : table_(table), net_buffer_length_(net_buffer_length), out_(out) {
+  buf_.reserve(out.chunk_bytes() + net_buffer_length);
+  open_chunk();
+}
+
+void InsertWriter::open_chunk() {
+  buf_.clear();
+  rows_ = 0;
+  statement_start_ = std::string::npos;
+  buf_ += fmt::format("\n--\n-- Dumping data for table {}\n--\n\n", table_.quoted);
+  buf_ += chunk_session();
+  if (table_.history)
+    buf_ +=
+        "/*M!101100 SET @old_system_versioning_insert_history="
+        "@@session.system_versioning_insert_history, "
+        "@@session.system_versioning_insert_history=1 */;\n";
+  if (table_.lock_tables) buf_ += fmt::format("LOCK TABLES {} WRITE;\n", table_.quoted);
+}
+
+void InsertWriter::add(std::string_view tuple) {
+  bool fits = statement_start_ != std::string::npos &&
+              buf_.size() - statement_start_ + 1 + tuple.size() < net_buffer_length_;
+  if (fits) {
+    buf_ += ',';
+  } else {
+    if (statement_start_ != std::string::npos) buf_ += ";\n";
+    statement_start_ = buf_.size();
+    buf_ += table_.insert;
+  }
+  buf_ += tuple;
+  ++rows_;
+  if (buf_.size() >= out_.chunk_bytes()) {
+    emit_chunk();
+    open_chunk();
+  }
+}
+
+void InsertWriter::emit_chunk() {
+  if (statement_start_ != std::string::npos) buf_ += ";\n";
+  if (table_.lock_tables) buf_ += "UNLOCK TABLES;\n";
+  if (table_.history)
+    buf_ +=
+        "/*M!101100 SET @@session.system_versioning_insert_history="
+        "@old_system_versioning_insert_history */;\n";
+  out_.emit(Section::data, table_.name, buf_, rows_);
+  emitted_ = true;
+  throw_if_cancelled();
+}
+
+void InsertWriter::finish() {
+  if (rows_ > 0 || !emitted_) emit_chunk();
+}
+
+}  // namespace dbsnap::mysql

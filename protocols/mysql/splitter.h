@@ -1,0 +1,78 @@
+// Splits a mysql-client script (mysqldump or mariadb-dump output, dbsnap's
+// MySQL snapshots, any .sql file) into the statements the mysql client would
+// send, as the text streams in.
+//
+// Lexical rules (MySQL Reference Manual, "Comments" and "String Literals";
+// MariaDB KB "Comment Syntax"): statements end at the current delimiter
+// outside quotes and comments; '...' and "..." strings with backslash escapes
+// and doubled quotes (NO_BACKSLASH_ESCAPES is not followed: dump scripts
+// never set it); `...` identifiers with `` for a backquote; # and "-- "
+// (two dashes then a space or control character) comments to the end of the
+// line; /* */ comments, not nested. Executable comments /*!, /*!NNNNN and
+// MariaDB's /*M!NNNNNN are kept in the statement for the server to decide;
+// their content is read as SQL (quotes inside are quotes) and, as in the
+// mysql client, the delimiter ends the statement there too.
+//
+// The client command DELIMITER (MySQL Reference Manual, "mysql Client
+// Commands", and "Defining Stored Programs"): a line starting with
+// DELIMITER outside any statement sets the delimiter to its first word (";;"
+// in dump scripts around triggers and routines); it is not sent.
+//
+// Not thread-safe; one per script.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace dbsnap::mysql {
+
+struct Statement {
+  std::string_view text;   // from its first token (leading comments skipped, executable
+                           // comments kept), without the delimiter; valid until next feed()
+  std::uint64_t line = 0;  // 1-based line of the script where it starts
+};
+
+class ScriptSplitter {
+ public:
+  // Appends the next bytes of the script; they may end anywhere.
+  void feed(std::string_view bytes);
+  // No more bytes will come.
+  void finish();
+
+  // The next complete statement, or nullopt when more input is needed
+  // (before finish()) or the script is done (after finish()). After
+  // finish(), a last statement without a delimiter is returned, as the mysql
+  // client sends it. Statements made only of comments are skipped. Throws
+  // dbsnap::Error(ExitCode::verify_failed) naming the line where an
+  // unterminated quoted string or comment started.
+  std::optional<Statement> next();
+
+  // The current delimiter (";" until a DELIMITER line changes it).
+  const std::string& delimiter() const { return delimiter_; }
+
+ private:
+  enum class Lex { code, line_comment, block_comment, quote };
+  enum class Scan { statement_end, delimiter_command, need_more };
+
+  Scan scan();
+  void step();
+  std::optional<char> peek(std::size_t offset) const;
+
+  std::string buf_;
+  std::size_t pos_ = 0;   // first unconsumed byte
+  std::size_t scan_ = 0;  // scanned up to here
+  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  std::size_t stmt_ = kNone;  // first byte of the current statement
+  std::uint64_t line_ = 1;
+  std::uint64_t stmt_line_ = 0;
+  std::uint64_t lex_line_ = 0;  // where the open quote or comment started
+  Lex lex_ = Lex::code;
+  char quote_ = 0;  // the open quote character: ' " or `
+  std::string delimiter_ = ";";
+  bool finished_ = false;
+};
+
+}  // namespace dbsnap::mysql
