@@ -1,6 +1,7 @@
 // A place that holds snapshots: a local directory or an S3 prefix.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -29,6 +30,11 @@ class Volume {
 
   // Reads a whole small object; throws if it does not exist.
   virtual std::string get(const std::string& key) = 0;
+
+  // Reads up to length bytes of an object starting at byte offset (ranged
+  // reads of chunks, streaming of big objects). Returns fewer bytes only when
+  // the object ends first (none at or past its end); throws if it does not exist.
+  virtual std::string read(const std::string& key, std::uint64_t offset, std::uint64_t length) = 0;
 
   // Keys under prefix (recursive), in no particular order.
   virtual std::vector<std::string> list(const std::string& prefix) = 0;

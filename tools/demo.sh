@@ -65,6 +65,7 @@ INSERT INTO "Order" (customer_id, state, total, note, blob)
 CREATE VIEW paid_orders AS SELECT * FROM "Order" WHERE state = 'paid';
 SQL
 "${mysql_client[@]}" <<'SQL'
+SET NAMES utf8mb4;
 CREATE DATABASE shop;
 USE shop;
 CREATE TABLE customer (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(100) NOT NULL,
@@ -72,7 +73,7 @@ CREATE TABLE customer (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(100) NOT 
 CREATE TABLE orders (id BIGINT AUTO_INCREMENT PRIMARY KEY, customer_id INT NOT NULL,
                      total DECIMAL(12,2), note TEXT, placed DATETIME(6),
                      FOREIGN KEY (customer_id) REFERENCES customer(id)) DEFAULT CHARSET=utf8mb4;
-SET SESSION cte_max_recursion_depth = 1000000;
+SET SESSION max_recursive_iterations = 1000000;
 INSERT INTO customer (name, email, score, born, avatar)
   WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50000)
   SELECT CONCAT('customer ', i, ' 😀'), CONCAT('c', i, '@example.com'), i / 7.0,

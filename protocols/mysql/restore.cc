@@ -90,10 +90,10 @@ class MySession final : public RestoreSession {
       if (!s) return;
       throw_if_cancelled();
       if (unsigned code = conn_.try_exec(s->text); code != 0)
-        throw Error(ExitCode::server_error,
-                    fmt::format("{}, line {}: ERROR {} ({}): {}; statement: {}", label_, s->line,
-                                code, mysql_sqlstate(conn_.get()), conn_.error_message(),
-                                excerpt(s->text)));
+        throw Error(
+            ExitCode::server_error,
+            fmt::format("{}, line {}: ERROR {} ({}): {}; statement: {}", label_, s->line, code,
+                        mysql_sqlstate(conn_.get()), conn_.error_message(), excerpt(s->text)));
       if (is_setting(s->text)) settings_.emplace_back(s->text);
     }
   }
@@ -106,8 +106,7 @@ class MySession final : public RestoreSession {
 
 class MyTarget final : public RestoreTarget {
  public:
-  MyTarget(const ServerUrl& url, std::string database)
-      : url_(url), database_(std::move(database)) {
+  MyTarget(const ServerUrl& url, std::string database) : url_(url), database_(std::move(database)) {
     url_.database = database_;
   }
 
@@ -151,7 +150,15 @@ class MyTarget final : public RestoreTarget {
 
   std::uint64_t count_rows(const std::string& manifest_table) override {
     if (!counter_) counter_.emplace(MyConnection::connect(url_, database_));
-    MyResult r = counter_->query(fmt::format("SELECT COUNT(*) FROM {}", quote_ident(manifest_table)));
+    // A system-versioned table (MariaDB) is dumped with its history rows.
+    MyResult type = counter_->query(
+        fmt::format("SELECT TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = {} "
+                    "AND TABLE_NAME = {}",
+                    quote_string(database_), quote_string(manifest_table)));
+    bool history = type.next() && type.get(0) == "SYSTEM VERSIONED";
+    MyResult r =
+        counter_->query(fmt::format("SELECT COUNT(*) FROM {}{}", quote_ident(manifest_table),
+                                    history ? " FOR SYSTEM_TIME ALL" : ""));
     if (!r.next()) return 0;
     return std::stoull(r.str(0));
   }
@@ -175,7 +182,8 @@ class MyTarget final : public RestoreTarget {
     std::string out;
     const char* names[] = {"tables and views", "routines", "events"};
     for (unsigned i = 0; i < 3; ++i)
-      if (r.get(i) != "0") out += fmt::format("{}{} {}", out.empty() ? "" : ", ", r.get(i), names[i]);
+      if (r.get(i) != "0")
+        out += fmt::format("{}{} {}", out.empty() ? "" : ", ", r.get(i), names[i]);
     return out;
   }
 
@@ -190,13 +198,13 @@ class MyTarget final : public RestoreTarget {
       drops.push_back(fmt::format("DROP {} IF EXISTS {}.{}",
                                   tables.get(1) == "VIEW" ? "VIEW" : "TABLE", ident,
                                   quote_ident(tables.get(0))));
-    MyResult routines = admin.query(fmt::format(
-        "SELECT ROUTINE_NAME, ROUTINE_TYPE FROM information_schema.ROUTINES "
-        "WHERE ROUTINE_SCHEMA = {}",
-        db));
+    MyResult routines = admin.query(
+        fmt::format("SELECT ROUTINE_NAME, ROUTINE_TYPE FROM information_schema.ROUTINES "
+                    "WHERE ROUTINE_SCHEMA = {}",
+                    db));
     while (routines.next())
-      drops.push_back(
-          fmt::format("DROP {} IF EXISTS {}.{}", routines.str(1), ident, quote_ident(routines.get(0))));
+      drops.push_back(fmt::format("DROP {} IF EXISTS {}.{}", routines.str(1), ident,
+                                  quote_ident(routines.get(0))));
     MyResult events = admin.query(fmt::format(
         "SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = {}", db));
     while (events.next())

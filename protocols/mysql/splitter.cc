@@ -11,7 +11,9 @@ namespace {
 
 constexpr std::string_view kDelimiterCommand = "delimiter";
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
 char fold(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -70,9 +72,7 @@ ScriptSplitter::Scan ScriptSplitter::scan() {
       case Lex::quote: {
         // Jump to the next character that matters: the quote, a backslash
         // (an escape in strings, not in `identifiers`), a line end.
-        std::string_view stops = quote_ == '`'    ? "`\n"
-                                 : quote_ == '\'' ? "'\\\n"
-                                                  : "\"\\\n";
+        std::string_view stops = quote_ == '`' ? "`\n" : quote_ == '\'' ? "'\\\n" : "\"\\\n";
         std::size_t hit = buf_.find_first_of(stops, scan_);
         if (hit == std::string::npos) {
           scan_ = buf_.size();
@@ -121,9 +121,9 @@ ScriptSplitter::Scan ScriptSplitter::scan() {
       }
       if (fold(c) == 'd') {
         if (rest <= kDelimiterCommand.size() && !finished_) return Scan::need_more;
-        bool command = rest > kDelimiterCommand.size() &&
-                       (buf_[scan_ + kDelimiterCommand.size()] == ' ' ||
-                        buf_[scan_ + kDelimiterCommand.size()] == '\t');
+        bool command =
+            rest > kDelimiterCommand.size() && (buf_[scan_ + kDelimiterCommand.size()] == ' ' ||
+                                                buf_[scan_ + kDelimiterCommand.size()] == '\t');
         for (std::size_t i = 0; command && i < kDelimiterCommand.size(); ++i)
           command = fold(buf_[scan_ + i]) == kDelimiterCommand[i];
         if (command) return Scan::delimiter_command;
@@ -189,13 +189,13 @@ std::optional<Statement> ScriptSplitter::next() {
         return s;
       }
       case Scan::delimiter_command: {
-        const char* eol = static_cast<const char*>(
-            std::memchr(buf_.data() + scan_, '\n', buf_.size() - scan_));
+        const char* eol =
+            static_cast<const char*>(std::memchr(buf_.data() + scan_, '\n', buf_.size() - scan_));
         if (eol == nullptr && !finished_) return std::nullopt;
         std::size_t end =
             eol == nullptr ? buf_.size() : static_cast<std::size_t>(eol - buf_.data());
-        std::string_view args = std::string_view(buf_).substr(scan_ + kDelimiterCommand.size(),
-                                                              end - scan_ - kDelimiterCommand.size());
+        std::string_view args = std::string_view(buf_).substr(
+            scan_ + kDelimiterCommand.size(), end - scan_ - kDelimiterCommand.size());
         while (!args.empty() && is_space(args.front())) args.remove_prefix(1);
         std::string_view word = args.substr(0, std::min(args.size(), args.find_first_of(" \t\r")));
         if (word.empty())
@@ -216,9 +216,9 @@ std::optional<Statement> ScriptSplitter::next() {
                   fmt::format("the script ends inside a {}-quoted {} that starts at line {}",
                               quote_, quote_ == '`' ? "identifier" : "string", lex_line_));
     if (lex_ == Lex::block_comment)
-      throw Error(ExitCode::verify_failed,
-                  fmt::format("the script ends inside a /* comment that starts at line {}",
-                              lex_line_));
+      throw Error(
+          ExitCode::verify_failed,
+          fmt::format("the script ends inside a /* comment that starts at line {}", lex_line_));
     if (stmt_ == kNone) return std::nullopt;
     Statement s{trim_right(std::string_view(buf_).substr(stmt_)), stmt_line_};
     pos_ = scan_ = buf_.size();

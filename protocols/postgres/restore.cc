@@ -119,9 +119,9 @@ std::string server_message(PGconn* conn, const PGresult* r) {
   std::string out = fmt::format("{} {}: {}", field(PG_DIAG_SEVERITY_NONLOCALIZED),
                                 field(PG_DIAG_SQLSTATE), primary);
   std::string extra;
-  for (auto [name, code] : {std::pair{"detail", PG_DIAG_MESSAGE_DETAIL},
-                            std::pair{"hint", PG_DIAG_MESSAGE_HINT},
-                            std::pair{"context", PG_DIAG_CONTEXT}}) {
+  for (auto [name, code] :
+       {std::pair{"detail", PG_DIAG_MESSAGE_DETAIL}, std::pair{"hint", PG_DIAG_MESSAGE_HINT},
+        std::pair{"context", PG_DIAG_CONTEXT}}) {
     std::string v = field(code);
     if (v.empty()) continue;
     for (auto& c : v)
@@ -136,8 +136,8 @@ void on_notice(void* label, const PGresult* r) {
   const char* severity = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
   if (severity == nullptr || std::string_view(severity) != "WARNING") return;
   const char* message = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
-  fmt::print(stderr, "dbsnap: server warning in {}: {}\n",
-             *static_cast<const std::string*>(label), message != nullptr ? message : "");
+  fmt::print(stderr, "dbsnap: server warning in {}: {}\n", *static_cast<const std::string*>(label),
+             message != nullptr ? message : "");
 }
 
 using UniqueResult = std::unique_ptr<PGresult, decltype(&PQclear)>;
@@ -171,6 +171,9 @@ class PgSession final : public RestoreSession {
   void connect() {
     conn_.reset();
     conn_.emplace(PgConnection::connect(url_, database_));
+    // As in a psql session: the server's search_path (connect() empties it);
+    // pg_dump scripts set their own.
+    conn_->exec("RESET search_path");
     PQsetNoticeReceiver(conn_->get(), &on_notice, &label_);
   }
 
@@ -184,10 +187,18 @@ class PgSession final : public RestoreSession {
       }
       if (!item) return;
       switch (item->kind) {
-        case ScriptItem::Kind::statement: statement(*item); break;
-        case ScriptItem::Kind::copy_data: copy_data(*item); break;
-        case ScriptItem::Kind::copy_end: copy_end(); break;
-        case ScriptItem::Kind::meta_command: meta_command(*item); break;
+        case ScriptItem::Kind::statement:
+          statement(*item);
+          break;
+        case ScriptItem::Kind::copy_data:
+          copy_data(*item);
+          break;
+        case ScriptItem::Kind::copy_end:
+          copy_end();
+          break;
+        case ScriptItem::Kind::meta_command:
+          meta_command(*item);
+          break;
       }
     }
   }
@@ -218,7 +229,8 @@ class PgSession final : public RestoreSession {
     UniqueResult r(PQexec(conn_->get(), sql.c_str()), &PQclear);
     switch (PQresultStatus(r.get())) {
       case PGRES_COMMAND_OK:
-      case PGRES_TUPLES_OK: break;
+      case PGRES_TUPLES_OK:
+        break;
       case PGRES_COPY_IN:
         copy_statement_ = std::move(sql);
         copy_line_ = item.line;
@@ -227,7 +239,8 @@ class PgSession final : public RestoreSession {
       case PGRES_COPY_OUT:
       case PGRES_COPY_BOTH:
         fail(item.line, item.text, "COPY TO STDOUT has no place in a restore script");
-      default: fail(item.line, item.text, server_message(conn_->get(), r.get()));
+      default:
+        fail(item.line, item.text, server_message(conn_->get(), r.get()));
     }
     if (starts_with_nocase(sql, "SET ") || starts_with_nocase(sql, "SELECT pg_catalog.set_config("))
       settings_.push_back(sql);
@@ -295,7 +308,8 @@ class PgTarget final : public RestoreTarget {
       exists = false;
     }
     if (!exists) {
-      admin.exec(fmt::format("CREATE DATABASE {} TEMPLATE template0", quote_ident(admin.get(), database_)));
+      admin.exec(fmt::format("CREATE DATABASE {} TEMPLATE template0",
+                             quote_ident(admin.get(), database_)));
       return;
     }
     if (mode == PrepareMode::clean) return clean();
@@ -355,8 +369,10 @@ class PgTarget final : public RestoreTarget {
         "       (SELECT count(*) FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n "
         "          ON n.oid = p.pronamespace WHERE {0}),"
         "       (SELECT count(*) FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n "
-        "          ON n.oid = t.typnamespace WHERE {0} AND t.typrelid = 0 AND t.typcategory <> 'A'),"
-        "       (SELECT count(*) FROM pg_catalog.pg_namespace n WHERE {0} AND n.nspname <> 'public'),"
+        "          ON n.oid = t.typnamespace WHERE {0} AND t.typrelid = 0 AND t.typcategory <> "
+        "'A'),"
+        "       (SELECT count(*) FROM pg_catalog.pg_namespace n WHERE {0} AND n.nspname <> "
+        "'public'),"
         "       (SELECT count(*) FROM pg_catalog.pg_extension WHERE extname <> 'plpgsql')",
         kUserSchema));
     std::string out;
@@ -369,6 +385,7 @@ class PgTarget final : public RestoreTarget {
 
   void clean() const {
     PgConnection conn = PgConnection::connect(url_, database_);
+    conn.exec("SET client_min_messages = warning");  // not a NOTICE per dropped object
     conn.exec("BEGIN");
     PgResult extensions =
         conn.exec("SELECT extname FROM pg_catalog.pg_extension WHERE extname <> 'plpgsql'");

@@ -9,7 +9,9 @@
 namespace dbsnap::pg {
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
 // Identifier characters (section 4.1.1): letters, '_', non-ASCII bytes; digits
 // and '$' after the first.
@@ -49,8 +51,8 @@ void ScriptSplitter::finish() { finished_ = true; }
 void ScriptSplitter::start_copy_data() {
   copy_ = true;
   // Data starts on the line after the COPY statement.
-  const char* eol = static_cast<const char*>(
-      std::memchr(buf_.data() + pos_, '\n', buf_.size() - pos_));
+  const char* eol =
+      static_cast<const char*>(std::memchr(buf_.data() + pos_, '\n', buf_.size() - pos_));
   // Without a line end yet the rest of the line arrives later; next_copy skips it.
   copy_skip_line_ = true;
   if (eol != nullptr) {
@@ -60,14 +62,12 @@ void ScriptSplitter::start_copy_data() {
   }
 }
 
-std::optional<ScriptItem> ScriptSplitter::next() {
-  return copy_ ? next_copy() : next_statement();
-}
+std::optional<ScriptItem> ScriptSplitter::next() { return copy_ ? next_copy() : next_statement(); }
 
 std::optional<ScriptItem> ScriptSplitter::next_copy() {
   if (copy_skip_line_) {
-    const char* eol = static_cast<const char*>(
-        std::memchr(buf_.data() + pos_, '\n', buf_.size() - pos_));
+    const char* eol =
+        static_cast<const char*>(std::memchr(buf_.data() + pos_, '\n', buf_.size() - pos_));
     if (eol == nullptr) {
       pos_ = scan_ = buf_.size();
       if (finished_) throw copy_unterminated();
@@ -109,9 +109,9 @@ std::optional<ScriptItem> ScriptSplitter::next_copy() {
 }
 
 Error ScriptSplitter::copy_unterminated() const {
-  return Error(ExitCode::verify_failed,
-               fmt::format("the script ends inside COPY data (line {}): no \"\\.\" line ends it",
-                           line_));
+  return Error(
+      ExitCode::verify_failed,
+      fmt::format("the script ends inside COPY data (line {}): no \"\\.\" line ends it", line_));
 }
 
 std::optional<char> ScriptSplitter::peek(std::size_t offset) const {
@@ -129,9 +129,9 @@ void ScriptSplitter::on_word(std::string_view word) {
   if (first_words_.size() < 4) first_words_.push_back(lower(word));
   const auto& w = first_words_;
   auto routine = [](const std::string& s) { return s == "function" || s == "procedure"; };
-  bool routine_body = w.size() >= 2 && w[0] == "create" &&
-                      (routine(w[1]) || (w.size() >= 4 && w[1] == "or" && w[2] == "replace" &&
-                                         routine(w[3])));
+  bool routine_body =
+      w.size() >= 2 && w[0] == "create" &&
+      (routine(w[1]) || (w.size() >= 4 && w[1] == "or" && w[2] == "replace" && routine(w[3])));
   if (!routine_body || paren_depth_ > 0) return;
   std::string lw = lower(word);
   if (lw == "begin") ++begin_depth_;
@@ -339,12 +339,17 @@ std::optional<ScriptItem> ScriptSplitter::next_statement() {
   };
   switch (lex_) {
     case Lex::quote:
-    case Lex::escape_quote: throw unterminated("a quoted string");
-    case Lex::ident_quote: throw unterminated("a quoted identifier");
-    case Lex::dollar: throw unterminated(fmt::format("a {} quoted string", dollar_tag_));
-    case Lex::block_comment: throw unterminated("a /* comment");
+    case Lex::escape_quote:
+      throw unterminated("a quoted string");
+    case Lex::ident_quote:
+      throw unterminated("a quoted identifier");
+    case Lex::dollar:
+      throw unterminated(fmt::format("a {} quoted string", dollar_tag_));
+    case Lex::block_comment:
+      throw unterminated("a /* comment");
     case Lex::code:
-    case Lex::line_comment: break;
+    case Lex::line_comment:
+      break;
   }
   if (stmt_ == kNone) return std::nullopt;
   std::string_view text = trim_right(std::string_view(buf_).substr(stmt_));

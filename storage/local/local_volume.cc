@@ -50,6 +50,24 @@ int read_all(int fd, std::string& out) {
   }
 }
 
+// Opens file for reading; throws Error(io_error) naming it.
+int open_for_read(const std::filesystem::path& file) {
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT)
+    throw Error(ExitCode::io_error,
+                fmt::format("unable to open missing file '{}' for read", file.native()));
+  if (fd < 0)
+    throw Error(ExitCode::io_error,
+                fmt::format("unable to open file '{}' for read: {}", file.native(),
+                            std::generic_category().message(errno)));
+  return fd;
+}
+
+Error read_error(const std::filesystem::path& file, int err) {
+  return Error(ExitCode::io_error, fmt::format("unable to read file '{}': {}", file.native(),
+                                               std::generic_category().message(err)));
+}
+
 }  // namespace
 
 LocalVolume::LocalVolume(std::filesystem::path root, FileWriteMode mode)
@@ -67,20 +85,31 @@ void LocalVolume::put(const std::string& key, std::string_view bytes) {
 
 std::string LocalVolume::get(const std::string& key) {
   std::filesystem::path file = file_of(key);
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 && errno == ENOENT)
-    throw Error(ExitCode::io_error,
-                fmt::format("unable to open missing file '{}' for read", file.native()));
-  if (fd < 0)
-    throw Error(ExitCode::io_error,
-                fmt::format("unable to open file '{}' for read: {}", file.native(),
-                            std::generic_category().message(errno)));
+  int fd = open_for_read(file);
   std::string bytes;
   int err = read_all(fd, bytes);
   ::close(fd);
-  if (err != 0)
-    throw Error(ExitCode::io_error, fmt::format("unable to read file '{}': {}", file.native(),
-                                                std::generic_category().message(err)));
+  if (err != 0) throw read_error(file, err);
+  return bytes;
+}
+
+std::string LocalVolume::read(const std::string& key, std::uint64_t offset, std::uint64_t length) {
+  std::filesystem::path file = file_of(key);
+  int fd = open_for_read(file);
+  std::string bytes;
+  bytes.resize(length);
+  std::size_t done = 0;
+  int err = 0;
+  while (done < length) {
+    ssize_t n = ::pread(fd, bytes.data() + done, length - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) err = errno;
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  if (err != 0) throw read_error(file, err);
+  bytes.resize(done);
   return bytes;
 }
 

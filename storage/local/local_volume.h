@@ -1,6 +1,7 @@
 // A Volume on a local directory.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -35,6 +36,9 @@ class LocalVolume final : public Volume {
   // Reads root/key; a missing file throws "unable to open missing file
   // '<path>' for read".
   std::string get(const std::string& key) override;
+
+  // pread(2) of root/key; errors as get().
+  std::string read(const std::string& key, std::uint64_t offset, std::uint64_t length) override;
 
   // Keys of regular files under root that start with prefix (a string
   // prefix, not only a directory: "srv/db/2026" matches "srv/db/20261121...").

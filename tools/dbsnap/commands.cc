@@ -18,6 +18,7 @@
 #include "protocols/mysql/driver.h"
 #include "protocols/postgres/driver.h"
 #include "storage/local/local_volume.h"
+#include "tools/dbsnap/restore_commands.h"
 
 namespace dbsnap::cli {
 namespace {
@@ -302,6 +303,7 @@ void register_commands(CLI::App& app) {
   snaps->add_option("--server", r.snapshots.server, "only this server (host-port)");
   snaps->add_flag("--json", r.snapshots.json, "machine-readable output");
   r.commands.emplace_back(snaps, [&r] { return run_snapshots(r.snapshots); });
+  register_restore_commands(app, r.commands);
 }
 
 int run_selected(CLI::App&) {

@@ -42,8 +42,8 @@ TEST_P(MyRestore, RestoredDatabaseEqualsTheSource) {
   ASSERT_NO_THROW(load_my_fixture(fixture, source.name()));
   ScratchDir volume;
   fs::path manifest = backup(source.name(), volume);
-  auto r = run_dbsnap({"restore", manifest.string(), "--to", target.url(), "--jobs",
-                       std::to_string(jobs)});
+  auto r = run_dbsnap(
+      {"restore", manifest.string(), "--to", target.url(), "--jobs", std::to_string(jobs)});
   ASSERT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_EQ(r.out.find("MISMATCH"), std::string::npos) << r.out;
   expect_same_database(source.name(), target.name());
@@ -79,8 +79,8 @@ fs::path MyRestoreSakila::manifest_;
 
 TEST_F(MyRestoreSakila, OneTableRestoresThatTableOnly) {
   ScratchMyDatabase target("mrs_one");
-  auto r = run_dbsnap({"restore", manifest_.string(), "--to", target.url(), "--tables", "film",
-                       "--jobs", "4"});
+  auto r = run_dbsnap(
+      {"restore", manifest_.string(), "--to", target.url(), "--tables", "film", "--jobs", "4"});
   ASSERT_EQ(r.exit_code, 0) << r.describe();
   auto got = my_table_fingerprints(target.name());
   EXPECT_EQ(got.at("film"), my_table_fingerprints(source_->name()).at("film"));

@@ -19,7 +19,8 @@ Items split(std::string_view script, std::size_t piece) {
   ScriptSplitter s;
   Items items;
   auto drain = [&] {
-    while (auto st = s.next()) items.push_back(std::to_string(st->line) + ":" + std::string(st->text));
+    while (auto st = s.next())
+      items.push_back(std::to_string(st->line) + ":" + std::string(st->text));
   };
   for (std::size_t at = 0; at < script.size(); at += piece) {
     s.feed(script.substr(at, piece));

@@ -1,0 +1,192 @@
+#include "engine/restore.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <exception>
+#include <mutex>
+#include <set>
+#include <span>
+#include <thread>
+
+#include "engine/cancel.h"
+#include "engine/error.h"
+
+namespace dbsnap {
+namespace {
+
+// Bytes per read of a script without a manifest.
+constexpr std::uint64_t kScriptReadBlock = 1 << 20;
+
+// The manifest tables the user's names choose; nullopt for "every table".
+std::optional<std::set<std::string>> chosen_tables(const RestoreTarget& target, const Manifest& m,
+                                                   const std::vector<std::string>& names) {
+  if (names.empty()) return std::nullopt;
+  std::set<std::string> known;
+  for (const auto& [table, rows] : m.tables) known.insert(table);
+  for (const auto& c : m.chunks)
+    if (!c.table.empty()) known.insert(c.table);
+  std::set<std::string> chosen;
+  for (const auto& name : names) {
+    std::vector<std::string> hits;
+    for (const auto& table : known)
+      if (target.table_matches(table, name)) hits.push_back(table);
+    if (hits.empty()) {
+      std::string some;
+      for (const auto& table : known) {
+        if (some.size() > 200) {
+          some += ", ...";
+          break;
+        }
+        some += (some.empty() ? "" : ", ") + table;
+      }
+      throw Error(ExitCode::usage,
+                  fmt::format("table '{}' is not in the snapshot; it has: {}", name, some));
+    }
+    if (hits.size() > 1)
+      throw Error(ExitCode::usage, fmt::format("table name '{}' is ambiguous: it matches {}; "
+                                               "give the qualified name",
+                                               name, fmt::join(hits, ", ")));
+    chosen.insert(hits[0]);
+  }
+  return chosen;
+}
+
+// Runs the data chunks listed in todo on up to jobs sessions of their own;
+// the first error stops the others after their current chunk and is rethrown
+// once every thread joined.
+void run_data_chunks(RestoreTarget& target, Volume& volume, const SnapshotKeys& keys,
+                     const Manifest& m, const std::vector<std::size_t>& todo,
+                     const DecompressorFactory& decompressors, const SessionOptions& options,
+                     int jobs, RestoreProgress* progress) {
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> stop{false};
+  std::mutex error_mu;
+  std::exception_ptr first_error;
+  std::size_t workers = std::min<std::size_t>(static_cast<std::size_t>(jobs), todo.size());
+  std::vector<std::thread> threads;
+  threads.reserve(workers);
+  for (std::size_t w = 0; w < workers; ++w) {
+    threads.emplace_back([&] {
+      try {
+        auto decompressor = decompressors();
+        auto session = target.open_session(options);
+        for (std::size_t i = next++; i < todo.size() && !stop; i = next++) {
+          throw_if_cancelled();
+          std::size_t index = todo[i];
+          std::string text = read_chunk(volume, keys, m, index, *decompressor);
+          session->run(text, describe_chunk(m, index));
+          if (progress != nullptr) {
+            progress->raw_bytes += text.size();
+            progress->rows += m.chunks[index].rows;
+            ++progress->chunks_done;
+          }
+        }
+      } catch (...) {
+        std::lock_guard lock(error_mu);
+        if (!first_error) first_error = std::current_exception();
+        stop = true;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  if (first_error) std::rethrow_exception(first_error);
+}
+
+}  // namespace
+
+bool RestoreReport::counts_match() const {
+  for (const auto& c : counts)
+    if (c.expected != c.actual) return false;
+  return true;
+}
+
+RestoreReport restore_snapshot(RestoreTarget& target, Volume& volume, const SnapshotKeys& keys,
+                               const Manifest& m, const DecompressorFactory& decompressors,
+                               const RestoreRequest& request, RestoreProgress* progress) {
+  if (request.jobs < 1) throw Error(ExitCode::usage, "--jobs must be at least 1");
+  SessionOptions options;
+  options.tables = chosen_tables(target, m, request.tables);
+  auto in_scope = [&](const std::string& table) {
+    return !options.tables || options.tables->count(table) > 0;
+  };
+
+  std::vector<std::size_t> pre, data, post;
+  for (std::size_t i = 0; i < m.chunks.size(); ++i) {
+    const ChunkEntry& c = m.chunks[i];
+    if (c.section == Section::pre_data) pre.push_back(i);
+    if (c.section == Section::post_data) post.push_back(i);
+    if (c.section == Section::data && in_scope(c.table)) data.push_back(i);
+  }
+  RestoreReport report;
+  report.chunks = pre.size() + data.size() + post.size();
+  if (progress != nullptr) progress->chunks_total = static_cast<std::uint32_t>(report.chunks);
+
+  target.prepare(request.mode);
+  auto decompressor = decompressors();
+  auto leader = target.open_session(options);
+  auto run_on_leader = [&](const std::vector<std::size_t>& chunks) {
+    for (std::size_t index : chunks) {
+      throw_if_cancelled();
+      std::string text = read_chunk(volume, keys, m, index, *decompressor);
+      leader->run(text, describe_chunk(m, index));
+      report.raw_bytes += text.size();
+      if (progress != nullptr) {
+        progress->raw_bytes += text.size();
+        ++progress->chunks_done;
+      }
+    }
+  };
+  run_on_leader(pre);
+  // Workers replay the session state the pre-data set (encoding, search path).
+  SessionOptions worker_options = options;
+  worker_options.settings = leader->settings();
+  run_data_chunks(target, volume, keys, m, data, decompressors, worker_options, request.jobs,
+                  progress);
+  for (std::size_t index : data) report.raw_bytes += m.chunks[index].raw_bytes;
+  run_on_leader(post);
+  leader.reset();
+
+  for (const auto& [table, rows] : m.tables)
+    if (in_scope(table)) report.counts.push_back({table, rows, target.count_rows(table)});
+  return report;
+}
+
+std::uint64_t restore_script(RestoreTarget& target, Volume& volume, const std::string& key,
+                             std::unique_ptr<StreamDecompressor> decompressor, PrepareMode mode,
+                             RestoreProgress* progress) {
+  target.prepare(mode);
+  auto session = target.open_session({});
+  session->begin(key);
+  // Decompression errors name the file.
+  auto gunzip = [&key](const auto& step) {
+    try {
+      step();
+    } catch (const Error& e) {
+      throw Error(e.code(), fmt::format("{}: {}", key, e.what()));
+    }
+  };
+  std::uint64_t offset = 0, raw = 0;
+  std::string text;
+  for (;;) {
+    throw_if_cancelled();
+    std::string block = volume.read(key, offset, kScriptReadBlock);
+    if (block.empty()) break;
+    offset += block.size();
+    if (decompressor) {
+      text.clear();
+      gunzip(
+          [&] { decompressor->feed(std::as_bytes(std::span(block.data(), block.size())), text); });
+    } else {
+      text.swap(block);
+    }
+    session->feed(text);
+    raw += text.size();
+    if (progress != nullptr) progress->raw_bytes += text.size();
+  }
+  if (decompressor) gunzip([&] { decompressor->finish(); });
+  session->end();
+  return raw;
+}
+
+}  // namespace dbsnap

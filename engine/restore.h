@@ -1,0 +1,68 @@
+// Restore orchestration: a snapshot (or a foreign script) into a RestoreTarget,
+// then row counts compared with the manifest.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/compressor.h"
+#include "engine/restore_target.h"
+#include "engine/verify.h"
+#include "engine/volume.h"
+
+namespace dbsnap {
+
+struct RestoreRequest {
+  PrepareMode mode = PrepareMode::create;
+  int jobs = 4;                     // connections running data chunks
+  std::vector<std::string> tables;  // names as given to --tables; empty: every table
+};
+
+// Progress counters, updated by workers; read by a reporter thread.
+struct RestoreProgress {
+  std::atomic<std::uint64_t> raw_bytes{0}, rows{0};
+  std::atomic<std::uint32_t> chunks_done{0}, chunks_total{0};
+};
+
+struct TableCount {
+  std::string table;           // as the manifest names it
+  std::uint64_t expected = 0;  // manifest rows
+  std::uint64_t actual = 0;    // SELECT count(*) after the restore
+};
+
+struct RestoreReport {
+  std::size_t chunks = 0;          // chunks run
+  std::uint64_t raw_bytes = 0;     // SQL text run
+  std::vector<TableCount> counts;  // the restored tables, in manifest order
+  bool counts_match() const;
+};
+
+// Restores the snapshot at keys (load_manifest): target.prepare(mode); the
+// pre-data on one session; the data chunks of the chosen tables on
+// min(jobs, chunks) sessions, each fetched by a ranged read, checked
+// (read_chunk) and run whole; the post-data on the first session; then
+// count(*) of every restored table. Chunks of other tables are never read.
+//
+// Throws dbsnap::Error: usage for a --tables name that matches no table of
+// the manifest (or more than one); what read_chunk throws for a damaged
+// chunk; what the target and its sessions throw (server_error naming the
+// chunk, the line and the statement). On an error the other workers finish
+// their current chunk and stop; the first error is rethrown. Counts that
+// differ are reported, not thrown. progress may be null.
+RestoreReport restore_snapshot(RestoreTarget& target, Volume& volume, const SnapshotKeys& keys,
+                               const Manifest& manifest, const DecompressorFactory& decompressors,
+                               const RestoreRequest& request, RestoreProgress* progress);
+
+// Restores a script without a manifest (pg_dump or mysqldump output, any
+// .sql or .sql.gz) from volume key: target.prepare(mode), then one session
+// runs it as it streams in (memory bounded by the longest statement).
+// decompressor: null for plain text. label names the file in errors. Returns
+// the SQL bytes run. Throws like restore_snapshot.
+std::uint64_t restore_script(RestoreTarget& target, Volume& volume, const std::string& key,
+                             std::unique_ptr<StreamDecompressor> decompressor, PrepareMode mode,
+                             RestoreProgress* progress);
+
+}  // namespace dbsnap

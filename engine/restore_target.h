@@ -1,0 +1,107 @@
+// What the engine needs from a database protocol to restore a script
+// (implemented in protocols/). The restore side of dialect.h.
+//
+// A restore runs as:
+//   target.prepare(mode);                         // create / drop / clean / refuse
+//   auto leader = target.open_session({});        // pre-data, in script order
+//   leader->run(pre_data, "pre-data");
+//   workers: target.open_session(leader->settings())->run(chunk, label)
+//   leader->run(post_data, "post-data");
+//   target.count_rows(table) for each table
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dbsnap {
+
+// What prepare() does with the target database.
+enum class PrepareMode {
+  // Create it when missing; refuse (ExitCode::usage) when it holds any user
+  // object, naming --drop and --clean.
+  create,
+  // Drop it (PostgreSQL: after terminating its other sessions) and create it anew.
+  drop,
+  // Keep the database (owner, settings, grants); drop every user object in it.
+  clean,
+};
+
+// One connection to the target database running script text: statements in
+// order, COPY data, the client commands dump scripts use. Stops at the first
+// error: throws dbsnap::Error(ExitCode::server_error) whose message names the
+// script (the label), the line, the server's message and the first ~200
+// characters of the statement; the session is then unusable. Cancellation
+// (engine/cancel.h) is checked between statements. One thread at a time.
+class RestoreSession {
+ public:
+  virtual ~RestoreSession() = default;
+
+  // Starts a script; label names it in errors ("pre-data", "data chunk 7 (public.film)").
+  virtual void begin(std::string_view label) = 0;
+  // The next bytes of the script, cut anywhere; complete statements run now.
+  virtual void feed(std::string_view text) = 0;
+  // The script ended: runs what remains; throws if it ends inside a
+  // statement, a quoted string or COPY data.
+  virtual void end() = 0;
+
+  // The whole script at once.
+  void run(std::string_view script, std::string_view label) {
+    begin(label);
+    feed(script);
+    end();
+  }
+
+  // The session-level settings the scripts run so far established (SET
+  // statements and their like), in order; a new session that replays them
+  // (open_session) sees the script's session state, as one psql/mysql
+  // session would.
+  virtual std::vector<std::string> settings() const = 0;
+};
+
+// Options of the sessions of one restore.
+struct SessionOptions {
+  // Statements run first, from RestoreSession::settings() of the session that
+  // ran the pre-data.
+  std::vector<std::string> settings;
+  // Restore of a subset: the tables (as named in the manifest) whose data is
+  // restored. A dialect skips statements that would fail without the other
+  // tables' data (PostgreSQL: foreign keys to or from other tables). Empty:
+  // every table.
+  std::optional<std::set<std::string>> tables;
+};
+
+// The target database on a server. Methods are called from the coordinating
+// thread, except that sessions are handed to workers. Throws dbsnap::Error
+// classified as connections and statements are (see dialect.h Driver::ping).
+class RestoreTarget {
+ public:
+  virtual ~RestoreTarget() = default;
+
+  // "postgres://u:***@host:5432/db" style, for messages.
+  virtual std::string describe() const = 0;
+  virtual const std::string& database() const = 0;
+
+  // Makes the database ready for a script: see PrepareMode.
+  virtual void prepare(PrepareMode mode) = 0;
+
+  // A new connection to the database, with options.settings applied.
+  virtual std::unique_ptr<RestoreSession> open_session(const SessionOptions& options) = 0;
+
+  // Whether user_name (as given to --tables) names manifest_table: the
+  // qualified name as the manifest has it, or the dialect's short forms
+  // ("film" or "public.film" for PostgreSQL's public.film).
+  virtual bool table_matches(std::string_view manifest_table, std::string_view user_name) const = 0;
+
+  // SELECT count(*) of a table named as in the manifest.
+  virtual std::uint64_t count_rows(const std::string& manifest_table) = 0;
+
+  // Drops the database (verify --restore-into cleans up its scratch database).
+  virtual void drop_database() = 0;
+};
+
+}  // namespace dbsnap
