@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The quick-start job: install dependencies, build, start a throwaway
 # PostgreSQL and MariaDB with generated sample data, back both up with dbsnap,
-# restore each into a new database with the stock client (gunzip -c | psql /
-# mariadb), and show that source and copy hold the same rows.
+# restore each twice into new databases, once with the stock client
+# (gunzip -c | psql / mariadb) and once with `dbsnap restore`, and show that
+# source and copies hold the same rows.
 #
 #   tools/demo.sh            everything; servers are stopped at the end
 #   tools/demo.sh --keep     leave the servers running (their URLs are printed)
@@ -103,7 +104,13 @@ gunzip -c "$pg_file" | psql -q -v ON_ERROR_STOP=1 "$pg/shop_copy" >/dev/null
 "${mysql_client[@]}" -e "CREATE DATABASE shop_copy"
 gunzip -c "$my_file" | "${mysql_client[@]}" shop_copy
 
-step "comparing source and copy (rows and content checksum per table)"
+step "dbsnap verify (checksums, no server) and dbsnap restore (native, 4 connections)"
+"$dbsnap" verify "$pg_file"
+"$dbsnap" verify "$my_file"
+"$dbsnap" restore "$pg_file" --to "$pg/shop_native" --jobs 4
+"$dbsnap" restore "$my_file" --to "$my/shop_native" --jobs 4
+
+step "comparing source and copies (rows and content checksum per table)"
 pg_sum() {
   local t
   for t in $(psql -At "$pg/$1" -c "SELECT quote_ident(relname) FROM pg_class
@@ -123,8 +130,14 @@ status=0
 for side in pg my; do
   "${side}_sum" shop >"$tmp/$side.src"
   "${side}_sum" shop_copy >"$tmp/$side.copy"
-  echo "-- $side: table, rows, checksum (source | copy)"
-  paste -d'|' "$tmp/$side.src" "$tmp/$side.copy"
-  if cmp -s "$tmp/$side.src" "$tmp/$side.copy"; then echo "   identical"; else echo "   DIFFERENT"; status=1; fi
+  "${side}_sum" shop_native >"$tmp/$side.native"
+  echo "-- $side: table, rows, checksum (source | gunzip-restored copy | dbsnap-restored copy)"
+  paste -d'|' "$tmp/$side.src" "$tmp/$side.copy" "$tmp/$side.native"
+  if cmp -s "$tmp/$side.src" "$tmp/$side.copy" && cmp -s "$tmp/$side.src" "$tmp/$side.native"; then
+    echo "   identical"
+  else
+    echo "   DIFFERENT"
+    status=1
+  fi
 done
 exit "$status"
