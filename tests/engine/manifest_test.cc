@@ -1,0 +1,187 @@
+// Manifest: what to_json writes, parse_manifest reads back; anything else is
+// a verify_failed error that says what is wrong.
+#include "engine/manifest.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <string>
+
+#include "engine/error.h"
+
+namespace dbsnap {
+namespace {
+
+Manifest sample() {
+  Manifest m;
+  m.status = "completed";
+  m.server_kind = "postgres";
+  m.server_version = "15.5";
+  m.server_name = "127.0.0.1-5432";
+  m.server_url = "postgres://u:***@127.0.0.1:5432/app";
+  m.database = "app";
+  m.data_object = "20261121T220000Z-a1b2.sql.gz";
+  m.position = {{"lsn", "0/1A2B3C"}, {"snapshot", "00000003-0000001B-1"}};
+  m.started_at = "2026-11-21T22:00:00Z";
+  m.finished_at = "2026-11-21T22:00:05Z";
+  m.options = {{"jobs", "4"}, {"compress", "6"}, {"chunk_bytes", "4194304"}};
+  m.chunks = {
+      {Section::pre_data, "", 0, 812, 4096, 0, 305419896},
+      {Section::data, "public.film", 812, 5'000'000'000ULL, 12'000'000'000ULL, 1000, 0xFFFFFFFFu},
+      {Section::data, "\"Sales\".\"Order \"\"x\"\"\"", 5'000'000'812ULL, 20, 30, 0, 0},
+      {Section::post_data, "", 5'000'000'832ULL, 300, 900, 0, 42},
+  };
+  m.tables = {{"public.film", 1000}, {"\"Sales\".\"Order \"\"x\"\"\"", 0}};
+  m.size = 5'000'001'132ULL;
+  m.sha256 = std::string(64, 'a');
+  return m;
+}
+
+void expect_equal(const Manifest& a, const Manifest& b) {
+  EXPECT_EQ(a.status, b.status);
+  EXPECT_EQ(a.failure, b.failure);
+  EXPECT_EQ(a.server_kind, b.server_kind);
+  EXPECT_EQ(a.server_version, b.server_version);
+  EXPECT_EQ(a.server_name, b.server_name);
+  EXPECT_EQ(a.server_url, b.server_url);
+  EXPECT_EQ(a.database, b.database);
+  EXPECT_EQ(a.data_object, b.data_object);
+  EXPECT_EQ(a.position, b.position);
+  EXPECT_EQ(a.started_at, b.started_at);
+  EXPECT_EQ(a.finished_at, b.finished_at);
+  EXPECT_EQ(a.options, b.options);
+  ASSERT_EQ(a.chunks.size(), b.chunks.size());
+  for (std::size_t i = 0; i < a.chunks.size(); ++i) {
+    SCOPED_TRACE("chunk " + std::to_string(i));
+    EXPECT_EQ(a.chunks[i].section, b.chunks[i].section);
+    EXPECT_EQ(a.chunks[i].table, b.chunks[i].table);
+    EXPECT_EQ(a.chunks[i].offset, b.chunks[i].offset);
+    EXPECT_EQ(a.chunks[i].length, b.chunks[i].length);
+    EXPECT_EQ(a.chunks[i].raw_bytes, b.chunks[i].raw_bytes);
+    EXPECT_EQ(a.chunks[i].rows, b.chunks[i].rows);
+    EXPECT_EQ(a.chunks[i].crc32, b.chunks[i].crc32);
+  }
+  EXPECT_EQ(a.tables, b.tables);
+  EXPECT_EQ(a.size, b.size);
+  EXPECT_EQ(a.sha256, b.sha256);
+}
+
+// Parses text expecting verify_failed; returns the message.
+std::string verify_error(const std::string& text) {
+  try {
+    parse_manifest(text);
+  } catch (const Error& e) {
+    EXPECT_EQ(static_cast<int>(e.code()), static_cast<int>(ExitCode::verify_failed)) << e.what();
+    return e.what();
+  }
+  ADD_FAILURE() << "manifest parsed, expected verify_failed:\n" << text;
+  return {};
+}
+
+// The sample's JSON with one change applied.
+std::string sample_json_with(const std::function<void(nlohmann::json&)>& change) {
+  auto j = nlohmann::json::parse(to_json(sample()));
+  change(j);
+  return j.dump();
+}
+
+TEST(Manifest, RoundTripsEveryField) {
+  Manifest m = sample();
+  expect_equal(parse_manifest(to_json(m)), m);
+}
+
+TEST(Manifest, FailedManifestKeepsTheReason) {
+  Manifest m = sample();
+  m.status = "failed";
+  m.failure = "server closed the connection during COPY of public.film";
+  Manifest back = parse_manifest(to_json(m));
+  EXPECT_EQ(back.status, "failed");
+  EXPECT_EQ(back.failure, m.failure);
+}
+
+TEST(Manifest, EmptyManifestRoundTrips) {
+  Manifest m;
+  m.server_kind = "mysql";
+  expect_equal(parse_manifest(to_json(m)), m);
+  EXPECT_EQ(parse_manifest(to_json(m)).status, "running");
+}
+
+TEST(Manifest, JsonHasTheDocumentedShape) {
+  auto j = nlohmann::json::parse(to_json(sample()));
+  EXPECT_EQ(j.at("format"), "dbsnap-manifest");
+  EXPECT_EQ(j.at("format_version"), Manifest::kFormatVersion);
+  EXPECT_EQ(j.at("tool_version"), DBSNAP_VERSION);
+  EXPECT_EQ(j.at("status"), "completed");
+  EXPECT_FALSE(j.contains("failure")) << "failure is written only when there is one";
+  EXPECT_EQ(j.at("server").at("kind"), "postgres");
+  EXPECT_EQ(j.at("server").at("url"), "postgres://u:***@127.0.0.1:5432/app");
+  EXPECT_EQ(j.at("position").at("lsn"), "0/1A2B3C");
+  ASSERT_EQ(j.at("chunks").size(), 4u);
+  EXPECT_EQ(j.at("chunks")[0].at("section"), "pre-data");
+  EXPECT_EQ(j.at("chunks")[1].at("section"), "data");
+  EXPECT_EQ(j.at("chunks")[3].at("section"), "post-data");
+  EXPECT_EQ(j.at("chunks")[1].at("offset"), 812u);
+  EXPECT_EQ(j.at("chunks")[1].at("crc32"), 0xFFFFFFFFu);
+  EXPECT_EQ(j.at("tables").at("public.film"), 1000u);
+  EXPECT_EQ(j.at("size"), 5'000'001'132ULL);
+}
+
+TEST(Manifest, SectionNames) {
+  EXPECT_EQ(section_name(Section::pre_data), "pre-data");
+  EXPECT_EQ(section_name(Section::data), "data");
+  EXPECT_EQ(section_name(Section::post_data), "post-data");
+}
+
+TEST(Manifest, NotJsonIsVerifyFailed) {
+  for (const char* text : {"", "{", "not json", "{\"format\": \"dbsnap-manifest\",}", "[1, 2]", "42",
+                           "\"dbsnap-manifest\"", "null"}) {
+    SCOPED_TRACE(text);
+    EXPECT_FALSE(verify_error(text).empty());
+  }
+}
+
+TEST(Manifest, ForeignFormatIsVerifyFailed) {
+  verify_error(sample_json_with([](auto& j) { j.erase("format"); }));
+  verify_error(sample_json_with([](auto& j) { j["format"] = "pgbackrest-manifest"; }));
+  verify_error(sample_json_with([](auto& j) { j["format"] = 1; }));
+}
+
+TEST(Manifest, UnsupportedFormatVersionIsVerifyFailedAndNamesIt) {
+  std::string message = verify_error(sample_json_with([](auto& j) { j["format_version"] = 2; }));
+  EXPECT_NE(message.find("format_version 2"), std::string::npos) << message;
+  verify_error(sample_json_with([](auto& j) { j["format_version"] = 0; }));
+  verify_error(sample_json_with([](auto& j) { j.erase("format_version"); }));
+  verify_error(sample_json_with([](auto& j) { j["format_version"] = "1"; }));
+}
+
+TEST(Manifest, MissingRequiredFieldsAreVerifyFailed) {
+  for (const char* field : {"status", "server", "database", "data_object", "chunks"}) {
+    SCOPED_TRACE(field);
+    verify_error(sample_json_with([&](auto& j) { j.erase(field); }));
+  }
+  for (const char* field : {"section", "offset", "length", "raw_bytes", "crc32"}) {
+    SCOPED_TRACE(std::string("chunk.") + field);
+    verify_error(sample_json_with([&](auto& j) { j["chunks"][1].erase(field); }));
+  }
+  verify_error(sample_json_with([](auto& j) { j["server"].erase("kind"); }));
+}
+
+TEST(Manifest, WrongTypesAreVerifyFailed) {
+  verify_error(sample_json_with([](auto& j) { j["chunks"][1]["offset"] = "812"; }));
+  verify_error(sample_json_with([](auto& j) { j["chunks"] = "none"; }));
+  verify_error(sample_json_with([](auto& j) { j["status"] = 3; }));
+  verify_error(sample_json_with([](auto& j) { j["tables"] = {{"public.film", "many"}}; }));
+  verify_error(sample_json_with([](auto& j) { j["size"] = "big"; }));
+  verify_error(sample_json_with([](auto& j) { j["position"] = 7; }));
+}
+
+TEST(Manifest, UnknownSectionIsVerifyFailedAndNamesIt) {
+  std::string message =
+      verify_error(sample_json_with([](auto& j) { j["chunks"][0]["section"] = "middle-data"; }));
+  EXPECT_NE(message.find("middle-data"), std::string::npos) << message;
+}
+
+}  // namespace
+}  // namespace dbsnap

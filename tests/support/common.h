@@ -1,0 +1,82 @@
+// Test helpers shared by every suite: the servers tools/test.sh started, the
+// dbsnap binary, child processes, scratch directories and names.
+//
+// Nothing here starts a server. Tests that need one read its URL from the
+// environment (DBSNAP_TEST_PG_URL, DBSNAP_TEST_MY_URL); when it is missing they
+// fail, never skip, so a green run always means the server tests ran.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dbsnap::test {
+
+// The server URLs from the environment, e.g.
+// postgres://dbsnap:pw@127.0.0.1:20001/postgres and mysql://dbsnap:pw@127.0.0.1:20002/.
+// When unset: records a gtest failure and throws std::runtime_error
+// "DBSNAP_TEST_PG_URL is not set: run tools/test.sh".
+std::string pg_url();
+std::string my_url();
+
+// url with its path (the database) replaced by database; the query string,
+// if any, is kept. database must be URL-safe (unique_name() results are).
+std::string url_with_database(std::string_view url, std::string_view database);
+
+// The dbsnap binary under test (the build's DBSNAP_BIN).
+std::filesystem::path dbsnap_bin();
+// The project's source tree and ../shared beside it (datasets, design).
+std::filesystem::path source_dir();
+std::filesystem::path shared_dir();
+
+// A name unique across processes and runs, usable unquoted as a database name
+// (lowercase letters, digits, '_', at most 63 bytes): "t_<tag>_<pid>_<n>_<random>".
+std::string unique_name(std::string_view tag);
+
+struct CommandResult {
+  int exit_code = -1;  // the exit status; 128 + signal number when killed by a signal
+  std::string out;     // everything the command wrote to stdout
+  std::string err;     // everything it wrote to stderr
+
+  // "exit 15; stderr: ..." for assertion messages.
+  std::string describe() const;
+};
+
+// Runs argv[0] (searched in PATH) with argv, stdin from /dev/null, and waits for
+// it, collecting stdout and stderr. Throws std::runtime_error if it cannot start.
+CommandResult run(const std::vector<std::string>& argv);
+
+// Runs script with `bash -o pipefail -c`, for pipelines and redirections.
+CommandResult run_shell(const std::string& script);
+
+// Quotes s for a POSIX shell: 'it'\''s'.
+std::string shell_quote(std::string_view s);
+
+// Runs `dbsnap args...`.
+CommandResult run_dbsnap(const std::vector<std::string>& args);
+
+// A fresh directory under $TMPDIR (default /tmp), removed with its contents
+// when this object is destroyed, unless DBSNAP_TEST_KEEP is set (for debugging).
+class ScratchDir {
+ public:
+  ScratchDir();
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Every regular file under dir whose name ends with suffix, sorted.
+std::vector<std::filesystem::path> find_files(const std::filesystem::path& dir,
+                                              std::string_view suffix);
+
+// The whole file; throws std::runtime_error naming it if it cannot be read.
+std::string read_file(const std::filesystem::path& path);
+
+}  // namespace dbsnap::test

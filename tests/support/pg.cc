@@ -1,0 +1,147 @@
+#include "tests/support/pg.h"
+
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+
+#include <cstdlib>
+#include <memory>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+
+#include "tests/support/common.h"
+
+namespace dbsnap::test {
+namespace {
+
+using Conn = std::unique_ptr<PGconn, decltype(&PQfinish)>;
+using Result = std::unique_ptr<PGresult, decltype(&PQclear)>;
+
+Conn connect(const std::string& db) {
+  Conn c(PQconnectdb(pg_url_for(db).c_str()), &PQfinish);
+  if (c == nullptr || PQstatus(c.get()) != CONNECTION_OK)
+    throw std::runtime_error("unable to connect to test database '" + db +
+                             "': " + (c ? PQerrorMessage(c.get()) : "out of memory"));
+  // NOTICEs (e.g. "does not exist, skipping") would only clutter test output.
+  PQsetNoticeProcessor(c.get(), [](void*, const char*) {}, nullptr);
+  return c;
+}
+
+std::string quote_ident(const std::string& name) {
+  std::string q = "\"";
+  for (char c : name) {
+    if (c == '"') q += '"';
+    q += c;
+  }
+  return q + '"';
+}
+
+}  // namespace
+
+std::string pg_url_for(const std::string& db) { return url_with_database(pg_url(), db); }
+
+std::vector<std::vector<std::string>> pg_query(const std::string& db, const std::string& sql) {
+  Conn c = connect(db);
+  // PQexec returns the last statement's result; earlier failures stop it there.
+  Result r(PQexec(c.get(), sql.c_str()), &PQclear);
+  auto status = PQresultStatus(r.get());
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK)
+    throw std::runtime_error("sql failed in '" + db + "': " + PQerrorMessage(c.get()) +
+                             "sql: " + sql.substr(0, 300));
+  std::vector<std::vector<std::string>> rows;
+  for (int i = 0; i < PQntuples(r.get()); ++i) {
+    auto& row = rows.emplace_back();
+    for (int j = 0; j < PQnfields(r.get()); ++j)
+      row.emplace_back(PQgetvalue(r.get(), i, j), static_cast<std::size_t>(PQgetlength(r.get(), i, j)));
+  }
+  return rows;
+}
+
+void pg_exec(const std::string& db, const std::string& sql) { pg_query(db, sql); }
+
+void pg_create_database(const std::string& db) {
+  pg_exec("postgres", "CREATE DATABASE " + quote_ident(db) + " TEMPLATE template0 ENCODING 'UTF8'");
+}
+
+void pg_drop_database(const std::string& db) {
+  pg_exec("postgres", "DROP DATABASE IF EXISTS " + quote_ident(db) + " WITH (FORCE)");
+}
+
+void pg_load_sql_file(const std::string& db, const std::filesystem::path& file) {
+  auto r = run({"psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", pg_url_for(db), "-f", file.string()});
+  if (r.exit_code != 0)
+    throw std::runtime_error("psql -f " + file.string() + " into '" + db + "' failed: " + r.describe());
+}
+
+std::string pg_schema_dump(const std::string& db) {
+  auto r = run({"pg_dump", "--schema-only", "--no-sync", "-d", pg_url_for(db)});
+  if (r.exit_code != 0)
+    throw std::runtime_error("pg_dump --schema-only of '" + db + "' failed: " + r.describe());
+  static const std::regex drop_lines(
+      R"(^(-- Dumped (from database|by pg_dump) version .*|\\(un)?restrict .*)\n)",
+      std::regex::multiline);
+  std::string text = std::regex_replace(r.out, drop_lines, "");
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t pos = 0;;) {
+    auto hit = text.find(db, pos);
+    out.append(text, pos, hit == std::string::npos ? std::string::npos : hit - pos);
+    if (hit == std::string::npos) break;
+    out += "<database>";
+    pos = hit + db.size();
+  }
+  return out;
+}
+
+std::ostream& operator<<(std::ostream& os, const TableFingerprint& f) {
+  return os << "{rows " << f.rows << ", md5 " << f.md5 << "}";
+}
+
+std::map<std::string, TableFingerprint> pg_table_fingerprints(const std::string& db) {
+  auto tables = pg_query(db, R"(
+      SELECT format('%I.%I', n.nspname, c.relname)
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+        AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'
+      ORDER BY 1)");
+  std::map<std::string, TableFingerprint> result;
+  if (tables.empty()) return result;
+  // One statement for all tables: a UNION ALL of per-table aggregates.
+  std::string sql;
+  for (const auto& t : tables) {
+    if (!sql.empty()) sql += "\nUNION ALL ";
+    const std::string& name = t[0];
+    std::string literal = "'" + std::regex_replace(name, std::regex("'"), "''") + "'";
+    sql += "SELECT " + literal +
+           ", count(*), md5(coalesce(string_agg(x::text, E'\\n' ORDER BY x::text COLLATE \"C\"), ''))"
+           " FROM ONLY " + name + " x";
+  }
+  for (const auto& row : pg_query(db, sql))
+    result[row[0]] = TableFingerprint{std::stoull(row[1]), row[2]};
+  return result;
+}
+
+std::map<std::string, std::string> pg_sequence_values(const std::string& db) {
+  std::map<std::string, std::string> result;
+  for (const auto& row : pg_query(db, R"(
+      SELECT format('%I.%I', schemaname, sequencename), coalesce(last_value::text, 'null')
+      FROM pg_sequences ORDER BY 1)"))
+    result[row[0]] = row[1];
+  return result;
+}
+
+ScratchPgDatabase::ScratchPgDatabase(const std::string& tag) : name_(unique_name(tag)) {
+  pg_drop_database(name_);
+  pg_create_database(name_);
+}
+
+ScratchPgDatabase::~ScratchPgDatabase() {
+  if (std::getenv("DBSNAP_TEST_KEEP") != nullptr) return;
+  try {
+    pg_drop_database(name_);
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "unable to drop scratch database: " << e.what();
+  }
+}
+
+}  // namespace dbsnap::test
