@@ -22,6 +22,7 @@ enum class ExitCode : int {
   tls_required = 14,        // server requires TLS / TLS handshake failed
   database_missing = 15,    // the named database does not exist
   server_error = 20,        // the server rejected a statement during the operation
+  connection_lost = 21,     // the server closed the connection during the operation
   io_error = 30,            // local or remote storage failed
   verify_failed = 40,       // checksum or row-count mismatch
   interrupted = 130,        // SIGINT/SIGTERM

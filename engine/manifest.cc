@@ -65,15 +65,15 @@ Manifest parse_manifest(std::string_view text) {
   nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object())
     throw Error(ExitCode::verify_failed, "manifest is not valid json");
-  if (j.value("format", "") != "dbsnap-manifest")
-    throw Error(ExitCode::verify_failed, "manifest lacks \"format\": \"dbsnap-manifest\"");
-  int version = j.value("format_version", 0);
-  if (version != Manifest::kFormatVersion)
-    throw Error(ExitCode::verify_failed,
-                fmt::format("manifest format_version {} is not supported (this dbsnap reads {}); "
-                            "use a newer dbsnap",
-                            version, Manifest::kFormatVersion));
   try {
+    if (j.value("format", "") != "dbsnap-manifest")
+      throw Error(ExitCode::verify_failed, "manifest lacks \"format\": \"dbsnap-manifest\"");
+    int version = j.value("format_version", 0);
+    if (version != Manifest::kFormatVersion)
+      throw Error(ExitCode::verify_failed,
+                  fmt::format("manifest format_version {} is not supported (this dbsnap reads "
+                              "{}); use a newer dbsnap",
+                              version, Manifest::kFormatVersion));
     Manifest m;
     m.status = j.at("status").get<std::string>();
     m.failure = j.value("failure", "");

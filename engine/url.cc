@@ -42,6 +42,15 @@ std::string percent_decode(std::string_view s) {
                           scheme, why));
 }
 
+// 1..65535 from digits only; anything else is a usage error.
+int parse_port(const std::string& text, const std::string& port) {
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos)
+    bad(text, "port is not a number from 1 to 65535");
+  int n = std::stoi(port);
+  if (n < 1 || n > 65535) bad(text, "port is not a number from 1 to 65535");
+  return n;
+}
+
 }  // namespace
 
 ServerUrl ServerUrl::parse(const std::string& text) {
@@ -98,28 +107,19 @@ ServerUrl ServerUrl::parse(const std::string& text) {
     if (close == std::string::npos) bad(text, "unclosed '[' in host");
     url.host = hostport.substr(1, close - 1);
     hostport = hostport.substr(close + 1);
-    if (!hostport.empty() && hostport.front() != ':') bad(text, "junk after ']'");
-    if (!hostport.empty()) hostport = hostport.substr(1);
-    else hostport.clear();
     if (!hostport.empty()) {
-      try {
-        url.port = std::stoi(hostport);
-      } catch (...) {
-        bad(text, "port is not a number");
-      }
+      if (hostport.front() != ':') bad(text, "junk after ']'");
+      url.port = parse_port(text, hostport.substr(1));
     }
   } else {
     auto colon = hostport.rfind(':');
     if (colon != std::string::npos) {
       std::string port = hostport.substr(colon + 1);
       hostport.resize(colon);
-      if (port.empty() || port.find_first_not_of("0123456789") != std::string::npos)
-        bad(text, "port is not a number");
-      url.port = std::stoi(port);
+      url.port = parse_port(text, port);
     }
     if (!hostport.empty()) url.host = percent_decode(hostport);
   }
-  if (url.port <= 0 || url.port > 65535) bad(text, "port out of range 1..65535");
   return url;
 }
 

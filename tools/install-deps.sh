@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, from Debian 12 packages, everything dbsnap's build, tests and demo need.
 #
-#   tools/install-deps.sh            build + test dependencies, PostgreSQL and MariaDB
+#   tools/install-deps.sh            build + test dependencies: PostgreSQL, MariaDB and
+#                                    Ceph RGW (the S3 endpoint of tools/s3-local.sh)
 #   tools/install-deps.sh --bench    also what bench/compare uses (mydumper, sysbench, time)
 #
 # Idempotent: asks apt only for what dpkg says is missing, and runs
@@ -17,6 +18,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libfmt-dev nlohmann-json3-dev libcli11-dev
   postgresql postgresql-contrib mariadb-server mariadb-client
   gzip iproute2 procps util-linux
+  radosgw ceph-mon ceph-osd curl
 )
 for arg in "$@"; do
   case $arg in

@@ -1,11 +1,15 @@
 #include "protocols/postgres/connection.h"
 
 #include <fmt/format.h>
+#include <poll.h>
+
+#include <cerrno>
 
 #include <mutex>
 #include <set>
 #include <vector>
 
+#include "engine/cancel.h"
 #include "engine/error.h"
 
 namespace dbsnap::pg {
@@ -107,11 +111,14 @@ static PgResult check(PGconn* c, PGresult* r, std::string_view sql) {
   std::string msg = r ? PQresultErrorMessage(r) : PQerrorMessage(c);
   while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
   for (auto& ch : msg)
-    if (ch == '\n') ch = ' ';
+    if (ch == '\n' || ch == '\t') ch = ' ';
   const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
   std::string head(sql.substr(0, 120));
   for (auto& ch : head)
     if (ch == '\n') ch = ' ';
+  if (PQstatus(c) == CONNECTION_BAD)
+    throw Error(ExitCode::connection_lost,
+                fmt::format("lost the connection to the server: {} (while running: {})", msg, head));
   if (state && std::string_view(state) == "55P03")
     throw LockTimeout(fmt::format("lock wait timed out: {} (while running: {})", msg, head));
   if (state && std::string_view(state) == "42501")
@@ -119,9 +126,56 @@ static PgResult check(PGconn* c, PGresult* r, std::string_view sql) {
   throw Error(ExitCode::server_error, fmt::format("{} (while running: {})", msg, head));
 }
 
+namespace {
+
+// Blocks until conn's socket is readable, waking every 200 ms to look for
+// Ctrl-C: then asks the server to cancel the running statement (a lock wait,
+// a long query) and throws Error(ExitCode::interrupted).
+void wait_readable(PGconn* conn) {
+  constexpr int kPollMs = 200;
+  pollfd fd{PQsocket(conn), POLLIN, 0};
+  for (;;) {
+    int n = poll(&fd, 1, kPollMs);
+    if (n > 0 || (n < 0 && errno != EINTR)) break;  // a socket error surfaces in libpq
+    if (!cancel_requested()) continue;
+    if (PGcancel* cancel = PQgetCancel(conn)) {
+      char err[256];
+      PQcancel(cancel, err, sizeof err);
+      PQfreeCancel(cancel);
+    }
+    throw_if_cancelled();
+  }
+  PQconsumeInput(conn);
+}
+
+// Collects the results of a sent query as PQexec would: the first error, or
+// else the last result; stops at COPY, whose data the caller then moves.
+PGresult* collect(PGconn* conn) {
+  PGresult* kept = nullptr;
+  for (;;) {
+    while (PQisBusy(conn)) wait_readable(conn);
+    PGresult* r = PQgetResult(conn);
+    if (r == nullptr) return kept;
+    auto status = PQresultStatus(r);
+    if (status == PGRES_COPY_OUT || status == PGRES_COPY_IN) {
+      PQclear(kept);
+      return r;
+    }
+    if (kept != nullptr && PQresultStatus(kept) == PGRES_FATAL_ERROR) {
+      PQclear(r);
+      continue;
+    }
+    PQclear(kept);
+    kept = r;
+  }
+}
+
+}  // namespace
+
 PgResult PgConnection::exec(std::string_view sql) const {
   std::string s(sql);
-  return check(c_.get(), PQexec(c_.get(), s.c_str()), sql);
+  if (PQsendQuery(c_.get(), s.c_str()) == 0) return check(c_.get(), nullptr, sql);
+  return check(c_.get(), collect(c_.get()), sql);
 }
 
 PgResult PgConnection::exec_params(std::string_view sql,
@@ -130,10 +184,10 @@ PgResult PgConnection::exec_params(std::string_view sql,
   std::vector<std::string> owned(params.begin(), params.end());
   std::vector<const char*> values;
   for (const auto& p : owned) values.push_back(p.c_str());
-  return check(c_.get(),
-               PQexecParams(c_.get(), s.c_str(), static_cast<int>(values.size()), nullptr,
-                            values.data(), nullptr, nullptr, 0),
-               sql);
+  if (PQsendQueryParams(c_.get(), s.c_str(), static_cast<int>(values.size()), nullptr,
+                        values.data(), nullptr, nullptr, 0) == 0)
+    return check(c_.get(), nullptr, sql);
+  return check(c_.get(), collect(c_.get()), sql);
 }
 
 std::uint64_t PgConnection::copy_out(
@@ -145,13 +199,17 @@ std::uint64_t PgConnection::copy_out(
   std::uint64_t rows = 0;
   for (;;) {
     char* row = nullptr;
-    int length = PQgetCopyData(c_.get(), &row, 0);
+    int length = PQgetCopyData(c_.get(), &row, /*async=*/1);
+    if (length == 0) {  // nothing buffered: wait for the server (or Ctrl-C)
+      wait_readable(c_.get());
+      continue;
+    }
     if (length < 0) break;  // -1: end of data; -2: error, reported by PQgetResult
     std::unique_ptr<char, decltype(&PQfreemem)> owned(row, &PQfreemem);
     on_row({row, static_cast<std::size_t>(length)});
     ++rows;
   }
-  check(c_.get(), PQgetResult(c_.get()), sql);  // the COPY's final status
+  check(c_.get(), collect(c_.get()), sql);  // the COPY's final status
   while (PGresult* rest = PQgetResult(c_.get())) PQclear(rest);
   return rows;
 }

@@ -116,7 +116,8 @@ TEST(ServerUrl, BadInputsAreUsageErrors) {
   for (const char* text : {"", "localhost:5432", "db.example.com", "http://h/db", "postgre://h",
                            "postgres://h:abc/db", "postgres://h:/db", "postgres://h:0",
                            "postgres://h:65536", "postgres://h:-1", "postgres://[::1",
-                           "postgres://[::1]x/db", "postgres://[::1]:x/db", "postgres://h/db?novalue"}) {
+                           "postgres://[::1]x/db", "postgres://[::1]:x/db", "postgres://[::1]:5x/db",
+                           "postgres://[::1]:/db", "postgres://h:99999999999/db", "postgres://h/db?novalue"}) {
     SCOPED_TRACE(text);
     std::string message = usage_error(text);
     EXPECT_FALSE(message.empty());

@@ -17,7 +17,7 @@
 #include "engine/error.h"
 #include "protocols/mysql/driver.h"
 #include "protocols/postgres/driver.h"
-#include "storage/local/local_volume.h"
+#include "tools/dbsnap/volumes.h"
 #include "tools/dbsnap/restore_commands.h"
 
 namespace dbsnap::cli {
@@ -26,12 +26,6 @@ namespace {
 std::unique_ptr<Driver> driver_for(const ServerUrl& url) {
   if (url.kind == ServerKind::postgres) return pg::make_pg_driver();
   return mysql::make_mysql_driver();
-}
-
-std::unique_ptr<Volume> open_volume(const std::string& spec) {
-  if (spec.rfind("s3://", 0) == 0)
-    throw Error(ExitCode::usage, "s3:// volumes are not supported yet; use a local directory");
-  return std::make_unique<LocalVolume>(spec);
 }
 
 // "64MiB", "4M", "1048576" -> bytes.
@@ -145,6 +139,7 @@ struct BackupArgs {
   bool no_owner = false, no_privileges = false, quiet = false;
   int lock_wait_timeout = 60;
   std::string net_buffer_length = "1MiB";
+  VolumeOptions volume;
 };
 
 int run_backup_cmd(const BackupArgs& a) {
@@ -160,7 +155,7 @@ int run_backup_cmd(const BackupArgs& a) {
   req.dump.lock_wait_timeout_s = a.lock_wait_timeout;
   req.dump.net_buffer_length = parse_size(a.net_buffer_length);
   auto driver = driver_for(url);
-  auto volume = open_volume(a.to);
+  auto volume = open_volume(a.to, a.volume);
   CompressorFactory compressors = [level = req.compress_level] {
     return std::make_unique<GzipCompressor>(level);
   };
@@ -205,10 +200,11 @@ struct SnapshotsArgs {
   std::string volume = ".";
   std::string server;
   bool json = false;
+  VolumeOptions volume_options;
 };
 
 int run_snapshots(const SnapshotsArgs& a) {
-  auto volume = open_volume(a.volume);
+  auto volume = open_volume(a.volume, a.volume_options);
   struct Row {
     std::string key;
     Manifest m;
@@ -285,7 +281,7 @@ void register_commands(CLI::App& app) {
   backup->add_option("server", b.server, "server URL; without a database, every user database")
       ->required();
   backup->add_option("--database,-d", b.database, "database to back up (overrides the URL's)");
-  backup->add_option("--to", b.to, "volume: a local directory")->required();
+  backup->add_option("--to", b.to, "volume: a local directory or s3://bucket/prefix")->required();
   backup->add_option("--jobs,-j", b.jobs, "parallel connections")->check(CLI::Range(1, 256));
   backup->add_option("--compress", b.compress, "gzip level 0..12, fast, default (6) or best");
   backup->add_option("--chunk-size", b.chunk_size, "SQL text per data chunk, e.g. 4MiB");
@@ -296,12 +292,14 @@ void register_commands(CLI::App& app) {
   backup->add_option("--net-buffer-length", b.net_buffer_length,
                      "MySQL: maximum bytes of one extended INSERT (as mysqldump)");
   backup->add_flag("--quiet,-q", b.quiet, "print nothing but errors");
+  add_volume_options(backup, b.volume);
   r.commands.emplace_back(backup, [&r] { return run_backup_cmd(r.backup); });
 
   auto* snaps = app.add_subcommand("snapshots", "list the snapshots in a volume, newest first");
-  snaps->add_option("volume", r.snapshots.volume, "volume: a local directory");
+  snaps->add_option("volume", r.snapshots.volume, "volume: a local directory or s3://bucket/prefix");
   snaps->add_option("--server", r.snapshots.server, "only this server (host-port)");
   snaps->add_flag("--json", r.snapshots.json, "machine-readable output");
+  add_volume_options(snaps, r.snapshots.volume_options);
   r.commands.emplace_back(snaps, [&r] { return run_snapshots(r.snapshots); });
   register_restore_commands(app, r.commands);
 }

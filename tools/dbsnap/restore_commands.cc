@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <filesystem>
 #include <random>
 #include <string>
 
@@ -13,19 +12,17 @@
 #include "engine/verify.h"
 #include "protocols/mysql/restore.h"
 #include "protocols/postgres/restore.h"
-#include "storage/local/local_volume.h"
+#include "tools/dbsnap/volumes.h"
 
 namespace dbsnap::cli {
 namespace {
-
-namespace fs = std::filesystem;
 
 constexpr std::string_view kManifestSuffix = ".manifest.json";
 constexpr std::string_view kDataSuffix = ".sql.gz";
 
 // Where a SNAPSHOT argument points: a volume on its directory and the keys in it.
 struct Located {
-  std::unique_ptr<LocalVolume> volume;
+  std::unique_ptr<Volume> volume;
   std::string manifest;  // key of the manifest; empty for a script without one
   std::string script;    // key of the script when there is no manifest
   std::string shown;     // the argument, for messages
@@ -33,12 +30,16 @@ struct Located {
 
 // SNAPSHOT is dir/<stem>.manifest.json, dir/<stem>.sql.gz, dir/<stem>, or any
 // .sql / .sql.gz file. A .sql.gz with a manifest beside it is that snapshot.
-Located locate(const std::string& arg) {
-  fs::path path(arg);
-  fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
-  std::string name = path.filename().string();
-  Located l{std::make_unique<LocalVolume>(dir), "", "", arg};
-  auto exists = [&](const std::string& file) { return fs::is_regular_file(dir / file); };
+Located locate(const std::string& arg, const VolumeOptions& options) {
+  auto slash = arg.rfind('/');
+  bool s3 = arg.rfind("s3://", 0) == 0;
+  if (s3 && (slash == std::string::npos || slash < 5))
+    throw Error(ExitCode::usage, fmt::format("'{}' names no snapshot: use s3://bucket/prefix/<stem>", arg));
+  std::string dir = slash == std::string::npos ? "." : arg.substr(0, slash);
+  if (dir.empty()) dir = "/";
+  std::string name = slash == std::string::npos ? arg : arg.substr(slash + 1);
+  Located l{open_volume(dir, options), "", "", arg};
+  auto exists = [&](const std::string& file) { return volume_has(*l.volume, file); };
   if (name.ends_with(kManifestSuffix)) {
     l.manifest = name;
     return l;
@@ -112,12 +113,13 @@ struct RestoreArgs {
   std::vector<std::string> tables;
   bool drop = false, clean = false, quiet = false;
   int jobs = 4;
+  VolumeOptions volume;
 };
 
 int run_restore_cmd(const RestoreArgs& a) {
   if (a.drop && a.clean) throw Error(ExitCode::usage, "--drop and --clean exclude each other");
   ServerUrl url = ServerUrl::parse(a.to);
-  Located l = locate(a.snapshot);
+  Located l = locate(a.snapshot, a.volume);
   RestoreRequest req;
   req.mode = a.drop ? PrepareMode::drop : a.clean ? PrepareMode::clean : PrepareMode::create;
   req.jobs = a.jobs;
@@ -170,6 +172,7 @@ struct VerifyArgs {
   std::string snapshot, restore_into;
   int jobs = 4;
   bool quiet = false;
+  VolumeOptions volume;
 };
 
 // "dbsnap_verify_3f9a1c0b": a database name nobody else uses.
@@ -179,7 +182,7 @@ std::string scratch_database_name() {
 }
 
 int run_verify_cmd(const VerifyArgs& a) {
-  Located l = locate(a.snapshot);
+  Located l = locate(a.snapshot, a.volume);
   if (l.manifest.empty())
     throw Error(ExitCode::verify_failed,
                 fmt::format("'{}' has no manifest beside it: verify checks dbsnap snapshots "
@@ -248,6 +251,7 @@ void register_restore_commands(CLI::App& app,
   restore->add_option("--jobs,-j", r.jobs, "parallel connections for the data")
       ->check(CLI::Range(1, 256));
   restore->add_flag("--quiet,-q", r.quiet, "print nothing but errors");
+  add_volume_options(restore, r.volume);
   commands.emplace_back(restore, [] { return run_restore_cmd(restore_args); });
 
   auto* verify = app.add_subcommand(
@@ -261,6 +265,7 @@ void register_restore_commands(CLI::App& app,
   verify->add_option("--jobs,-j", v.jobs, "parallel connections for --restore-into")
       ->check(CLI::Range(1, 256));
   verify->add_flag("--quiet,-q", v.quiet, "print nothing but errors");
+  add_volume_options(verify, v.volume);
   commands.emplace_back(verify, [] { return run_verify_cmd(verify_args); });
 }
 

@@ -1,0 +1,211 @@
+#include "tests/support/s3_fault_proxy.h"
+
+#include <sys/socket.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string_view>
+
+namespace dbsnap::test {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+// The names of the query parameters of a request target.
+std::set<std::string, std::less<>> query_names(std::string_view target) {
+  std::set<std::string, std::less<>> names;
+  std::size_t q = target.find('?');
+  if (q == std::string_view::npos) return names;
+  std::string_view query = target.substr(q + 1);
+  while (!query.empty()) {
+    std::size_t amp = query.find('&');
+    std::string_view param = query.substr(0, amp);
+    names.emplace(param.substr(0, param.find('=')));
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return names;
+}
+
+S3Call classify(http::verb method, std::string_view target) {
+  auto names = query_names(target);
+  auto has = [&](std::string_view name) { return names.contains(name); };
+  switch (method) {
+    case http::verb::post:
+      if (has("uploads")) return S3Call::create_upload;
+      if (has("uploadId")) return S3Call::complete_upload;
+      return S3Call::other;
+    case http::verb::put:
+      return has("partNumber") && has("uploadId") ? S3Call::upload_part : S3Call::put_object;
+    case http::verb::delete_:
+      return has("uploadId") ? S3Call::abort_upload : S3Call::delete_object;
+    case http::verb::head:
+      return S3Call::head_object;
+    case http::verb::get:
+      if (has("uploads")) return S3Call::list_uploads;
+      if (has("list-type")) return S3Call::list_objects;
+      return S3Call::get_object;
+    default:
+      return S3Call::other;
+  }
+}
+
+}  // namespace
+
+S3Fault S3Fault::internal_error() {
+  return answer(500,
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>InternalError</Code>"
+                "<Message>injected by s3_fault_proxy</Message></Error>");
+}
+
+S3Fault S3Fault::answer(unsigned status, std::string body) {
+  return {Kind::answer, status, std::move(body)};
+}
+
+S3Fault S3Fault::reset() { return {Kind::reset, 0, ""}; }
+
+struct S3FaultProxy::State {
+  asio::io_context ioc;  // never run: sockets are used synchronously
+  std::optional<tcp::acceptor> acceptor;
+  mutable std::mutex mutex;
+  std::vector<Rule> rules;
+  std::map<S3Call, int> counts;
+  std::set<int> client_fds;  // open client connections, to shut down on stop
+  std::vector<std::thread> connections;
+};
+
+S3FaultProxy::S3FaultProxy(const std::string& upstream_endpoint)
+    : state_(std::make_unique<State>()) {
+  std::string_view rest = upstream_endpoint;
+  if (!rest.starts_with("http://"))
+    throw std::invalid_argument("s3_fault_proxy needs an http:// upstream: " + upstream_endpoint);
+  rest.remove_prefix(7);
+  std::size_t colon = rest.rfind(':');
+  upstream_host_ = std::string(rest.substr(0, colon));
+  upstream_port_ = colon == std::string_view::npos ? "80" : std::string(rest.substr(colon + 1));
+
+  auto& acceptor = state_->acceptor.emplace(state_->ioc);
+  tcp::endpoint local(asio::ip::make_address("127.0.0.1"), 0);
+  acceptor.open(local.protocol());
+  acceptor.bind(local);
+  acceptor.listen();
+  listen_fd_ = acceptor.native_handle();
+  port_ = acceptor.local_endpoint().port();
+  acceptor_ = std::thread([this] { accept_loop(); });
+}
+
+S3FaultProxy::~S3FaultProxy() {
+  stop_ = true;
+  ::shutdown(listen_fd_, SHUT_RDWR);  // wakes the blocking accept
+  acceptor_.join();
+  std::vector<std::thread> connections;
+  {
+    std::lock_guard lock(state_->mutex);
+    for (int fd : state_->client_fds) ::shutdown(fd, SHUT_RDWR);
+    connections.swap(state_->connections);
+  }
+  for (std::thread& t : connections) t.join();
+}
+
+std::string S3FaultProxy::endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+void S3FaultProxy::inject(S3Call call, int first, int count, S3Fault fault) {
+  std::lock_guard lock(state_->mutex);
+  state_->rules.push_back({call, first, count, std::move(fault)});
+}
+
+int S3FaultProxy::count(S3Call call) const {
+  std::lock_guard lock(state_->mutex);
+  auto it = state_->counts.find(call);
+  return it == state_->counts.end() ? 0 : it->second;
+}
+
+void S3FaultProxy::accept_loop() {
+  while (!stop_) {
+    beast::error_code ec;
+    tcp::socket socket = state_->acceptor->accept(ec);
+    if (ec) continue;  // stop_ is set when the listener was shut down
+    std::lock_guard lock(state_->mutex);
+    int fd = socket.release(ec);
+    if (ec) continue;
+    state_->client_fds.insert(fd);
+    state_->connections.emplace_back([this, fd] { serve(fd); });
+  }
+}
+
+void S3FaultProxy::serve(int client_fd) {
+  tcp::socket client(state_->ioc, tcp::v4(), client_fd);
+  // Unregisters the fd before the socket closes it, so shutdown on stop never
+  // hits a reused descriptor.
+  struct Unregister {
+    State& state;
+    int fd;
+    ~Unregister() {
+      std::lock_guard lock(state.mutex);
+      state.client_fds.erase(fd);
+    }
+  } unregister{*state_, client_fd};
+  tcp::socket upstream(state_->ioc);
+  beast::flat_buffer client_buffer;
+  beast::flat_buffer upstream_buffer;
+  beast::error_code ec;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(boost::none);
+    http::read_header(client, client_buffer, parser, ec);
+    if (ec) return;
+    S3Call call = classify(parser.get().method(), parser.get().target());
+    std::optional<S3Fault> fault;
+    {
+      std::lock_guard lock(state_->mutex);
+      int n = ++state_->counts[call];
+      for (const Rule& rule : state_->rules)
+        if (rule.call == call && n >= rule.first && n < rule.first + rule.count) fault = rule.fault;
+    }
+    if (fault && fault->kind == S3Fault::Kind::reset) {
+      char some[64 << 10];
+      client.read_some(asio::buffer(some), ec);
+      client.set_option(asio::socket_base::linger(true, 0), ec);
+      return;  // the socket closes with RST
+    }
+    http::read(client, client_buffer, parser, ec);
+    if (ec) return;
+    http::request<http::string_body> request = parser.release();
+    if (fault) {
+      http::response<http::string_body> answer{static_cast<http::status>(fault->status),
+                                               request.version()};
+      answer.set(http::field::content_type, "application/xml");
+      answer.body() = fault->body;
+      answer.keep_alive(request.keep_alive());
+      answer.prepare_payload();
+      http::write(client, answer, ec);
+      if (ec || !request.keep_alive()) return;
+      continue;
+    }
+    if (!upstream.is_open()) {
+      tcp::resolver resolver(state_->ioc);
+      asio::connect(upstream, resolver.resolve(upstream_host_, upstream_port_, ec), ec);
+      if (ec) return;
+    }
+    http::write(upstream, request, ec);
+    if (ec) return;
+    http::response_parser<http::string_body> answer;
+    answer.body_limit(boost::none);
+    answer.skip(request.method() == http::verb::head);
+    http::read(upstream, upstream_buffer, answer, ec);
+    if (ec) return;
+    bool keep_alive = answer.get().keep_alive() && request.keep_alive();
+    http::write(client, answer.get(), ec);
+    if (ec || !keep_alive) return;
+  }
+}
+
+}  // namespace dbsnap::test
