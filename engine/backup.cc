@@ -8,10 +8,10 @@
 #include <exception>
 #include <mutex>
 #include <random>
-#include <thread>
 
 #include "engine/cancel.h"
 #include "engine/error.h"
+#include "engine/parallel.h"
 #include "engine/sha256.h"
 
 namespace dbsnap {
@@ -93,35 +93,21 @@ class CompressingChunkSink final : public ChunkSink {
   std::vector<std::byte> member_;  // reused output buffer
 };
 
-// Runs the data items on one thread per session; the first exception wins and
-// is rethrown after every thread joined.
+// Runs the data items on one thread per session (engine/parallel.h).
 void dump_data(std::vector<std::unique_ptr<SnapshotSession>>& sessions,
                const std::vector<DataItem>& items, OrderedAppender& appender,
                const CompressorFactory& compressors, std::size_t chunk_bytes,
                BackupProgress* progress) {
-  std::atomic<std::size_t> next{0};
-  std::atomic<bool> stop{false};
-  std::mutex error_mu;
-  std::exception_ptr first_error;
-  std::vector<std::thread> threads;
-  threads.reserve(sessions.size());
-  for (auto& session : sessions) {
-    auto sink = std::make_unique<CompressingChunkSink>(appender, compressors(), chunk_bytes, stop);
-    threads.emplace_back([&, s = session.get(), sink = std::move(sink)] {
-      try {
-        for (std::size_t i = next++; i < items.size() && !stop; i = next++) {
-          s->dump(items[i], *sink);
-          if (progress != nullptr) ++progress->items_done;
-        }
-      } catch (...) {
-        std::lock_guard lock(error_mu);
-        if (!first_error) first_error = std::current_exception();
-        stop = true;
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
-  if (first_error) std::rethrow_exception(first_error);
+  run_parallel(sessions.size(), items.size(),
+               [&](std::size_t worker, const std::atomic<bool>& stop) -> ItemHandler {
+                 auto sink = std::make_shared<CompressingChunkSink>(appender, compressors(),
+                                                                    chunk_bytes, stop);
+                 SnapshotSession* session = sessions[worker].get();
+                 return [&, sink, session](std::size_t i) {
+                   session->dump(items[i], *sink);
+                   if (progress != nullptr) ++progress->items_done;
+                 };
+               });
 }
 
 std::string describe(const std::exception_ptr& e) {

@@ -4,13 +4,12 @@
 
 #include <algorithm>
 #include <exception>
-#include <mutex>
 #include <set>
 #include <span>
-#include <thread>
 
 #include "engine/cancel.h"
 #include "engine/error.h"
+#include "engine/parallel.h"
 
 namespace dbsnap {
 namespace {
@@ -59,38 +58,21 @@ void run_data_chunks(RestoreTarget& target, Volume& volume, const SnapshotKeys& 
                      const Manifest& m, const std::vector<std::size_t>& todo,
                      const DecompressorFactory& decompressors, const SessionOptions& options,
                      int jobs, RestoreProgress* progress) {
-  std::atomic<std::size_t> next{0};
-  std::atomic<bool> stop{false};
-  std::mutex error_mu;
-  std::exception_ptr first_error;
   std::size_t workers = std::min<std::size_t>(static_cast<std::size_t>(jobs), todo.size());
-  std::vector<std::thread> threads;
-  threads.reserve(workers);
-  for (std::size_t w = 0; w < workers; ++w) {
-    threads.emplace_back([&] {
-      try {
-        auto decompressor = decompressors();
-        auto session = target.open_session(options);
-        for (std::size_t i = next++; i < todo.size() && !stop; i = next++) {
-          throw_if_cancelled();
-          std::size_t index = todo[i];
-          std::string text = read_chunk(volume, keys, m, index, *decompressor);
-          session->run(text, describe_chunk(m, index));
-          if (progress != nullptr) {
-            progress->raw_bytes += text.size();
-            progress->rows += m.chunks[index].rows;
-            ++progress->chunks_done;
-          }
-        }
-      } catch (...) {
-        std::lock_guard lock(error_mu);
-        if (!first_error) first_error = std::current_exception();
-        stop = true;
+  run_parallel(workers, todo.size(), [&](std::size_t, const std::atomic<bool>&) -> ItemHandler {
+    std::shared_ptr<Decompressor> decompressor = decompressors();
+    std::shared_ptr<RestoreSession> session = target.open_session(options);
+    return [&, decompressor, session](std::size_t i) {
+      std::size_t index = todo[i];
+      std::string text = read_chunk(volume, keys, m, index, *decompressor);
+      session->run(text, describe_chunk(m, index));
+      if (progress != nullptr) {
+        progress->raw_bytes += text.size();
+        progress->rows += m.chunks[index].rows;
+        ++progress->chunks_done;
       }
-    });
-  }
-  for (auto& t : threads) t.join();
-  if (first_error) std::rethrow_exception(first_error);
+    };
+  });
 }
 
 }  // namespace
