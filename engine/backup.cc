@@ -24,8 +24,7 @@ std::string utc_now_iso() {
 // "20261121T220000Z-3f9a1c": sorts by time; the id tells apart two backups in one second.
 std::string snapshot_stem() {
   std::random_device rd;
-  return fmt::format("{:%Y%m%dT%H%M%SZ}-{:06x}", fmt::gmtime(std::time(nullptr)),
-                     rd() & 0xffffffu);
+  return fmt::format("{:%Y%m%dT%H%M%SZ}-{:06x}", fmt::gmtime(std::time(nullptr)), rd() & 0xffffffu);
 }
 
 // Appends finished chunks to the sink in completion order, assigns their
@@ -42,8 +41,8 @@ class OrderedAppender {
     std::lock_guard lock(mu_);
     sink_.write(member);
     sha_.update(member);
-    manifest_.chunks.push_back(ChunkEntry{section, std::string(table), offset_, member.size(),
-                                          raw_bytes, rows, crc});
+    manifest_.chunks.push_back(
+        ChunkEntry{section, std::string(table), offset_, member.size(), raw_bytes, rows, crc});
     offset_ += member.size();
     if (section == Section::data) manifest_.tables[std::string(table)] += rows;
     if (progress_ != nullptr) {
@@ -70,7 +69,9 @@ class CompressingChunkSink final : public ChunkSink {
  public:
   CompressingChunkSink(OrderedAppender& appender, std::unique_ptr<Compressor> compressor,
                        std::size_t chunk_bytes, const std::atomic<bool>& stop)
-      : appender_(appender), compressor_(std::move(compressor)), chunk_bytes_(chunk_bytes),
+      : appender_(appender),
+        compressor_(std::move(compressor)),
+        chunk_bytes_(chunk_bytes),
         stop_(stop) {}
 
   void emit(Section section, std::string_view table, std::string_view sql,
@@ -184,8 +185,8 @@ BackupResult run_backup(Driver& driver, Volume& volume, const CompressorFactory&
     try {
       volume.put(result.manifest_key, to_json(manifest));
     } catch (const std::exception& e) {
-      fmt::print(stderr, "dbsnap: could not record the failure in {}: {}\n",
-                 result.manifest_key, e.what());
+      fmt::print(stderr, "dbsnap: could not record the failure in {}: {}\n", result.manifest_key,
+                 e.what());
     }
     std::rethrow_exception(error);
   }

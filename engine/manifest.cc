@@ -10,9 +10,12 @@ namespace dbsnap {
 
 std::string_view section_name(Section s) {
   switch (s) {
-    case Section::pre_data: return "pre-data";
-    case Section::data: return "data";
-    case Section::post_data: return "post-data";
+    case Section::pre_data:
+      return "pre-data";
+    case Section::data:
+      return "data";
+    case Section::post_data:
+      return "post-data";
   }
   return "data";
 }

@@ -35,7 +35,8 @@ std::string percent_decode(std::string_view s) {
 [[noreturn]] void bad(const std::string& text, const std::string& why) {
   // The text may hold a password: name only its scheme and the reason.
   auto scheme_end = text.find("://");
-  std::string scheme = scheme_end == std::string::npos ? std::string("(none)") : text.substr(0, scheme_end);
+  std::string scheme =
+      scheme_end == std::string::npos ? std::string("(none)") : text.substr(0, scheme_end);
   throw Error(ExitCode::usage,
               fmt::format("invalid server url (scheme '{}'): {}; expected "
                           "postgres://user@host:5432/db or mysql://user@host:3306/db",
@@ -80,7 +81,8 @@ ServerUrl ServerUrl::parse(const std::string& text) {
       std::string kv = query.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
       if (!kv.empty()) {
         auto eq = kv.find('=');
-        if (eq == std::string::npos) bad(text, fmt::format("query parameter '{}' has no value", kv));
+        if (eq == std::string::npos)
+          bad(text, fmt::format("query parameter '{}' has no value", kv));
         url.params[percent_decode(kv.substr(0, eq))] = percent_decode(kv.substr(eq + 1));
       }
       if (amp == std::string::npos) break;
@@ -125,9 +127,12 @@ ServerUrl ServerUrl::parse(const std::string& text) {
 
 std::string ServerUrl::kind_name() const {
   switch (kind) {
-    case ServerKind::postgres: return "postgres";
-    case ServerKind::mysql: return "mysql";
-    case ServerKind::mariadb: return "mariadb";
+    case ServerKind::postgres:
+      return "postgres";
+    case ServerKind::mysql:
+      return "mysql";
+    case ServerKind::mariadb:
+      return "mariadb";
   }
   return "postgres";
 }

@@ -39,6 +39,9 @@ class Volume {
   // Keys under prefix (recursive), in no particular order.
   virtual std::vector<std::string> list(const std::string& prefix) = 0;
 
+  // Deletes the object at key; a missing object is not an error.
+  virtual void remove(const std::string& key) = 0;
+
   // Human-readable location for messages (a path, or a URL without secrets).
   virtual std::string describe() const = 0;
 };

@@ -4,7 +4,6 @@
 #include <poll.h>
 
 #include <cerrno>
-
 #include <mutex>
 #include <set>
 #include <vector>
@@ -18,16 +17,28 @@ namespace {
 // libpq connect_timeout unless the URL sets one.
 constexpr const char* kConnectTimeoutSeconds = "10";
 
+// libpq's multi-line messages as one line: newlines and tabs become spaces,
+// no final period (our message style).
+std::string one_line(std::string s) {
+  for (auto& ch : s)
+    if (ch == '\n' || ch == '\t') ch = ' ';
+  while (!s.empty() && (s.back() == ' ' || s.back() == '.')) s.pop_back();
+  return s;
+}
+
+// The first line of a libpq message: for a lost connection the server's reason
+// ("FATAL:  terminating connection due to administrator command"), without
+// libpq's generic "This probably means..." explanation.
+std::string first_line(const std::string& s) { return one_line(s.substr(0, s.find('\n'))); }
+
 bool contains(std::string_view haystack, std::string_view needle) {
   return haystack.find(needle) != std::string_view::npos;
 }
 
 // Maps libpq's connection failure text onto the troubleshooting classes users
 // expect (see README "Exit codes"). libpq gives no SQLSTATE for most of these.
-Error classify(const ServerUrl& url, const std::string& database, std::string message) {
-  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
-  for (auto& c : message)
-    if (c == '\n') c = ' ';
+Error classify(const ServerUrl& url, const std::string& database, const std::string& raw) {
+  std::string message = one_line(raw);
   std::string where = url.masked();
   if (contains(message, "Connection refused"))
     return Error(ExitCode::connection_refused,
@@ -108,17 +119,13 @@ static PgResult check(PGconn* c, PGresult* r, std::string_view sql) {
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_COPY_OUT ||
       status == PGRES_COPY_IN)
     return res;
-  std::string msg = r ? PQresultErrorMessage(r) : PQerrorMessage(c);
-  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-  for (auto& ch : msg)
-    if (ch == '\n' || ch == '\t') ch = ' ';
+  std::string msg = one_line(r ? PQresultErrorMessage(r) : PQerrorMessage(c));
   const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
-  std::string head(sql.substr(0, 120));
-  for (auto& ch : head)
-    if (ch == '\n') ch = ' ';
+  std::string head = one_line(std::string(sql.substr(0, 120)));
   if (PQstatus(c) == CONNECTION_BAD)
-    throw Error(ExitCode::connection_lost,
-                fmt::format("lost the connection to the server: {} (while running: {})", msg, head));
+    throw Error(
+        ExitCode::connection_lost,
+        fmt::format("lost the connection to the server: {} (while running: {})", msg, head));
   if (state && std::string_view(state) == "55P03")
     throw LockTimeout(fmt::format("lock wait timed out: {} (while running: {})", msg, head));
   if (state && std::string_view(state) == "42501")
@@ -134,9 +141,9 @@ namespace {
 void wait_readable(PGconn* conn) {
   constexpr int kPollMs = 200;
   pollfd fd{PQsocket(conn), POLLIN, 0};
-  for (;;) {
+  while (fd.fd >= 0) {
     int n = poll(&fd, 1, kPollMs);
-    if (n > 0 || (n < 0 && errno != EINTR)) break;  // a socket error surfaces in libpq
+    if (n > 0 || (n < 0 && errno != EINTR)) break;
     if (!cancel_requested()) continue;
     if (PGcancel* cancel = PQgetCancel(conn)) {
       char err[256];
@@ -145,7 +152,10 @@ void wait_readable(PGconn* conn) {
     }
     throw_if_cancelled();
   }
-  PQconsumeInput(conn);
+  if (fd.fd < 0 || PQconsumeInput(conn) == 0) {
+    throw Error(ExitCode::connection_lost, fmt::format("lost the connection to the server: {}",
+                                                       one_line(PQerrorMessage(conn))));
+  }
 }
 
 // Collects the results of a sent query as PQexec would: the first error, or

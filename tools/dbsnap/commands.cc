@@ -6,10 +6,13 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <random>
+#include <string_view>
 #include <thread>
 
 #include "compress/gzip.h"
@@ -17,8 +20,8 @@
 #include "engine/error.h"
 #include "protocols/mysql/driver.h"
 #include "protocols/postgres/driver.h"
-#include "tools/dbsnap/volumes.h"
 #include "tools/dbsnap/restore_commands.h"
+#include "tools/dbsnap/volumes.h"
 
 namespace dbsnap::cli {
 namespace {
@@ -39,11 +42,14 @@ std::size_t parse_size(const std::string& text) {
   }
   std::string unit = text.substr(pos);
   static const std::map<std::string, unsigned long long> units = {
-      {"", 1},         {"B", 1},         {"K", 1ull << 10}, {"KiB", 1ull << 10},
-      {"M", 1ull << 20}, {"MiB", 1ull << 20}, {"G", 1ull << 30}, {"GiB", 1ull << 30}};
+      {"", 1},           {"B", 1},
+      {"K", 1ull << 10}, {"KiB", 1ull << 10},
+      {"M", 1ull << 20}, {"MiB", 1ull << 20},
+      {"G", 1ull << 30}, {"GiB", 1ull << 30}};
   auto it = units.find(unit);
   if (it == units.end())
-    throw Error(ExitCode::usage, fmt::format("size '{}' has unknown unit; use B, KiB, MiB or GiB", text));
+    throw Error(ExitCode::usage,
+                fmt::format("size '{}' has unknown unit; use B, KiB, MiB or GiB", text));
   return static_cast<std::size_t>(n * it->second);
 }
 
@@ -119,9 +125,87 @@ class ProgressLine {
 
 struct PingArgs {
   std::string server;
+  VolumeOptions volume;
 };
 
+// What went wrong in the first request to a volume: the credentials (or the
+// key's rights), the bucket, or reaching the endpoint at all.
+std::string_view first_request_step(const Error& e) {
+  if (e.code() == ExitCode::access_denied) return "credentials";
+  if (e.code() == ExitCode::io_error) return "bucket";
+  return "connection";
+}
+
+// Checks an s3:// volume the way a backup uses it: a listing (credentials and
+// bucket), a small probe object written under the prefix and read back, then
+// removed. Prints one line per step; the first failure prints "<step>: FAILED"
+// and rethrows its classified error, whose message says what to fix.
+int ping_volume(const PingArgs& a) {
+  auto volume = open_volume(a.server, a.volume);  // resolves credentials, sends nothing
+  fmt::print("{}\n", volume->describe());
+  std::random_device random;
+  const std::string probe = fmt::format(".dbsnap-ping-{:08x}{:08x}", random(), random());
+  const std::string content = fmt::format("dbsnap ping probe {}\n", probe);
+  auto failed = [](std::string_view step) {
+    fmt::print("  {}: FAILED\n", step);
+    std::fflush(stdout);
+  };
+  try {
+    volume->list(probe);  // a prefix that matches at most the probe: one short page
+  } catch (const Error& e) {
+    std::string_view step = first_request_step(e);
+    if (step == "bucket") fmt::print("  credentials: ok\n");
+    failed(step);
+    throw;
+  }
+  fmt::print("  credentials: ok\n  bucket: ok\n");
+  try {
+    volume->put(probe, content);
+  } catch (const Error& e) {
+    failed("write");
+    throw Error(e.code(), fmt::format("cannot write to {}: {}", volume->describe(), e.what()));
+  }
+  fmt::print("  write: ok\n");
+  std::string back;
+  try {
+    back = volume->get(probe);
+  } catch (const Error& e) {
+    failed("read");
+    try {
+      volume->remove(probe);
+    } catch (const Error&) {
+    }
+    throw Error(e.code(),
+                fmt::format("cannot read back from {}: {}", volume->describe(), e.what()));
+  }
+  if (back != content) {
+    failed("read");
+    try {
+      volume->remove(probe);
+    } catch (const Error&) {
+    }
+    throw Error(ExitCode::io_error,
+                fmt::format("{} returned {} bytes for the probe object {} instead of the {} "
+                            "written: check the endpoint (a proxy or gateway alters objects)",
+                            volume->describe(), back.size(), probe, content.size()));
+  }
+  fmt::print("  read: ok\n");
+  try {
+    volume->remove(probe);
+  } catch (const Error& e) {
+    failed("remove");
+    throw Error(e.code(), fmt::format("cannot remove the probe object {} from {}: {} (grant "
+                                      "s3:DeleteObject, or remove it yourself)",
+                                      probe, volume->describe(), e.what()));
+  }
+  fmt::print("  remove: ok\n");
+  return 0;
+}
+
 int run_ping(const PingArgs& a) {
+  if (a.server.starts_with("s3://")) return ping_volume(a);
+  if (!a.volume.endpoint.empty() || !a.volume.region.empty())
+    throw Error(ExitCode::usage, "--endpoint and --region apply to s3:// volumes only");
   ServerUrl url = ServerUrl::parse(a.server);
   PingReport r = driver_for(url)->ping(url);
   fmt::print("{}: {} {}, user {}\n", url.masked(), r.server.kind, r.server.version, r.user);
@@ -185,9 +269,8 @@ int run_backup_cmd(const BackupArgs& a) {
     for (const auto& [t, n] : r.manifest.tables) rows += n;
     for (const auto& c : r.manifest.chunks) raw += c.raw_bytes;
     if (!a.quiet)
-      fmt::print("{}/{}: {} tables, {} rows, {} SQL -> {} in {:.1f}s ({}/s)\n",
-                 volume->describe(), r.data_key, r.manifest.tables.size(), rows,
-                 human_bytes(static_cast<double>(raw)),
+      fmt::print("{}/{}: {} tables, {} rows, {} SQL -> {} in {:.1f}s ({}/s)\n", volume->describe(),
+                 r.data_key, r.manifest.tables.size(), rows, human_bytes(static_cast<double>(raw)),
                  human_bytes(static_cast<double>(r.manifest.size)), s,
                  human_bytes(s > 0 ? raw / s : 0));
   }
@@ -212,7 +295,8 @@ int run_snapshots(const SnapshotsArgs& a) {
   std::vector<Row> rows;
   const std::string suffix = ".manifest.json";
   for (const auto& key : volume->list("")) {
-    if (key.size() < suffix.size() || key.compare(key.size() - suffix.size(), suffix.size(), suffix))
+    if (key.size() < suffix.size() ||
+        key.compare(key.size() - suffix.size(), suffix.size(), suffix))
       continue;
     Manifest m;
     try {
@@ -234,11 +318,16 @@ int run_snapshots(const SnapshotsArgs& a) {
   if (a.json) {
     nlohmann::ordered_json out = nlohmann::ordered_json::array();
     for (const auto& r : rows)
-      out.push_back({{"snapshot", r.key},        {"server", r.m.server_name},
-                     {"kind", r.m.server_kind},  {"database", r.m.database},
-                     {"status", r.m.status},     {"failure", r.m.failure},
-                     {"started_at", r.m.started_at}, {"finished_at", r.m.finished_at},
-                     {"size", r.m.size},         {"rows", total_rows(r.m)},
+      out.push_back({{"snapshot", r.key},
+                     {"server", r.m.server_name},
+                     {"kind", r.m.server_kind},
+                     {"database", r.m.database},
+                     {"status", r.m.status},
+                     {"failure", r.m.failure},
+                     {"started_at", r.m.started_at},
+                     {"finished_at", r.m.finished_at},
+                     {"size", r.m.size},
+                     {"rows", total_rows(r.m)},
                      {"tables", r.m.tables.size()}});
     fmt::print("{}\n", out.dump(1));
     return 0;
@@ -271,12 +360,18 @@ Registry& registry() {
 void register_commands(CLI::App& app) {
   Registry& r = registry();
 
-  auto* ping = app.add_subcommand("ping", "test a connection and the user's backup/restore rights");
-  ping->add_option("server", r.ping.server, "server URL, e.g. postgres://user@host:5432/db")
+  auto* ping = app.add_subcommand(
+      "ping",
+      "test a connection and the user's backup/restore rights, or an s3:// volume's "
+      "credentials, bucket, write and read");
+  ping->add_option("server", r.ping.server,
+                   "server URL, e.g. postgres://user@host:5432/db, or s3://bucket/prefix")
       ->required();
+  add_volume_options(ping, r.ping.volume);
   r.commands.emplace_back(ping, [&r] { return run_ping(r.ping); });
 
-  auto* backup = app.add_subcommand("backup", "back up one database (or every database) to a volume");
+  auto* backup =
+      app.add_subcommand("backup", "back up one database (or every database) to a volume");
   auto& b = r.backup;
   backup->add_option("server", b.server, "server URL; without a database, every user database")
       ->required();
@@ -296,7 +391,8 @@ void register_commands(CLI::App& app) {
   r.commands.emplace_back(backup, [&r] { return run_backup_cmd(r.backup); });
 
   auto* snaps = app.add_subcommand("snapshots", "list the snapshots in a volume, newest first");
-  snaps->add_option("volume", r.snapshots.volume, "volume: a local directory or s3://bucket/prefix");
+  snaps->add_option("volume", r.snapshots.volume,
+                    "volume: a local directory or s3://bucket/prefix");
   snaps->add_option("--server", r.snapshots.server, "only this server (host-port)");
   snaps->add_flag("--json", r.snapshots.json, "machine-readable output");
   add_volume_options(snaps, r.snapshots.volume_options);

@@ -1,9 +1,9 @@
 // The dbsnap command line: wires the protocols, compressor and volumes into
 // the engine's operations. Exit codes: engine/error.h (README "Exit codes").
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
 

@@ -34,7 +34,8 @@ Located locate(const std::string& arg, const VolumeOptions& options) {
   auto slash = arg.rfind('/');
   bool s3 = arg.rfind("s3://", 0) == 0;
   if (s3 && (slash == std::string::npos || slash < 5))
-    throw Error(ExitCode::usage, fmt::format("'{}' names no snapshot: use s3://bucket/prefix/<stem>", arg));
+    throw Error(ExitCode::usage,
+                fmt::format("'{}' names no snapshot: use s3://bucket/prefix/<stem>", arg));
   std::string dir = slash == std::string::npos ? "." : arg.substr(0, slash);
   if (dir.empty()) dir = "/";
   std::string name = slash == std::string::npos ? arg : arg.substr(slash + 1);

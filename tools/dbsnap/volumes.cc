@@ -8,7 +8,8 @@
 namespace dbsnap::cli {
 
 void add_volume_options(CLI::App* cmd, VolumeOptions& o) {
-  cmd->add_option("--endpoint", o.endpoint, "S3 endpoint, e.g. https://s3.example.com (default: AWS)");
+  cmd->add_option("--endpoint", o.endpoint,
+                  "S3 endpoint, e.g. https://s3.example.com (default: AWS)");
   cmd->add_option("--region", o.region, "S3 region (default: AWS_REGION or us-east-1)");
   cmd->add_flag("--insecure", o.insecure, "S3: do not verify the TLS certificate");
   cmd->add_option("--upload-parallel", o.upload_parallel, "S3: multipart parts uploaded at once")

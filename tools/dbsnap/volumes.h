@@ -2,7 +2,6 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-
 #include <memory>
 #include <string>
 
@@ -13,9 +12,9 @@ namespace dbsnap::cli {
 // Settings of S3 volumes given on the command line (credentials come from the
 // environment or ~/.aws/credentials; see storage/s3/README.md).
 struct VolumeOptions {
-  std::string endpoint;  // e.g. https://s3.example.com; empty: AWS
-  std::string region;    // empty: AWS_REGION, else us-east-1
-  bool insecure = false;  // skip TLS certificate verification
+  std::string endpoint;             // e.g. https://s3.example.com; empty: AWS
+  std::string region;               // empty: AWS_REGION, else us-east-1
+  bool insecure = false;            // skip TLS certificate verification
   std::size_t upload_parallel = 4;  // multipart parts in flight
 };
 
