@@ -24,30 +24,6 @@ std::string_view trim_right(std::string_view s) {
 
 }  // namespace
 
-void ScriptSplitter::feed(std::string_view bytes) {
-  // Drop what was consumed; statements returned before are no longer referenced.
-  if (pos_ > 0) {
-    buf_.erase(0, pos_);
-    scan_ -= pos_;
-    if (stmt_ != kNone) stmt_ -= pos_;
-    pos_ = 0;
-  }
-  buf_.append(bytes);
-}
-
-void ScriptSplitter::finish() { finished_ = true; }
-
-std::optional<char> ScriptSplitter::peek(std::size_t offset) const {
-  if (scan_ + offset < buf_.size()) return buf_[scan_ + offset];
-  if (finished_) return '\0';
-  return std::nullopt;
-}
-
-void ScriptSplitter::step() {
-  if (buf_[scan_] == '\n') ++line_;
-  ++scan_;
-}
-
 ScriptSplitter::Scan ScriptSplitter::scan() {
   while (scan_ < buf_.size()) {
     char c = buf_[scan_];

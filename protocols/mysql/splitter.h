@@ -27,6 +27,8 @@
 #include <string>
 #include <string_view>
 
+#include "protocols/script_buffer.h"
+
 namespace dbsnap::mysql {
 
 struct Statement {
@@ -35,13 +37,8 @@ struct Statement {
   std::uint64_t line = 0;  // 1-based line of the script where it starts
 };
 
-class ScriptSplitter {
+class ScriptSplitter final : public ScriptBuffer {
  public:
-  // Appends the next bytes of the script; they may end anywhere.
-  void feed(std::string_view bytes);
-  // No more bytes will come.
-  void finish();
-
   // The next complete statement, or nullopt when more input is needed
   // (before finish()) or the script is done (after finish()). After
   // finish(), a last statement without a delimiter is returned, as the mysql
@@ -58,21 +55,12 @@ class ScriptSplitter {
   enum class Scan { statement_end, delimiter_command, need_more };
 
   Scan scan();
-  void step();
-  std::optional<char> peek(std::size_t offset) const;
 
-  std::string buf_;
-  std::size_t pos_ = 0;   // first unconsumed byte
-  std::size_t scan_ = 0;  // scanned up to here
-  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
-  std::size_t stmt_ = kNone;  // first byte of the current statement
-  std::uint64_t line_ = 1;
   std::uint64_t stmt_line_ = 0;
   std::uint64_t lex_line_ = 0;  // where the open quote or comment started
   Lex lex_ = Lex::code;
   char quote_ = 0;  // the open quote character: ' " or `
   std::string delimiter_ = ";";
-  bool finished_ = false;
 };
 
 }  // namespace dbsnap::mysql

@@ -35,19 +35,6 @@ std::string_view trim_right(std::string_view s) {
 
 }  // namespace
 
-void ScriptSplitter::feed(std::string_view bytes) {
-  // Drop what was consumed; items returned before are no longer referenced.
-  if (pos_ > 0) {
-    buf_.erase(0, pos_);
-    scan_ -= pos_;
-    if (stmt_ != kNone) stmt_ -= pos_;
-    pos_ = 0;
-  }
-  buf_.append(bytes);
-}
-
-void ScriptSplitter::finish() { finished_ = true; }
-
 void ScriptSplitter::start_copy_data() {
   copy_ = true;
   // Data starts on the line after the COPY statement.
@@ -112,17 +99,6 @@ Error ScriptSplitter::copy_unterminated() const {
   return Error(
       ExitCode::verify_failed,
       fmt::format("the script ends inside COPY data (line {}): no \"\\.\" line ends it", line_));
-}
-
-std::optional<char> ScriptSplitter::peek(std::size_t offset) const {
-  if (scan_ + offset < buf_.size()) return buf_[scan_ + offset];
-  if (finished_) return '\0';
-  return std::nullopt;
-}
-
-void ScriptSplitter::step() {
-  if (buf_[scan_] == '\n') ++line_;
-  ++scan_;
 }
 
 void ScriptSplitter::on_word(std::string_view word) {

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "engine/error.h"
+#include "protocols/script_buffer.h"
 
 namespace dbsnap::pg {
 
@@ -47,13 +48,8 @@ struct ScriptItem {
   std::uint64_t line = 0;  // 1-based line of the script where the item starts
 };
 
-class ScriptSplitter {
+class ScriptSplitter final : public ScriptBuffer {
  public:
-  // Appends the next bytes of the script; they may end anywhere.
-  void feed(std::string_view bytes);
-  // No more bytes will come.
-  void finish();
-
   // The next complete item, or nullopt when more input is needed (before
   // finish()) or the script is done (after finish()). After finish(), a last
   // statement without ';' is returned as psql would send it. Throws
@@ -83,21 +79,10 @@ class ScriptSplitter {
   std::optional<ScriptItem> next_statement();
   // Scans on from scan_, keeping the lexical state across calls.
   Scan scan();
-  // Steps over one character, counting lines.
-  void step();
-  // The character after scan_ + offset, '\0' past the end after finish();
-  // nullopt when more input is needed to know it.
-  std::optional<char> peek(std::size_t offset) const;
   void on_word(std::string_view word);
   void end_statement();
   Error copy_unterminated() const;
 
-  std::string buf_;
-  std::size_t pos_ = 0;   // first unconsumed byte
-  std::size_t scan_ = 0;  // scanned up to here
-  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
-  std::size_t stmt_ = kNone;     // first byte of the current statement
-  std::uint64_t line_ = 1;       // line of scan_
   std::uint64_t stmt_line_ = 0;  // line of stmt_
   std::uint64_t lex_line_ = 0;   // line where the current quote or comment started
   Lex lex_ = Lex::code;
@@ -106,7 +91,6 @@ class ScriptSplitter {
   int paren_depth_ = 0;
   int begin_depth_ = 0;                   // BEGIN ... END depth in a routine body
   std::vector<std::string> first_words_;  // first identifiers of the statement, lowercase
-  bool finished_ = false;
   bool std_strings_ = true;
   bool copy_ = false;
   bool copy_skip_line_ = false;  // the rest of the COPY statement's line is still to skip
