@@ -134,6 +134,13 @@ std::vector<std::string> LocalVolume::list(const std::string& prefix) {
   return keys;
 }
 
+void LocalVolume::remove(const std::string& key) {
+  std::filesystem::path file = file_of(key);
+  if (::unlink(file.c_str()) == 0 || errno == ENOENT) return;
+  throw Error(ExitCode::io_error, fmt::format("unable to remove file '{}': {}", file.native(),
+                                              std::generic_category().message(errno)));
+}
+
 std::string LocalVolume::describe() const { return root_.native(); }
 
 std::filesystem::path LocalVolume::file_of(const std::string& key) const {

@@ -46,6 +46,9 @@ class LocalVolume final : public Volume {
   // empty list. Symlinked directories are not followed.
   std::vector<std::string> list(const std::string& prefix) override;
 
+  // unlink(2) of root/key; a missing file is fine. Directories are left.
+  void remove(const std::string& key) override;
+
   // The root path.
   std::string describe() const override;
 

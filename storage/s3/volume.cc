@@ -68,6 +68,8 @@ std::vector<std::string> S3Volume::list(const std::string& prefix) {
   return keys;
 }
 
+void S3Volume::remove(const std::string& key) { client_.delete_object(object_key(key)); }
+
 std::string S3Volume::describe() const {
   std::string url = fmt::format("s3://{}/{}", client_.bucket(), prefix_);
   if (client_.options().endpoint.empty()) return url;

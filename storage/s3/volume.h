@@ -24,7 +24,8 @@ struct S3Url {
 // Keys map to objects "<prefix><key>" in the bucket. create() returns an
 // S3Sink (one PUT or a multipart upload; nothing is visible until finish());
 // put() is one PutObject, which S3 applies atomically; get() and read() are
-// GetObject (read() with a Range); list() is ListObjectsV2 with continuation.
+// GetObject (read() with a Range); list() is ListObjectsV2 with continuation;
+// remove() is DeleteObject.
 //
 // A key must be non-empty and must not start with '/'; otherwise
 // Error(ExitCode::usage). Failures throw the client's errors
@@ -44,6 +45,8 @@ class S3Volume final : public Volume {
   std::string read(const std::string& key, std::uint64_t offset, std::uint64_t length) override;
   // Keys (relative to the volume prefix) of objects whose key starts with prefix.
   std::vector<std::string> list(const std::string& prefix) override;
+  // DeleteObject; deleting a missing object succeeds.
+  void remove(const std::string& key) override;
   // "s3://bucket/prefix", plus " at <endpoint>" for a non-AWS endpoint.
   std::string describe() const override;
 

@@ -261,6 +261,18 @@ TEST_F(LocalStorage, ListFindsKeysRecursivelyAndSkipsTempFiles) {
   EXPECT_TRUE(volume.list("top/").empty());  // a file, not a directory
 }
 
+TEST_F(LocalStorage, RemoveDeletesTheFileAndAMissingOneIsFine) {
+  LocalVolume volume(dir_);
+  volume.put("srv/db/a.manifest.json", "{}");
+  volume.put("srv/db/b.sql.gz", "data");
+  volume.remove("srv/db/a.manifest.json");
+  EXPECT_EQ(volume.list(""), std::vector<std::string>{"srv/db/b.sql.gz"});
+  EXPECT_FALSE(fs::exists(dir_ / "srv/db/a.manifest.json"));
+  EXPECT_NO_THROW(volume.remove("srv/db/a.manifest.json"));
+  EXPECT_NO_THROW(volume.remove("never/there"));
+  EXPECT_THROW(volume.remove("../outside"), Error);
+}
+
 TEST_F(LocalStorage, GetOfMissingKeyThrowsIoErrorNamingThePath) {
   LocalVolume volume(dir_);
   try {

@@ -56,6 +56,16 @@ TEST_F(S3VolumeTest, PutGetAndListRoundTrip) {
   EXPECT_NE(volume_.describe().find("s3://" + url_.bucket + "/" + url_.prefix), std::string::npos);
 }
 
+TEST_F(S3VolumeTest, RemoveDeletesTheObjectAndAMissingOneIsFine) {
+  volume_.put("srv/db/a.manifest.json", "{}");
+  volume_.put("srv/db/b.sql.gz", "data");
+  volume_.remove("srv/db/a.manifest.json");
+  EXPECT_EQ(volume_.list(""), std::vector<std::string>{"srv/db/b.sql.gz"});
+  EXPECT_NO_THROW(volume_.remove("srv/db/a.manifest.json"));
+  volume_.remove("srv/db/b.sql.gz");
+  EXPECT_TRUE(volume_.list("").empty());
+}
+
 TEST_F(S3VolumeTest, OddKeysRoundTrip) {
   for (std::string key :
        {"with space/a+b=c&d.txt", "pct%41/x", "unicode/\xc3\xa9t\xc3\xa9.sql", "tilde~/star*(1)"}) {

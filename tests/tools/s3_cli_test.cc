@@ -1,0 +1,371 @@
+// End-to-end tests of the dbsnap command line on S3 volumes, run as a user
+// runs it (the DBSNAP_BIN binary in a child process, credentials in
+// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY) against the Ceph RGW, PostgreSQL
+// and MariaDB servers tools/test.sh started (DBSNAP_TEST_S3_*,
+// DBSNAP_TEST_PG_URL, DBSNAP_TEST_MY_URL; unset fails, never skips):
+//  - backup --to s3://, snapshots, verify and restore --jobs 4 of an s3://
+//    snapshot give a database equal to the source (schema and content), and
+//    restore --tables fetches one table's data only;
+//  - a wrong secret key and a missing bucket fail with their exit codes and a
+//    one-line message saying what to fix, leaving nothing completed;
+//  - ping s3://bucket/prefix checks credentials, bucket, write and read, and
+//    leaves no probe object behind.
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "engine/manifest.h"
+#include "tests/support/cli.h"
+#include "tests/support/common.h"
+#include "tests/support/fixtures.h"
+#include "tests/support/mysql_compare.h"
+#include "tests/support/mysql_server.h"
+#include "tests/support/pg.h"
+#include "tests/support/s3_env.h"
+
+namespace dbsnap::test {
+namespace {
+
+using json = nlohmann::json;
+
+// Exit codes promised by engine/error.h (literal: the CLI's contract).
+constexpr int kExitUsage = 2;
+constexpr int kExitRefused = 10;
+constexpr int kExitAccessDenied = 13;
+constexpr int kExitIoError = 30;
+
+constexpr std::string_view kManifestSuffix = ".manifest.json";
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    auto nl = text.find('\n', pos);
+    lines.push_back(text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos));
+    if (nl == std::string::npos) break;
+    pos = nl + 1;
+  }
+  return lines;
+}
+
+// A fresh prefix of the test bucket, as an s3:// URL for the CLI and as an
+// S3Volume for looking behind its back; everything under it is deleted when
+// this object goes (unless DBSNAP_TEST_KEEP is set), since RGW keeps objects in RAM.
+class S3Prefix {
+ public:
+  explicit S3Prefix(std::string_view tag)
+      : options_(s3_options()),
+        bucket_(s3_base_url().bucket),
+        prefix_(s3_unique_prefix(tag)),
+        volume_(S3Url{bucket_, prefix_}, options_) {}
+  ~S3Prefix() {
+    if (std::getenv("DBSNAP_TEST_KEEP") != nullptr) return;
+    try {
+      for (const auto& key : volume_.list("")) volume_.remove(key);
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "cleaning s3://" << bucket_ << "/" << prefix_ << ": " << e.what();
+    }
+  }
+  S3Prefix(const S3Prefix&) = delete;
+  S3Prefix& operator=(const S3Prefix&) = delete;
+
+  // "s3://dbsnap-test/ci/t_..." (no trailing '/').
+  std::string url() const {
+    return "s3://" + bucket_ + "/" + prefix_.substr(0, prefix_.size() - 1);
+  }
+  const S3Options& options() const { return options_; }
+  S3Volume& volume() { return volume_; }
+
+ private:
+  S3Options options_;
+  std::string bucket_;
+  std::string prefix_;
+  S3Volume volume_;
+};
+
+// Runs `dbsnap args... --endpoint E --region R` with the test key in the
+// environment (the secret replaced by secret when given), no session token
+// and no profile, so only these credentials can be used.
+CommandResult run_dbsnap_s3(std::vector<std::string> args, const S3Options& options,
+                            const std::string& secret = "") {
+  std::vector<std::string> argv = {
+      "env",
+      "-u",
+      "AWS_SESSION_TOKEN",
+      "-u",
+      "AWS_PROFILE",
+      "AWS_SHARED_CREDENTIALS_FILE=/nonexistent",
+      "AWS_ACCESS_KEY_ID=" + options.access_key,
+      "AWS_SECRET_ACCESS_KEY=" + (secret.empty() ? options.secret_key : secret),
+      dbsnap_bin().string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.insert(argv.end(), {"--endpoint", options.endpoint, "--region", options.region});
+  return run(argv);
+}
+
+// The keys of data objects and of manifests that say "completed" under the prefix.
+std::vector<std::string> completed_objects(S3Volume& volume) {
+  std::vector<std::string> found;
+  for (const auto& key : volume.list("")) {
+    if (key.ends_with(".sql.gz")) found.push_back(key);
+    if (key.ends_with(kManifestSuffix) && parse_manifest(volume.get(key)).status == "completed")
+      found.push_back(key);
+  }
+  return found;
+}
+
+// The one snapshot `dbsnap snapshots URL --json` lists; asserts that it is
+// the only one and completed. Returns its key (the stem, relative to the volume).
+std::string only_completed_snapshot(S3Prefix& prefix, const std::string& database) {
+  auto r = run_dbsnap_s3({"snapshots", prefix.url(), "--json"}, prefix.options());
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  json list = json::parse(r.out);
+  EXPECT_EQ(list.size(), 1u) << r.out;
+  if (list.size() != 1) throw std::runtime_error("expected one snapshot in " + prefix.url());
+  EXPECT_EQ(list[0]["status"], "completed") << r.out;
+  EXPECT_EQ(list[0]["database"], database) << r.out;
+  return list[0]["snapshot"].get<std::string>();
+}
+
+// One dialect's source database (a stress fixture), backed up once into a
+// fresh S3 prefix for the tests of the suite. Setup failures fail each test.
+struct Snapshot {
+  std::unique_ptr<S3Prefix> prefix;
+  std::string stem_url;  // s3://bucket/prefix/<server>/<db>/<stamp>
+  std::string error;     // why setting it up failed, if it did
+};
+
+void back_up(Snapshot& s, const std::string& source_url, const std::string& database) {
+  s.prefix = std::make_unique<S3Prefix>("s3cli");
+  // Small chunks, so tables span several chunks and parallel restore interleaves.
+  auto r = run_dbsnap_s3({"backup", source_url, "--to", s.prefix->url(), "--jobs", "2",
+                          "--chunk-size", "16KiB", "--quiet"},
+                         s.prefix->options());
+  if (r.exit_code != 0) throw std::runtime_error("dbsnap backup to S3 failed: " + r.describe());
+  s.stem_url = s.prefix->url() + "/" + only_completed_snapshot(*s.prefix, database);
+}
+
+// ---- PostgreSQL ------------------------------------------------------------
+
+class S3CliPg : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    try {
+      source_ = new ScratchPgDatabase("s3cli_pg_src");
+      load_pg_fixture("stress", source_->name());
+      back_up(snapshot_, source_->url(), source_->name());
+    } catch (const std::exception& e) {
+      snapshot_.error = e.what();
+    }
+  }
+  static void TearDownTestSuite() {
+    snapshot_.prefix.reset();
+    delete source_;
+    source_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_TRUE(snapshot_.error.empty()) << "setup: " << snapshot_.error;
+    ASSERT_NE(source_, nullptr);
+  }
+
+  static ScratchPgDatabase* source_;
+  static Snapshot snapshot_;
+};
+ScratchPgDatabase* S3CliPg::source_ = nullptr;
+Snapshot S3CliPg::snapshot_;
+
+TEST_F(S3CliPg, VerifyPassesOnTheS3Snapshot) {
+  auto r = run_dbsnap_s3({"verify", snapshot_.stem_url}, snapshot_.prefix->options());
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_NE(r.out.find(": ok:"), std::string::npos) << r.out;
+}
+
+TEST_F(S3CliPg, RestoreWithFourJobsEqualsTheSource) {
+  ScratchPgDatabase target("s3cli_pg_dst");
+  auto r = run_dbsnap_s3({"restore", snapshot_.stem_url, "--to", target.url(), "--jobs", "4"},
+                         snapshot_.prefix->options());
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(r.out.find("MISMATCH"), std::string::npos) << r.out;
+  EXPECT_EQ(pg_schema_dump(target.name()), pg_schema_dump(source_->name())) << "schemas differ";
+  auto want = pg_table_fingerprints(source_->name());
+  EXPECT_FALSE(want.empty());
+  EXPECT_EQ(pg_table_fingerprints(target.name()), want) << "table contents differ";
+  EXPECT_EQ(pg_sequence_values(target.name()), pg_sequence_values(source_->name()))
+      << "sequences differ";
+}
+
+TEST_F(S3CliPg, RestoreOneTableFetchesOnlyThatTable) {
+  ScratchPgDatabase target("s3cli_pg_one");
+  auto r = run_dbsnap_s3(
+      {"restore", snapshot_.stem_url, "--to", target.url(), "--tables", "no_pk", "--jobs", "4"},
+      snapshot_.prefix->options());
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  auto want = pg_table_fingerprints(source_->name());
+  auto got = pg_table_fingerprints(target.name());
+  ASSERT_EQ(got.count("public.no_pk"), 1u);
+  EXPECT_GT(want.at("public.no_pk").rows, 0u);
+  EXPECT_EQ(got.at("public.no_pk"), want.at("public.no_pk"));
+  EXPECT_EQ(got.size(), want.size()) << "the schema has every table";
+  for (const auto& [table, fingerprint] : got) {
+    if (table == "public.no_pk") continue;
+    EXPECT_EQ(fingerprint.rows, 0u) << table << " got data";
+  }
+}
+
+// ---- MariaDB ---------------------------------------------------------------
+
+class S3CliMy : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    try {
+      source_ = new ScratchMyDatabase("s3cli_my_src");
+      load_my_fixture("stress", source_->name());
+      back_up(snapshot_, source_->url(), source_->name());
+    } catch (const std::exception& e) {
+      snapshot_.error = e.what();
+    }
+  }
+  static void TearDownTestSuite() {
+    snapshot_.prefix.reset();
+    delete source_;
+    source_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_TRUE(snapshot_.error.empty()) << "setup: " << snapshot_.error;
+    ASSERT_NE(source_, nullptr);
+  }
+
+  static ScratchMyDatabase* source_;
+  static Snapshot snapshot_;
+};
+ScratchMyDatabase* S3CliMy::source_ = nullptr;
+Snapshot S3CliMy::snapshot_;
+
+TEST_F(S3CliMy, VerifyPassesOnTheS3Snapshot) {
+  auto r = run_dbsnap_s3({"verify", snapshot_.stem_url}, snapshot_.prefix->options());
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_NE(r.out.find(": ok:"), std::string::npos) << r.out;
+}
+
+TEST_F(S3CliMy, RestoreWithFourJobsEqualsTheSource) {
+  ScratchMyDatabase target("s3cli_my_dst");
+  auto r = run_dbsnap_s3({"restore", snapshot_.stem_url, "--to", target.url(), "--jobs", "4"},
+                         snapshot_.prefix->options());
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(r.out.find("MISMATCH"), std::string::npos) << r.out;
+  EXPECT_FALSE(my_table_fingerprints(source_->name()).empty()) << "the fixture has no tables";
+  EXPECT_EQ(my_compare_databases(source_->name(), target.name()), "")
+      << "the copy differs from the source";
+}
+
+TEST_F(S3CliMy, RestoreOneTableFetchesOnlyThatTable) {
+  ScratchMyDatabase target("s3cli_my_one");
+  auto r = run_dbsnap_s3(
+      {"restore", snapshot_.stem_url, "--to", target.url(), "--tables", "nokey", "--jobs", "4"},
+      snapshot_.prefix->options());
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  auto want = my_table_fingerprints(source_->name());
+  auto got = my_table_fingerprints(target.name());
+  ASSERT_EQ(got.count("nokey"), 1u);
+  EXPECT_GT(want.at("nokey").rows, 0u);
+  EXPECT_EQ(got.at("nokey"), want.at("nokey"));
+  EXPECT_EQ(got.size(), want.size()) << "the schema has every table";
+  for (const auto& [table, fingerprint] : got) {
+    if (table == "nokey") continue;
+    EXPECT_EQ(fingerprint.rows, 0u) << table << " got data";
+  }
+}
+
+// ---- failures --------------------------------------------------------------
+
+TEST(S3CliFailure, WrongSecretKeyExits13AndCompletesNothing) {
+  ScratchPgDatabase source("s3cli_badkey");
+  pg_exec(source.name(), "CREATE TABLE t (id int); INSERT INTO t VALUES (1), (2)");
+  S3Prefix prefix("s3cli_badkey");
+  const std::string wrong = "wrong" + prefix.options().secret_key;
+  auto r = run_dbsnap_s3({"backup", source.url(), "--to", prefix.url(), "--quiet"},
+                         prefix.options(), wrong);
+  EXPECT_EQ(r.exit_code, kExitAccessDenied) << r.describe();
+  auto lines = lines_of(r.err);
+  ASSERT_EQ(lines.size(), 1u) << "one-line error expected: " << r.err;
+  EXPECT_NE(lines[0].find("secret key"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(wrong), std::string::npos) << "the secret is printed: " << r.err;
+  EXPECT_EQ(completed_objects(prefix.volume()), std::vector<std::string>{});
+}
+
+TEST(S3CliFailure, MissingBucketIsNamed) {
+  ScratchPgDatabase source("s3cli_nobucket");
+  pg_exec(source.name(), "CREATE TABLE t (id int); INSERT INTO t VALUES (1)");
+  S3Options options = s3_options();
+  // A valid bucket name (lowercase, digits, '-') nobody created.
+  std::string missing_bucket = ("dbsnap-missing-" + unique_name("b")).substr(0, 63);
+  for (char& c : missing_bucket)
+    if (c == '_') c = '-';
+  while (missing_bucket.ends_with('-')) missing_bucket.pop_back();
+  auto r = run_dbsnap_s3(
+      {"backup", source.url(), "--to", "s3://" + missing_bucket + "/some/prefix", "--quiet"},
+      options);
+  EXPECT_EQ(r.exit_code, kExitIoError) << r.describe();
+  auto lines = lines_of(r.err);
+  ASSERT_EQ(lines.size(), 1u) << "one-line error expected: " << r.err;
+  EXPECT_NE(lines[0].find("'" + missing_bucket + "'"), std::string::npos) << r.err;
+  EXPECT_NE(lines[0].find("does not exist"), std::string::npos) << r.err;
+}
+
+// ---- ping ------------------------------------------------------------------
+
+TEST(S3CliPing, ChecksEveryStepAndLeavesNoProbe) {
+  S3Prefix prefix("s3cli_ping");
+  prefix.volume().put("existing/object", "keep me");
+  auto r = run_dbsnap_s3({"ping", prefix.url()}, prefix.options());
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  for (const char* line : {"credentials: ok", "bucket: ok", "write: ok", "read: ok"})
+    EXPECT_NE(r.out.find(line), std::string::npos) << line << " missing: " << r.out;
+  EXPECT_EQ(r.out.find("FAILED"), std::string::npos) << r.out;
+  EXPECT_EQ(prefix.volume().list(""), std::vector<std::string>{"existing/object"})
+      << "the probe object was left behind (or another object removed)";
+}
+
+TEST(S3CliPing, WrongSecretKeyExits13NamingTheSecretKey) {
+  S3Prefix prefix("s3cli_ping_key");
+  const std::string wrong = "wrong" + prefix.options().secret_key;
+  auto r = run_dbsnap_s3({"ping", prefix.url()}, prefix.options(), wrong);
+  EXPECT_EQ(r.exit_code, kExitAccessDenied) << r.describe();
+  EXPECT_NE(r.out.find("credentials: FAILED"), std::string::npos) << r.out;
+  auto lines = lines_of(r.err);
+  ASSERT_EQ(lines.size(), 1u) << r.err;
+  EXPECT_NE(lines[0].find("secret key"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(wrong), std::string::npos) << "the secret is printed: " << r.err;
+  EXPECT_EQ(prefix.volume().list(""), std::vector<std::string>{});
+}
+
+TEST(S3CliPing, MissingBucketExits30NamingTheBucket) {
+  S3Options options = s3_options();
+  auto r = run_dbsnap_s3({"ping", "s3://dbsnap-no-such-bucket/x"}, options);
+  EXPECT_EQ(r.exit_code, kExitIoError) << r.describe();
+  EXPECT_NE(r.out.find("credentials: ok"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("bucket: FAILED"), std::string::npos) << r.out;
+  auto lines = lines_of(r.err);
+  ASSERT_EQ(lines.size(), 1u) << r.err;
+  EXPECT_NE(lines[0].find("'dbsnap-no-such-bucket' does not exist"), std::string::npos) << r.err;
+}
+
+TEST(S3CliPing, ClosedEndpointExits10) {
+  S3Options options = s3_options();
+  options.endpoint = "http://127.0.0.1:" + std::to_string(closed_loopback_port());
+  auto r = run_dbsnap_s3({"ping", "s3://dbsnap-test/x"}, options);
+  EXPECT_EQ(r.exit_code, kExitRefused) << r.describe();
+  EXPECT_EQ(lines_of(r.err).size(), 1u) << r.err;
+}
+
+TEST(S3CliPing, EndpointWithAServerUrlIsAUsageError) {
+  auto r = run_dbsnap_s3({"ping", pg_url()}, s3_options());
+  EXPECT_EQ(r.exit_code, kExitUsage) << r.describe();
+  EXPECT_NE(r.err.find("s3:// volumes only"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace dbsnap::test
