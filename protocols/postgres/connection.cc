@@ -123,9 +123,9 @@ static PgResult check(PGconn* c, PGresult* r, std::string_view sql) {
   const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
   std::string head = one_line(std::string(sql.substr(0, 120)));
   if (PQstatus(c) == CONNECTION_BAD)
-    throw Error(
-        ExitCode::connection_lost,
-        fmt::format("lost the connection to the server: {} (while running: {})", msg, head));
+    throw Error(ExitCode::connection_lost,
+                fmt::format("lost the connection to the server: {} (while running: {})",
+                            first_line(r ? PQresultErrorMessage(r) : PQerrorMessage(c)), head));
   if (state && std::string_view(state) == "55P03")
     throw LockTimeout(fmt::format("lock wait timed out: {} (while running: {})", msg, head));
   if (state && std::string_view(state) == "42501")
@@ -154,7 +154,7 @@ void wait_readable(PGconn* conn) {
   }
   if (fd.fd < 0 || PQconsumeInput(conn) == 0) {
     throw Error(ExitCode::connection_lost, fmt::format("lost the connection to the server: {}",
-                                                       one_line(PQerrorMessage(conn))));
+                                                       first_line(PQerrorMessage(conn))));
   }
 }
 
