@@ -157,12 +157,7 @@ class Session final : public SnapshotSession {
       MyResult rows = conn_.stream(sql);
       auto kinds = literal_kinds(rows);
       InsertWriter writer(table, net_buffer_length_, out);
-      std::string tuple;
-      while (rows.next()) {
-        tuple.clear();
-        append_row(tuple, rows, kinds);
-        writer.add(tuple);
-      }
+      while (rows.next()) writer.add(rows, kinds);  // formatted in place, no per-row copy
       writer.finish();
     } catch (...) {
       conn_.cancel();  // else freeing the result would read the rest of the table
@@ -206,6 +201,9 @@ class Dump final : public DatabaseDump {
     std::vector<DataItem> items;
     std::uint64_t slice_bytes = std::max<std::uint64_t>(chunk_bytes, 1) * kChunksPerSlice;
     for (const auto& [name, t] : schema_.tables) {
+      // A table without a single-column integer primary key cannot be cut
+      // into key ranges: it is dumped whole, as one item (on one worker).
+      // Small tables too: slicing them would only add queries.
       if (t.slice_key.empty() || t.data_bytes <= slice_bytes)
         items.push_back(DataItem{t.name, "", t.data_bytes});
       else
@@ -242,6 +240,9 @@ class Dump final : public DatabaseDump {
  private:
   // Splits t into n ranges of its integer key between MIN and MAX as the
   // snapshot sees them; the first and last ranges are open so no row is missed.
+  // n follows the size estimate (DATA_LENGTH / slice_bytes) and is bounded by
+  // kMaxSlices and by the key span, so a sparse key (ids 1 and 10^12) gives at
+  // most kMaxSlices items, never one per possible key value.
   void append_slices(std::vector<DataItem>& items, const MyTable& t, std::uint64_t slice_bytes) {
     auto r = leader_.query(fmt::format("SELECT MIN({0}), MAX({0}) FROM {1}{2}", t.slice_key,
                                        t.quoted, t.history ? " FOR SYSTEM_TIME ALL" : ""));

@@ -48,31 +48,11 @@ std::vector<Literal> literal_kinds(const MyResult& result) {
   return kinds;
 }
 
-void append_row(std::string& out, const MyResult& result, const std::vector<Literal>& kinds) {
-  out += '(';
-  for (unsigned i = 0; i < kinds.size(); ++i) {
-    if (i > 0) out += ',';
-    if (result.is_null(i)) {
-      out += "NULL";
-      continue;
-    }
-    switch (kinds[i]) {
-      case Literal::number:
-        out += result.get(i);
-        break;
-      case Literal::hex:
-        append_hex(out, result.get(i));
-        break;
-      case Literal::string:
-        append_quoted(out, result.get(i));
-        break;
-    }
-  }
-  out += ')';
-}
-
 InsertWriter::InsertWriter(const MyTable& table, std::size_t net_buffer_length, ChunkSink& out)
-    : table_(table), net_buffer_length_(net_buffer_length), out_(out) {
+    : table_(table),
+      net_buffer_length_(net_buffer_length),
+      out_(out),
+      next_insert_(";\n" + table.insert) {
   buf_.reserve(out.chunk_bytes() + net_buffer_length);
   open_chunk();
 }
@@ -91,17 +71,70 @@ void InsertWriter::open_chunk() {
   if (table_.lock_tables) buf_ += fmt::format("LOCK TABLES {} WRITE;\n", table_.quoted);
 }
 
-void InsertWriter::add(std::string_view tuple) {
-  bool fits = statement_start_ != std::string::npos &&
-              buf_.size() - statement_start_ + 1 + tuple.size() < net_buffer_length_;
-  if (fits) {
-    buf_ += ',';
-  } else {
-    if (statement_start_ != std::string::npos) buf_ += ";\n";
+std::size_t InsertWriter::open_tuple() {
+  if (statement_start_ == std::string::npos) {
     statement_start_ = buf_.size();
     buf_ += table_.insert;
+    return std::string::npos;
   }
+  buf_ += ',';
+  return buf_.size() - 1;
+}
+
+void InsertWriter::close_tuple(std::size_t comma) {
+  // The tuple joins the open INSERT only while the statement stays shorter
+  // than net_buffer_length, as mysqldump's extended inserts; else it starts
+  // its own (a rare move of one tuple, not a copy per row).
+  if (comma != std::string::npos && buf_.size() - statement_start_ >= net_buffer_length_) {
+    buf_.replace(comma, 1, next_insert_);
+    statement_start_ = comma + 2;
+  }
+  ++rows_;
+  if (buf_.size() >= out_.chunk_bytes()) {
+    emit_chunk();
+    open_chunk();
+  }
+}
+
+void InsertWriter::add(std::string_view tuple) {
+  std::size_t comma = open_tuple();
   buf_ += tuple;
+  close_tuple(comma);
+}
+
+void InsertWriter::add_big_values(const std::vector<Literal>& kinds) {
+  if (statement_start_ != std::string::npos) buf_ += ";\n";
+  statement_start_ = std::string::npos;
+  for (unsigned i = 0; i < kinds.size(); ++i) {
+    if (!big_[i] || big_[i]->size() <= kBigValueBytes) continue;
+    std::string_view v = *big_[i];
+    for (std::size_t at = 0; at < v.size(); at += kBigValueBytes) {
+      if (at == 0)
+        fmt::format_to(std::back_inserter(buf_), "SET @dbsnap_v{} = ", i);
+      else
+        fmt::format_to(std::back_inserter(buf_), "SET @dbsnap_v{0} = CONCAT(@dbsnap_v{0}, ", i);
+      append_hex(buf_, v.substr(at, kBigValueBytes));
+      buf_ += at == 0 ? ";\n" : ");\n";
+    }
+  }
+  buf_ += table_.insert;
+  buf_ += '(';
+  for (unsigned i = 0; i < kinds.size(); ++i) {
+    if (i > 0) buf_ += ',';
+    if (!big_[i])
+      buf_ += "NULL";
+    else if (big_[i]->size() <= kBigValueBytes)
+      append_value(buf_, *big_[i], kinds[i]);
+    else if (kinds[i] == Literal::string)  // the bytes are the connection's utf8mb4
+      fmt::format_to(std::back_inserter(buf_), "CONVERT(@dbsnap_v{} USING utf8mb4)", i);
+    else
+      fmt::format_to(std::back_inserter(buf_), "@dbsnap_v{}", i);
+  }
+  buf_ += ");\n";
+  for (unsigned i = 0; i < kinds.size(); ++i)
+    if (big_[i] && big_[i]->size() > kBigValueBytes)
+      fmt::format_to(std::back_inserter(buf_), "SET @dbsnap_v{} = NULL;\n", i);
+  big_.clear();
   ++rows_;
   if (buf_.size() >= out_.chunk_bytes()) {
     emit_chunk();
