@@ -75,6 +75,45 @@ void run_data_chunks(RestoreTarget& target, Volume& volume, const SnapshotKeys& 
   });
 }
 
+// Sessions besides the leader that run the parallel post-data steps, kept
+// from one step to the next while the leader's settings stay the same.
+struct Helpers {
+  std::vector<std::string> settings;
+  std::vector<std::unique_ptr<RestoreSession>> sessions;
+};
+
+// Runs the pieces of a parallel post-data step at once: on the leader and up
+// to jobs - 1 helpers, opened like the data workers (options with the
+// leader's settings). The first error stops the others after their current
+// piece and is rethrown once every thread joined.
+void run_parallel_step(RestoreTarget& target, RestoreSession& leader, const SessionOptions& options,
+                       const PostDataStep& step, const std::string& label, int jobs,
+                       Helpers& helpers) {
+  std::vector<std::string> settings = leader.settings();
+  if (settings != helpers.settings) {
+    helpers.sessions.clear();
+    helpers.settings = std::move(settings);
+  }
+  std::size_t workers = std::min<std::size_t>(static_cast<std::size_t>(jobs), step.pieces.size());
+  if (helpers.sessions.size() < workers - 1) helpers.sessions.resize(workers - 1);
+  SessionOptions helper_options = options;
+  helper_options.settings = helpers.settings;
+  run_parallel(workers, step.pieces.size(),
+               [&](std::size_t worker, const std::atomic<bool>&) -> ItemHandler {
+                 RestoreSession* session = &leader;
+                 if (worker > 0) {
+                   // Each thread opens and uses only its own slot.
+                   auto& slot = helpers.sessions[worker - 1];
+                   if (!slot) slot = target.open_session(helper_options);
+                   session = slot.get();
+                 }
+                 return [&, session](std::size_t i) {
+                   const ScriptPiece& piece = step.pieces[i];
+                   session->run(piece.text, label, piece.first_line);
+                 };
+               });
+}
+
 }  // namespace
 
 bool RestoreReport::counts_match() const {
@@ -126,7 +165,29 @@ RestoreReport restore_snapshot(RestoreTarget& target, Volume& volume, const Snap
   run_data_chunks(target, volume, keys, m, data, decompressors, worker_options, request.jobs,
                   progress);
   for (std::size_t index : data) report.raw_bytes += m.chunks[index].raw_bytes;
-  run_on_leader(post);
+  // Post-data: in the target's steps, index builds in parallel.
+  Helpers helpers;
+  for (std::size_t index : post) {
+    throw_if_cancelled();
+    std::string text = read_chunk(volume, keys, m, index, *decompressor);
+    std::string label = describe_chunk(m, index);
+    for (const PostDataStep& step : target.split_post_data(text)) {
+      if (step.parallel && request.jobs > 1) {
+        run_parallel_step(target, *leader, worker_options, step, label, request.jobs, helpers);
+        continue;
+      }
+      for (const ScriptPiece& piece : step.pieces) {
+        throw_if_cancelled();
+        leader->run(piece.text, label, piece.first_line);
+      }
+    }
+    report.raw_bytes += text.size();
+    if (progress != nullptr) {
+      progress->raw_bytes += text.size();
+      ++progress->chunks_done;
+    }
+  }
+  helpers.sessions.clear();
   leader.reset();
 
   for (const auto& [table, rows] : m.tables)
@@ -139,7 +200,7 @@ std::uint64_t restore_script(RestoreTarget& target, Volume& volume, const std::s
                              RestoreProgress* progress) {
   target.prepare(mode);
   auto session = target.open_session({});
-  session->begin(key);
+  session->begin(key, 1);
   // Decompression errors name the file.
   auto gunzip = [&key](const auto& step) {
     try {

@@ -17,7 +17,7 @@ namespace dbsnap {
 
 struct RestoreRequest {
   PrepareMode mode = PrepareMode::create;
-  int jobs = 4;                     // connections running data chunks
+  int jobs = 4;                     // connections running data chunks and index builds
   std::vector<std::string> tables;  // names as given to --tables; empty: every table
 };
 
@@ -43,8 +43,11 @@ struct RestoreReport {
 // Restores the snapshot at keys (load_manifest): target.prepare(mode); the
 // pre-data on one session; the data chunks of the chosen tables on
 // min(jobs, chunks) sessions, each fetched by a ranged read, checked
-// (read_chunk) and run whole; the post-data on the first session; then
-// count(*) of every restored table. Chunks of other tables are never read.
+// (read_chunk) and run whole; the post-data in the steps
+// target.split_post_data makes of it: sequential ones on the first session,
+// parallel ones (index builds) on it and up to jobs - 1 more sessions with
+// its settings, each step finished before the next; then count(*) of every
+// restored table. Chunks of other tables are never read.
 //
 // Throws dbsnap::Error: usage for a --tables name that matches no table of
 // the manifest (or more than one); what read_chunk throws for a damaged

@@ -6,7 +6,9 @@
 //   auto leader = target.open_session({});        // pre-data, in script order
 //   leader->run(pre_data, "pre-data");
 //   workers: target.open_session(leader->settings())->run(chunk, label)
-//   leader->run(post_data, "post-data");
+//   for each step of target.split_post_data(post_data): its pieces in order
+//     on the leader, or (a parallel step) at once on the leader and up to
+//     jobs - 1 sessions opened with leader->settings()
 //   target.count_rows(table) for each table
 #pragma once
 
@@ -41,8 +43,10 @@ class RestoreSession {
  public:
   virtual ~RestoreSession() = default;
 
-  // Starts a script; label names it in errors ("pre-data", "data chunk 7 (public.film)").
-  virtual void begin(std::string_view label) = 0;
+  // Starts a script; label names it in errors ("pre-data", "data chunk 7
+  // (public.film)"); the script's first line is line first_line of what label
+  // names (1 unless it is a piece cut from a longer script), as errors count.
+  virtual void begin(std::string_view label, std::uint64_t first_line) = 0;
   // The next bytes of the script, cut anywhere; complete statements run now.
   virtual void feed(std::string_view text) = 0;
   // The script ended: runs what remains; throws if it ends inside a
@@ -50,8 +54,8 @@ class RestoreSession {
   virtual void end() = 0;
 
   // The whole script at once.
-  void run(std::string_view script, std::string_view label) {
-    begin(label);
+  void run(std::string_view script, std::string_view label, std::uint64_t first_line = 1) {
+    begin(label, first_line);
     feed(script);
     end();
   }
@@ -75,6 +79,23 @@ struct SessionOptions {
   std::optional<std::set<std::string>> tables;
 };
 
+// Part of a post-data script: whole statements (and client commands), run
+// with RestoreSession::run(text, label, first_line).
+struct ScriptPiece {
+  std::string text;
+  std::uint64_t first_line = 1;  // line of the script where text starts
+};
+
+// A step of the post-data (RestoreTarget::split_post_data). Steps run in
+// order, each finished before the next starts.
+struct PostDataStep {
+  // false: the pieces run in order on the session that ran the pre-data.
+  // true: the pieces are independent of each other (index builds) and run at
+  // once, on that session and up to jobs - 1 others opened with its settings().
+  bool parallel = false;
+  std::vector<ScriptPiece> pieces;
+};
+
 // The target database on a server. Methods are called from the coordinating
 // thread, except that sessions are handed to workers. Throws dbsnap::Error
 // classified as connections and statements are (see dialect.h Driver::ping).
@@ -91,6 +112,12 @@ class RestoreTarget {
 
   // A new connection to the database, with options.settings applied.
   virtual std::unique_ptr<RestoreSession> open_session(const SessionOptions& options) = 0;
+
+  // The post-data script as ordered steps, the pieces of all of them
+  // together the whole script in its order. By default one sequential step.
+  virtual std::vector<PostDataStep> split_post_data(std::string_view script) const {
+    return {PostDataStep{false, {ScriptPiece{std::string(script), 1}}}};
+  }
 
   // Whether user_name (as given to --tables) names manifest_table: the
   // qualified name as the manifest has it, or the dialect's short forms

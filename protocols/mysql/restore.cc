@@ -61,8 +61,9 @@ class MySession final : public RestoreSession {
     for (const auto& s : options.settings) conn_.exec(s);
   }
 
-  void begin(std::string_view label) override {
+  void begin(std::string_view label, std::uint64_t first_line) override {
     label_ = label;
+    first_line_ = first_line;
     splitter_ = ScriptSplitter();
   }
 
@@ -90,16 +91,17 @@ class MySession final : public RestoreSession {
       if (!s) return;
       throw_if_cancelled();
       if (unsigned code = conn_.try_exec(s->text); code != 0)
-        throw Error(
-            ExitCode::server_error,
-            fmt::format("{}, line {}: ERROR {} ({}): {}; statement: {}", label_, s->line, code,
-                        mysql_sqlstate(conn_.get()), conn_.error_message(), excerpt(s->text)));
+        throw Error(ExitCode::server_error,
+                    fmt::format("{}, line {}: ERROR {} ({}): {}; statement: {}", label_,
+                                s->line + first_line_ - 1, code, mysql_sqlstate(conn_.get()),
+                                conn_.error_message(), excerpt(s->text)));
       if (is_setting(s->text)) settings_.emplace_back(s->text);
     }
   }
 
   MyConnection conn_;
   std::string label_;
+  std::uint64_t first_line_ = 1;
   ScriptSplitter splitter_;
   std::vector<std::string> settings_;
 };

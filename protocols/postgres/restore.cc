@@ -92,6 +92,50 @@ std::optional<std::pair<std::vector<std::string>, std::vector<std::string>>> for
   return std::pair{table, read_name(statement, j)};
 }
 
+bool is_space(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f'; }
+
+// Skips blanks from i, then the keyword word (case-insensitive, followed by
+// a blank or the end); false, i unspecified, when another word is there.
+bool keyword(std::string_view s, std::size_t& i, std::string_view word) {
+  while (i < s.size() && is_space(s[i])) ++i;
+  if (!starts_with_nocase(s.substr(i), word)) return false;
+  i += word.size();
+  return i == s.size() || is_space(s[i]) || s[i] == '(';
+}
+
+// Skips blanks from i, then a possibly qualified name; false when none.
+bool skip_name(std::string_view s, std::size_t& i) {
+  while (i < s.size() && is_space(s[i])) ++i;
+  std::size_t start = i;
+  auto parts = read_name(s, i);
+  return i > start && !parts.back().empty();
+}
+
+// Whether statement builds an index on one table and does nothing else, as
+// pg_dump writes them: CREATE [UNIQUE] INDEX ..., ALTER TABLE [ONLY] t ADD
+// CONSTRAINT c PRIMARY KEY|UNIQUE|EXCLUDE ....
+bool is_index_build(std::string_view statement) {
+  std::size_t i = 0;
+  if (keyword(statement, i, "CREATE")) {
+    std::size_t at = i;
+    if (!keyword(statement, i, "UNIQUE")) i = at;
+    return keyword(statement, i, "INDEX");
+  }
+  i = 0;
+  if (!keyword(statement, i, "ALTER") || !keyword(statement, i, "TABLE")) return false;
+  std::size_t at = i;
+  if (!keyword(statement, i, "ONLY")) i = at;
+  if (!skip_name(statement, i) || !keyword(statement, i, "ADD") ||
+      !keyword(statement, i, "CONSTRAINT") || !skip_name(statement, i))
+    return false;
+  at = i;
+  if (keyword(statement, i, "PRIMARY")) return keyword(statement, i, "KEY");
+  i = at;
+  if (keyword(statement, i, "UNIQUE")) return true;
+  i = at;
+  return keyword(statement, i, "EXCLUDE");
+}
+
 // "a b  c\n d" -> "a b c d", cut at kStatementExcerpt characters.
 std::string excerpt(std::string_view statement) {
   std::string out;
@@ -150,8 +194,9 @@ class PgSession final : public RestoreSession {
     for (const auto& s : options_.settings) conn_->exec(s);
   }
 
-  void begin(std::string_view label) override {
+  void begin(std::string_view label, std::uint64_t first_line) override {
     label_ = label;
+    first_line_ = first_line;
     splitter_ = ScriptSplitter();
   }
 
@@ -204,8 +249,9 @@ class PgSession final : public RestoreSession {
   }
 
   [[noreturn]] void fail(std::uint64_t line, std::string_view statement, const std::string& why) {
-    throw Error(ExitCode::server_error, fmt::format("{}, line {}: {}; statement: {}", label_, line,
-                                                    why, excerpt(statement)));
+    throw Error(ExitCode::server_error,
+                fmt::format("{}, line {}: {}; statement: {}", label_, line + first_line_ - 1, why,
+                            excerpt(statement)));
   }
 
   bool skipped(std::string_view statement) const {
@@ -283,6 +329,7 @@ class PgSession final : public RestoreSession {
   SessionOptions options_;
   std::optional<PgConnection> conn_;
   std::string label_;
+  std::uint64_t first_line_ = 1;
   ScriptSplitter splitter_;
   std::vector<std::string> settings_;
   std::string copy_statement_;
@@ -323,6 +370,10 @@ class PgTarget final : public RestoreTarget {
 
   std::unique_ptr<RestoreSession> open_session(const SessionOptions& options) override {
     return std::make_unique<PgSession>(url_, database_, options);
+  }
+
+  std::vector<PostDataStep> split_post_data(std::string_view script) const override {
+    return pg_split_post_data(script);
   }
 
   bool table_matches(std::string_view manifest_table, std::string_view user_name) const override {
@@ -412,6 +463,43 @@ class PgTarget final : public RestoreTarget {
 };
 
 }  // namespace
+
+std::vector<PostDataStep> pg_split_post_data(std::string_view script) {
+  std::vector<PostDataStep> whole{PostDataStep{false, {ScriptPiece{std::string(script), 1}}}};
+  // Each statement or meta-command as a piece, and whether it builds an index.
+  std::vector<std::pair<ScriptPiece, bool>> pieces;
+  try {
+    ScriptSplitter splitter;
+    splitter.feed(script);
+    splitter.finish();
+    while (std::optional<ScriptItem> item = splitter.next()) {
+      if (item->kind == ScriptItem::Kind::meta_command) {
+        pieces.push_back({ScriptPiece{fmt::format("\\{}\n", item->text), item->line}, false});
+        continue;
+      }
+      if (item->kind != ScriptItem::Kind::statement) return whole;
+      std::string_view text = item->text;
+      // COPY data would follow, or quoted strings would read otherwise.
+      if (starts_with_nocase(text, "COPY ") ||
+          (find_nocase(text, "standard_conforming_strings") != std::string_view::npos &&
+           find_nocase(text, "off") != std::string_view::npos))
+        return whole;
+      pieces.push_back({ScriptPiece{fmt::format("{};\n", text), item->line}, is_index_build(text)});
+    }
+  } catch (const Error&) {
+    return whole;  // the session reports it as it runs the script
+  }
+  std::vector<PostDataStep> steps;
+  for (std::size_t i = 0; i < pieces.size();) {
+    std::size_t end = i;
+    while (end < pieces.size() && pieces[end].second) ++end;
+    bool parallel = end - i >= 2;
+    if (!parallel) end = i + 1;
+    if (parallel || steps.empty() || steps.back().parallel) steps.push_back({parallel, {}});
+    for (; i < end; ++i) steps.back().pieces.push_back(std::move(pieces[i].first));
+  }
+  return steps;
+}
 
 bool pg_table_matches(std::string_view table, std::string_view user_name) {
   auto want = parse_name(user_name);

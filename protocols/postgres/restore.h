@@ -12,6 +12,8 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "engine/restore_target.h"
 #include "engine/url.h"
@@ -33,6 +35,17 @@ namespace dbsnap::pg {
 // among them are skipped: their other side has no rows.
 std::unique_ptr<RestoreTarget> make_pg_restore_target(const ServerUrl& url,
                                                       const std::string& database);
+
+// The post-data steps (RestoreTarget::split_post_data) of a psql script:
+// its statements split with ScriptSplitter, each maximal run of two or more
+// consecutive index builds (CREATE [UNIQUE] INDEX ...; ALTER TABLE [ONLY] t
+// ADD CONSTRAINT c PRIMARY KEY|UNIQUE|EXCLUDE ...) a parallel step, one
+// piece per statement; the statements between them (ATTACH of indexes,
+// triggers, rules, foreign keys, ACLs, ...) sequential steps, one piece per
+// statement or meta-command. A script that the splitter rejects, or with
+// COPY or standard_conforming_strings off, is one sequential step of one
+// piece: the whole script.
+std::vector<PostDataStep> pg_split_post_data(std::string_view script);
 
 // Whether user_name names table, a qualified name as pg_dump prints it
 // ("public.film", "\"My\".\"Tbl\""): both parts compared, or only the table

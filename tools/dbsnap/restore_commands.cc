@@ -249,7 +249,7 @@ void register_restore_commands(CLI::App& app,
       ->delimiter(',');
   restore->add_flag("--drop", r.drop, "drop and recreate the target database first");
   restore->add_flag("--clean", r.clean, "drop every object in the target database first");
-  restore->add_option("--jobs,-j", r.jobs, "parallel connections for the data")
+  restore->add_option("--jobs,-j", r.jobs, "parallel connections for the data and index builds")
       ->check(CLI::Range(1, 256));
   restore->add_flag("--quiet,-q", r.quiet, "print nothing but errors");
   add_volume_options(restore, r.volume);

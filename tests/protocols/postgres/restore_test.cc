@@ -3,6 +3,8 @@
 // (DBSNAP_TEST_PG_URL). The restored database must equal the source the way
 // the backup round trip checks it: pg_dump --schema-only text, table
 // contents, sequence values.
+#include "protocols/postgres/restore.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -17,6 +19,8 @@
 
 namespace dbsnap::test {
 namespace {
+
+using pg::pg_split_post_data;
 
 namespace fs = std::filesystem;
 
@@ -71,6 +75,128 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, PgRestore,
                            return std::get<0>(info.param) + "_jobs" +
                                   std::to_string(std::get<1>(info.param));
                          });
+
+// Several tables with several indexes and constraints each, foreign keys
+// between them, a partitioned table: the post-data builds its indexes on
+// --jobs sessions at once and must still end up as the source is.
+TEST(PgRestoreIndexes, ParallelIndexBuildsRestoreTheSameSchema) {
+  ScratchPgDatabase source("rs_idx_src");
+  std::string sql =
+      "CREATE SCHEMA app;"
+      "CREATE TABLE app.p (id int GENERATED ALWAYS AS IDENTITY, code text, PRIMARY KEY (id), "
+      "  UNIQUE (code));"
+      "CREATE TABLE app.r (a int, b int, EXCLUDE USING btree (a WITH =));"
+      "CREATE TABLE app.t (k int, v int, PRIMARY KEY (k, v)) PARTITION BY RANGE (k);"
+      "CREATE TABLE app.t1 PARTITION OF app.t FOR VALUES FROM (0) TO (500);"
+      "CREATE TABLE app.t2 PARTITION OF app.t FOR VALUES FROM (500) TO (1000);"
+      "CREATE INDEX t_v ON app.t (v);"
+      "CREATE TABLE \"Odd Name\" (\"Id\" int PRIMARY KEY, x text);";
+  for (int i = 0; i < 6; ++i) {
+    std::string t = "app.c" + std::to_string(i);
+    sql += "CREATE TABLE " + t +
+           " (id int PRIMARY KEY, p int REFERENCES app.p, a int, b text, c int, UNIQUE (a, c));"
+           "CREATE INDEX ON " +
+           t +
+           " (b);"
+           "CREATE UNIQUE INDEX ON " +
+           t +
+           " (c) WHERE c > 10;"
+           "CREATE INDEX ON " +
+           t +
+           " (lower(b), a DESC);"
+           "INSERT INTO " +
+           t + " SELECT g, NULL, g, md5(g::text), g FROM generate_series(1, 2000) g;";
+  }
+  sql +=
+      "INSERT INTO app.p (code) SELECT 'c' || g FROM generate_series(1, 100) g;"
+      "UPDATE app.c0 SET p = id % 100 + 1;"
+      "INSERT INTO app.t SELECT g % 1000, g FROM generate_series(1, 3000) g;"
+      "INSERT INTO app.r SELECT g, g FROM generate_series(1, 100) g;"
+      "INSERT INTO \"Odd Name\" VALUES (1, 'x');"
+      "CREATE FUNCTION app.touch() RETURNS trigger LANGUAGE plpgsql AS "
+      "  $$BEGIN NEW.b := NEW.b; RETURN NEW; END$$;"
+      "CREATE TRIGGER touch BEFORE UPDATE ON app.c1 FOR EACH ROW EXECUTE FUNCTION app.touch();"
+      "CREATE MATERIALIZED VIEW app.m AS SELECT p, count(*) AS n FROM app.c0 GROUP BY p;"
+      "CREATE UNIQUE INDEX ON app.m (p);";
+  ASSERT_NO_THROW(pg_exec(source.name(), sql));
+  ScratchDir volume;
+  fs::path manifest = backup(source.name(), volume);
+  ScratchPgDatabase target("rs_idx_dst");
+  auto r = run_dbsnap({"restore", stem_of(manifest), "--to", target.url(), "--jobs", "4"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(r.out.find("MISMATCH"), std::string::npos) << r.out;
+  expect_same_database(source.name(), target.name());
+}
+
+// Which statements of a post-data script land in parallel steps.
+TEST(PgSplitPostData, IndexBuildRunsAreParallelTheRestInOrder) {
+  std::string script =
+      "--\n-- header\n--\n\n"
+      "SET default_tablespace = '';\n"                                            // 5
+      "ALTER TABLE ONLY public.a\n    ADD CONSTRAINT a_pkey PRIMARY KEY (id);\n"  // 6
+      "alter table b add constraint \"b;u\" unique (x);\n"                        // 8
+      "ALTER TABLE ONLY public.c ADD CONSTRAINT c_ex EXCLUDE USING gist (r WITH &&);\n"
+      "CREATE INDEX a_x ON public.a USING btree (x);\n"  // 10
+      "CREATE UNIQUE INDEX c_y ON ONLY public.c USING btree (y);\n"
+      "ALTER INDEX public.c_y ATTACH PARTITION public.c1_y;\n"  // 12
+      "CREATE INDEX lone ON public.d (z);\n"
+      "CREATE TRIGGER t BEFORE INSERT ON public.a FOR EACH ROW EXECUTE FUNCTION f();\n"
+      "ALTER TABLE ONLY public.a\n    ADD CONSTRAINT a_c_fkey FOREIGN KEY (c) REFERENCES "
+      "public.c(id);\n"                                                            // 15
+      "ALTER TABLE ONLY public.a ADD CONSTRAINT a_chk CHECK (x > 0) NOT VALID;\n"  // 17
+      "CREATE INDEX e_1 ON public.e (a);\nCREATE INDEX e_2 ON public.e (b);\n"     // 18
+      "GRANT ALL ON TABLE public.a TO app;\n"                                      // 20
+      "\\unrestrict abc\n";                                                        // 21
+  auto steps = pg_split_post_data(script);
+  struct Want {
+    bool parallel;
+    std::vector<std::pair<std::string, std::uint64_t>> pieces;  // text start, line
+  };
+  std::vector<Want> want = {
+      {false, {{"SET default_tablespace", 5}}},
+      {true,
+       {{"ALTER TABLE ONLY public.a\n    ADD CONSTRAINT a_pkey", 6},
+        {"alter table b add constraint \"b;u\"", 8},
+        {"ALTER TABLE ONLY public.c ADD CONSTRAINT c_ex", 9},
+        {"CREATE INDEX a_x", 10},
+        {"CREATE UNIQUE INDEX c_y", 11}}},
+      {false,
+       {{"ALTER INDEX public.c_y ATTACH", 12},
+        {"CREATE INDEX lone", 13},
+        {"CREATE TRIGGER t", 14},
+        {"ALTER TABLE ONLY public.a\n    ADD CONSTRAINT a_c_fkey FOREIGN KEY", 15},
+        {"ALTER TABLE ONLY public.a ADD CONSTRAINT a_chk CHECK", 17}}},
+      {true, {{"CREATE INDEX e_1", 18}, {"CREATE INDEX e_2", 19}}},
+      {false, {{"GRANT ALL", 20}, {"\\unrestrict abc\n", 21}}},
+  };
+  ASSERT_EQ(steps.size(), want.size());
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(steps[i].parallel, want[i].parallel);
+    ASSERT_EQ(steps[i].pieces.size(), want[i].pieces.size());
+    for (std::size_t j = 0; j < want[i].pieces.size(); ++j) {
+      const auto& piece = steps[i].pieces[j];
+      EXPECT_EQ(piece.text.substr(0, want[i].pieces[j].first.size()), want[i].pieces[j].first);
+      EXPECT_EQ(piece.first_line, want[i].pieces[j].second) << piece.text;
+    }
+  }
+  EXPECT_EQ(steps[1].pieces[1].text, "alter table b add constraint \"b;u\" unique (x);\n");
+}
+
+TEST(PgSplitPostData, ScriptsItCannotSplitSafelyStayWhole) {
+  for (std::string script : {"CREATE INDEX a ON t (x);\nCREATE INDEX b ON t (y);\nSELECT 'open",
+                             "COPY t FROM stdin;\n1\n\\.\nCREATE INDEX a ON t (x);\n",
+                             "SET standard_conforming_strings = off;\nCREATE INDEX a ON t (x);\n"
+                             "CREATE INDEX b ON t (y);\n"}) {
+    SCOPED_TRACE(script);
+    auto steps = pg_split_post_data(script);
+    ASSERT_EQ(steps.size(), 1u);
+    EXPECT_FALSE(steps[0].parallel);
+    ASSERT_EQ(steps[0].pieces.size(), 1u);
+    EXPECT_EQ(steps[0].pieces[0].text, script);
+    EXPECT_EQ(steps[0].pieces[0].first_line, 1u);
+  }
+}
 
 // One pagila database and its snapshot, shared by the tests below.
 class PgRestorePagila : public ::testing::Test {
