@@ -82,6 +82,8 @@ class CompressingChunkSink final : public ChunkSink {
       throw Error(ExitCode::failure, "stopped because another worker failed");
     std::uint32_t crc = compressor_->compress(sql, member_);
     appender_.append(section, table, member_, sql.size(), rows, crc);
+    // A chunk far beyond chunk_bytes (one huge row) grew the buffer: give it back.
+    if (member_.capacity() > 2 * chunk_bytes_ + (1 << 20)) std::vector<std::byte>().swap(member_);
   }
 
   std::size_t chunk_bytes() const override { return chunk_bytes_; }

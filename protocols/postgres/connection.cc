@@ -200,28 +200,26 @@ PgResult PgConnection::exec_params(std::string_view sql,
   return check(c_.get(), collect(c_.get()), sql);
 }
 
-std::uint64_t PgConnection::copy_out(
-    std::string_view sql, const std::function<void(std::string_view row)>& on_row) const {
-  PgResult started = exec(sql);
+PgCopyOut::PgCopyOut(const PgConnection& conn, std::string_view sql)
+    : conn_(conn.get()), sql_(sql.substr(0, 120)) {
+  PgResult started = conn.exec(sql);
   if (PQresultStatus(started.raw()) != PGRES_COPY_OUT)
-    throw Error(ExitCode::failure,
-                fmt::format("not a COPY TO STDOUT statement: {}", sql.substr(0, 120)));
-  std::uint64_t rows = 0;
+    throw Error(ExitCode::failure, fmt::format("not a COPY TO STDOUT statement: {}", sql_));
+}
+
+bool PgCopyOut::next_slow(std::string_view& row, int length) {
   for (;;) {
-    char* row = nullptr;
-    int length = PQgetCopyData(c_.get(), &row, /*async=*/1);
-    if (length == 0) {  // nothing buffered: wait for the server (or Ctrl-C)
-      wait_readable(c_.get());
-      continue;
+    if (length > 0) {
+      row = {row_, static_cast<std::size_t>(length)};
+      return true;
     }
     if (length < 0) break;  // -1: end of data; -2: error, reported by PQgetResult
-    std::unique_ptr<char, decltype(&PQfreemem)> owned(row, &PQfreemem);
-    on_row({row, static_cast<std::size_t>(length)});
-    ++rows;
+    wait_readable(conn_);   // 0: nothing buffered: wait for the server (or Ctrl-C)
+    length = PQgetCopyData(conn_, &row_, /*async=*/1);
   }
-  check(c_.get(), collect(c_.get()), sql);  // the COPY's final status
-  while (PGresult* rest = PQgetResult(c_.get())) PQclear(rest);
-  return rows;
+  check(conn_, collect(conn_), sql_);  // the COPY's final status
+  while (PGresult* rest = PQgetResult(conn_)) PQclear(rest);
+  return false;
 }
 
 std::string quote_ident(PGconn* conn, std::string_view name) {

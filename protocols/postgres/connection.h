@@ -4,7 +4,6 @@
 #include <libpq-fe.h>
 
 #include <cstdint>
-#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <string>
@@ -35,7 +34,7 @@ class PgResult {
             static_cast<std::size_t>(PQgetlength(r_.get(), row, col))};
   }
   std::string str(int row, int col) const { return std::string(get(row, col)); }
-  long long num(int row, int col) const;                              // integer field; 0 for NULL
+  long long num(int row, int col) const;       // integer field; 0 for NULL
   std::uint32_t oid(int row, int col) const {  // oid field; 0 for NULL
     return static_cast<std::uint32_t>(num(row, col));
   }
@@ -68,19 +67,48 @@ class PgConnection {
   // Runs a query with text parameters $1..$n.
   PgResult exec_params(std::string_view sql, std::initializer_list<std::string_view> params) const;
 
-  // Runs sql, a `COPY ... TO STDOUT` in text format, and calls on_row once per
-  // row with the row's text including its final '\n' (libpq returns exactly
-  // one row per PQgetCopyData call); the view is valid during the call only.
-  // Returns the number of rows. Throws like exec(). An exception thrown by
-  // on_row propagates and leaves the connection inside the COPY: unusable.
-  std::uint64_t copy_out(std::string_view sql,
-                         const std::function<void(std::string_view row)>& on_row) const;
-
   int server_version() const { return PQserverVersion(c_.get()); }  // e.g. 150005
 
  private:
   explicit PgConnection(PGconn* c) : c_(c, &PQfinish) {}
   std::unique_ptr<PGconn, decltype(&PQfinish)> c_;
+};
+
+// The rows of one `COPY ... TO STDOUT` (text format), pulled by the caller in
+// a plain loop, no callback per row:
+//   PgCopyOut copy(conn, sql);
+//   for (std::string_view row; copy.next(row);) ...
+// Each row is its text including the final '\n' (libpq returns exactly one
+// row per PQgetCopyData call, in memory it allocates: ours frees it on the
+// next call). Waits for the server with poll, honouring Ctrl-C.
+class PgCopyOut {
+ public:
+  // Sends sql; throws like PgConnection::exec, or Error(failure) if sql is
+  // not a COPY TO STDOUT.
+  PgCopyOut(const PgConnection& conn, std::string_view sql);
+  ~PgCopyOut() { PQfreemem(row_); }
+  PgCopyOut(const PgCopyOut&) = delete;
+  PgCopyOut& operator=(const PgCopyOut&) = delete;
+
+  // The next row into row (valid until the next call) and true; at the end of
+  // the data checks the COPY's final status (throws like exec) and returns
+  // false. Abandoning the copy before false leaves the connection unusable.
+  bool next(std::string_view& row) {
+    PQfreemem(row_);
+    row_ = nullptr;
+    int length = PQgetCopyData(conn_, &row_, /*async=*/1);
+    if (length > 0) {
+      row = {row_, static_cast<std::size_t>(length)};
+      return true;
+    }
+    return next_slow(row, length);
+  }
+
+ private:
+  bool next_slow(std::string_view& row, int length);
+  PGconn* conn_;
+  std::string sql_;  // for error messages
+  char* row_ = nullptr;
 };
 
 // Quotes an identifier the way pg_dump's fmtId does: bare when it is all

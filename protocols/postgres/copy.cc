@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <utility>
 
 #include "engine/cancel.h"
 #include "engine/error.h"
@@ -63,24 +64,34 @@ PageRange parse_slice(std::string_view slice) {
 
 std::vector<DataItem> plan_copy_items(const std::vector<PgTable>& tables, std::uint64_t block_size,
                                       std::uint64_t slice_bytes) {
-  std::uint64_t slice_pages = std::max<std::uint64_t>(slice_bytes / block_size, 1);
-  auto sliced = [&](const PgTable& t) { return t.pages > kSliceThreshold * slice_pages; };
-  std::uint64_t sliced_pages = 0;
+  slice_bytes = std::max(slice_bytes, block_size);
+  // Sized on data_bytes (heap + TOAST): a table whose big values live in TOAST
+  // has few heap pages but as much to dump as its TOAST holds.
+  auto sliced = [&](const PgTable& t) {
+    return t.pages > 1 && t.data_bytes > kSliceThreshold * slice_bytes;
+  };
+  std::uint64_t sliced_bytes = 0;
   for (const auto& t : tables)
-    if (sliced(t)) sliced_pages += t.pages;
-  slice_pages = std::max(slice_pages, (sliced_pages + kMaxSlices - 1) / kMaxSlices);
+    if (sliced(t)) sliced_bytes += t.data_bytes;
+  slice_bytes = std::max(slice_bytes, (sliced_bytes + kMaxSlices - 1) / kMaxSlices);
 
   std::vector<DataItem> items;
   for (const auto& t : tables) {
     if (!sliced(t)) {
-      items.push_back({t.qualified, "", t.total_bytes});
+      items.push_back({t.qualified, "", t.data_bytes});
       continue;
     }
+    // Pages holding slice_bytes of the table's data, at least one.
+    auto slice_pages = static_cast<std::uint64_t>(static_cast<unsigned __int128>(t.pages) *
+                                                  slice_bytes / t.data_bytes);
+    slice_pages = std::max<std::uint64_t>(slice_pages, 1);
     for (std::uint64_t first = 0; first < t.pages; first += slice_pages) {
       PageRange range{first, first + slice_pages};
       if (*range.end >= t.pages) range.end.reset();
       std::uint64_t pages = std::min(first + slice_pages, t.pages) - first;
-      items.push_back({t.qualified, format_slice(range), t.total_bytes / t.pages * pages});
+      auto bytes = static_cast<std::uint64_t>(static_cast<unsigned __int128>(t.data_bytes) * pages /
+                                              t.pages);
+      items.push_back({t.qualified, format_slice(range), bytes});
     }
   }
   std::stable_sort(items.begin(), items.end(), [](const DataItem& a, const DataItem& b) {
@@ -105,31 +116,52 @@ std::string copy_block_header(const PgTable& table, bool no_owner) {
       sanitize_line(no_owner ? "" : table.owner, true), table.qualified, table.columns);
 }
 
+CopyChunker::CopyChunker(std::string header, std::string_view table, std::string& buffer,
+                         ChunkSink& out)
+    : header_(std::move(header)),
+      table_(table),
+      buffer_(buffer),
+      out_(out),
+      chunk_bytes_(out.chunk_bytes()) {
+  throw_if_cancelled();
+  buffer_.reserve(chunk_bytes_ + kBufferSlack);
+  buffer_.assign(header_);
+}
+
+void CopyChunker::emit() {
+  buffer_ += kCopyBlockTrailer;
+  out_.emit(Section::data, table_, buffer_, chunk_rows_);
+  if (buffer_.capacity() > 2 * (chunk_bytes_ + kBufferSlack)) {
+    std::string().swap(buffer_);  // an oversized row passed: give its memory back
+    buffer_.reserve(chunk_bytes_ + kBufferSlack);
+  }
+}
+
+// A row bigger than the slack (a big bytea): room for exactly it and the
+// trailer, so the buffer does not double beyond it (and copy it twice).
+void CopyChunker::grow(std::size_t row_bytes) {
+  buffer_.reserve(buffer_.size() + row_bytes + kCopyBlockTrailer.size());
+}
+
+void CopyChunker::cut() {
+  emit();
+  throw_if_cancelled();
+  buffer_.assign(header_);
+  chunk_rows_ = 0;
+}
+
+std::uint64_t CopyChunker::finish() {
+  emit();
+  return rows_;
+}
+
 std::uint64_t dump_copy(const PgConnection& conn, const PgTable& table,
                         const std::optional<PageRange>& range, bool no_owner, std::string& buffer,
                         ChunkSink& out) {
-  throw_if_cancelled();
-  const std::string header = copy_block_header(table, no_owner);
-  const std::size_t chunk_bytes = out.chunk_bytes();
-  buffer.reserve(chunk_bytes + kBufferSlack);
-  buffer.assign(header);
-  std::uint64_t chunk_rows = 0;
-  auto emit = [&] {
-    buffer += kCopyBlockTrailer;
-    out.emit(Section::data, table.qualified, buffer, chunk_rows);
-  };
-  std::uint64_t rows = conn.copy_out(copy_query(table, range), [&](std::string_view row) {
-    if (chunk_rows > 0 && buffer.size() >= chunk_bytes) {
-      emit();
-      throw_if_cancelled();
-      buffer.assign(header);
-      chunk_rows = 0;
-    }
-    buffer += row;
-    ++chunk_rows;
-  });
-  emit();
-  return rows;
+  CopyChunker chunker(copy_block_header(table, no_owner), table.qualified, buffer, out);
+  PgCopyOut copy(conn, copy_query(table, range));
+  for (std::string_view row; copy.next(row);) chunker.add(row);
+  return chunker.finish();
 }
 
 }  // namespace dbsnap::pg

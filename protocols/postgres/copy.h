@@ -14,9 +14,9 @@
 
 namespace dbsnap::pg {
 
-// Heap bytes per slice of a big table when the driver is not told otherwise.
+// Data bytes (heap + TOAST) per slice of a big table when the driver is not told otherwise.
 inline constexpr std::uint64_t kDefaultSliceBytes = std::uint64_t{64} << 20;
-// A table is sliced only when its heap exceeds this many slices' worth.
+// A table is sliced only when its data exceeds this many slices' worth.
 inline constexpr std::uint64_t kSliceThreshold = 4;
 // Upper bound on the slices of one plan: slices grow beyond the requested size
 // rather than exceed it, so a plan has at most tables + kMaxSlices items.
@@ -35,11 +35,13 @@ std::string format_slice(const PageRange& range);
 // Inverse of format_slice. Throws dbsnap::Error(ExitCode::failure) for other text.
 PageRange parse_slice(std::string_view slice);
 
-// One DataItem per table, except that a table whose heap (pages x block_size)
-// exceeds kSliceThreshold x slice_bytes becomes slices of slice_bytes (grown
-// so the plan holds at most kMaxSlices slices), the last one open-ended.
-// estimated_bytes is the table's total size, prorated by pages for a slice.
-// Sorted biggest first; ties keep the order of tables, slices in page order.
+// One DataItem per table, except that a table with more than one page whose
+// data (PgTable::data_bytes: heap + TOAST) exceeds kSliceThreshold x
+// slice_bytes becomes page ranges holding about slice_bytes of data each
+// (slice_bytes grown so the plan holds at most kMaxSlices slices; at least
+// one page per slice), the last one open-ended. estimated_bytes is the
+// table's data_bytes, prorated by pages for a slice. Sorted biggest first;
+// ties keep the order of tables, slices in page order.
 std::vector<DataItem> plan_copy_items(const std::vector<PgTable>& tables, std::uint64_t block_size,
                                       std::uint64_t slice_bytes);
 
@@ -59,14 +61,47 @@ std::string copy_block_header(const PgTable& table, bool no_owner);
 // The end of every data chunk: the COPY terminator and pg_dump's blank lines.
 inline constexpr std::string_view kCopyBlockTrailer = "\\.\n\n\n";
 
-// Streams the rows of table (or of range of it) through conn into out as data
-// chunks: each chunk is copy_block_header + whole rows + kCopyBlockTrailer, so
-// it restores alone with psql; a chunk is closed before the row that would
-// append to a buffer already holding out.chunk_bytes(). An empty table gives
-// one chunk with zero rows, as pg_dump prints it. buffer is the caller's
-// reusable memory: no allocation of ours per row (libpq's PQgetCopyData still
-// allocates each row it returns). Checks for cancellation once per chunk. Returns the rows dumped.
-// Throws like PgConnection::copy_out and ChunkSink::emit; after an exception conn is unusable.
+// Packs COPY rows into data chunks, the server-free half of dump_copy: each
+// chunk is header + whole rows + kCopyBlockTrailer, so it restores alone with
+// psql; a chunk is emitted before the row that would append to a buffer
+// already holding out.chunk_bytes(). buffer is the caller's memory, reused for
+// every chunk (no allocation of ours per row or per chunk); after a chunk that
+// an oversized row (a big bytea) grew beyond twice its usual size, the memory
+// is given back. Checks for cancellation once per chunk.
+class CopyChunker {
+ public:
+  CopyChunker(std::string header, std::string_view table, std::string& buffer, ChunkSink& out);
+
+  // One row's text, including its final '\n'.
+  void add(std::string_view row) {
+    if (chunk_rows_ > 0 && buffer_.size() >= chunk_bytes_) cut();
+    if (buffer_.capacity() - buffer_.size() < row.size() + kCopyBlockTrailer.size())
+      grow(row.size());
+    buffer_.append(row);
+    ++chunk_rows_;
+    ++rows_;
+  }
+  // Emits the last chunk: zero rows for an empty table, as pg_dump prints it.
+  // Returns the rows added in all.
+  std::uint64_t finish();
+
+ private:
+  void emit();
+  void cut();
+  void grow(std::size_t row_bytes);
+  std::string header_;
+  std::string_view table_;
+  std::string& buffer_;
+  ChunkSink& out_;
+  std::size_t chunk_bytes_;
+  std::uint64_t chunk_rows_ = 0;
+  std::uint64_t rows_ = 0;
+};
+
+// Streams the rows of table (or of range of it) through conn into out as
+// CopyChunker chunks, in a plain loop over PgCopyOut (libpq's PQgetCopyData
+// still allocates each row it returns). Returns the rows dumped. Throws like
+// PgCopyOut and ChunkSink::emit; after an exception conn is unusable.
 std::uint64_t dump_copy(const PgConnection& conn, const PgTable& table,
                         const std::optional<PageRange>& range, bool no_owner, std::string& buffer,
                         ChunkSink& out);

@@ -14,12 +14,12 @@ namespace dbsnap::pg {
 // A table whose rows are dumped as one or more COPY blocks.
 struct PgTable {
   std::uint32_t oid = 0;
-  std::string schema, name;       // unquoted
-  std::string owner;              // role name
-  std::string qualified;          // quoted as pg_dump prints it: public.film, "My"."Tbl"
-  std::string columns;            // COPY column list "(a, b)"; generated columns excluded
-  std::uint64_t total_bytes = 0;  // pg_total_relation_size (heap + TOAST + indexes)
-  std::uint64_t pages = 0;        // pg_relation_size / block size: ctid slicing bound
+  std::string schema, name;      // unquoted
+  std::string owner;             // role name
+  std::string qualified;         // quoted as pg_dump prints it: public.film, "My"."Tbl"
+  std::string columns;           // COPY column list "(a, b)"; generated columns excluded
+  std::uint64_t data_bytes = 0;  // pg_table_size: heap + TOAST (+ maps), what COPY reads
+  std::uint64_t pages = 0;       // pg_relation_size / block size: ctid slicing bound
 };
 
 // The whole schema of a database as pg_dump --format=plain --schema-only

@@ -205,7 +205,7 @@ SELECT c.oid, n.nspname, c.relname, pg_catalog.pg_get_userbyid(c.relowner), c.re
        c.relacl, c.relacl IS NULL, pg_catalog.acldefault('r', c.relowner),
        CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END,
        c.reltype, (SELECT t.typarray FROM pg_catalog.pg_type t WHERE t.oid = c.reltype),
-       c.relreplident, pg_catalog.pg_total_relation_size(c.oid),
+       c.relreplident, pg_catalog.pg_table_size(c.oid),
        pg_catalog.pg_relation_size(c.oid) /
          pg_catalog.current_setting('block_size')::pg_catalog.int8,
        (SELECT rw.oid FROM pg_catalog.pg_rewrite rw
@@ -519,7 +519,7 @@ SELECT oid, conrelid, conname, pg_catalog.pg_get_constraintdef(oid), conislocal,
         t.columns += ctx.ident(c.name);
       }
       t.columns += ")";
-      t.total_bytes = static_cast<std::uint64_t>(r.num(i, 23));
+      t.data_bytes = static_cast<std::uint64_t>(r.num(i, 23));
       t.pages = static_cast<std::uint64_t>(r.num(i, 24));
       tables.push_back(std::move(t));
     }

@@ -192,7 +192,11 @@ void FileSink::wait_one() {
   Buffer& buffer = buffers_[index];
   buffer.in_flight = false;
   --in_flight_;
-  if (res == -EINTR || res == -EAGAIN) return submit(index);
+  // -ECANCELED: the kernel cancels a request still queued in io-wq when the
+  // thread that submitted it exits (a backup worker that appended its last
+  // chunk and ended); nothing of it is lost, so it is submitted again from
+  // this, living, thread.
+  if (res == -EINTR || res == -EAGAIN || res == -ECANCELED) return submit(index);
   if (res < 0)
     fail(fmt::format("unable to write file '{}': {}", temp_path_.native(), os_error(-res)));
   if (res == 0)

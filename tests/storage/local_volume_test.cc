@@ -100,6 +100,21 @@ TEST_P(FileSinkBothPaths, DataIsInvisibleUntilFinish) {
             (std::vector<std::string>{"root", "root/srv", "root/srv/db", "root/srv/db/x.sql.gz"}));
 }
 
+// Backup workers append under a mutex and end before the leader calls
+// finish(): the kernel cancels io-wq writes of an exited thread (-ECANCELED),
+// which the sink must submit again, not report as a write error.
+TEST_P(FileSinkBothPaths, WritesOfThreadsThatEndedStillLand) {
+  // Each thread leaves up to FileSink::kBuffers writes queued as it ends.
+  constexpr std::size_t kPart = FileSink::kBuffers * FileSink::kBufferBytes;
+  auto data = random_bytes(8 * kPart, 7);
+  FileSink sink(dir_ / "x.sql.gz", GetParam());
+  for (std::size_t part = 0; part < 8; ++part) {
+    std::thread([&] { sink.write(std::span(data).subspan(part * kPart, kPart)); }).join();
+  }
+  sink.finish();
+  EXPECT_EQ(read_file(dir_ / "x.sql.gz"), data);
+}
+
 TEST_P(FileSinkBothPaths, AbortLeavesNothing) {
   LocalVolume volume(dir_, GetParam());
   auto sink = volume.create("x.sql.gz");

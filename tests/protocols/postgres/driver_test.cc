@@ -388,7 +388,7 @@ PgTable table_of(const std::string& name, std::uint64_t pages) {
   PgTable t;
   t.qualified = "public." + name;
   t.pages = pages;
-  t.total_bytes = pages * 8192;
+  t.data_bytes = pages * 8192;
   return t;
 }
 
@@ -406,6 +406,23 @@ TEST(CopyPlan, SlicesOnlyBigTablesAndCoversEveryPage) {
     EXPECT_EQ(r.first, (i - 1) * 4);
     EXPECT_EQ(r.end.has_value(), i + 1 < items.size());
   }
+}
+
+TEST(CopyPlan, SlicesOnHeapPlusToastBytes) {
+  // 10 heap pages but 100 slices' worth of data in TOAST: one page per slice.
+  PgTable toasted = table_of("toasted", 10);
+  toasted.data_bytes = 100 * 4 * 8192;
+  auto items = plan_copy_items({toasted}, 8192, 4 * 8192);
+  ASSERT_EQ(items.size(), 10u);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    PageRange r = parse_slice(items[i].slice);
+    EXPECT_EQ(r.first, i);
+    EXPECT_EQ(items[i].estimated_bytes, 10u * 4 * 8192);
+  }
+  // A one-page table is never sliced, whatever its TOAST holds.
+  PgTable one = table_of("one", 1);
+  one.data_bytes = std::uint64_t{1} << 40;
+  EXPECT_EQ(plan_copy_items({one}, 8192, 8192).size(), 1u);
 }
 
 TEST(CopyPlan, NeverExceedsTheSliceBudget) {
