@@ -14,6 +14,14 @@
 namespace dbsnap::pg {
 namespace {
 
+constexpr int kDeadlockAttempts = 3;
+
+// SQLSTATE 40P01 deadlock_detected (PostgreSQL docs, Appendix A).
+bool is_deadlock(const PGresult* r) {
+  const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+  return state != nullptr && std::string_view(state) == "40P01";
+}
+
 // Characters of a statement quoted in an error message.
 constexpr std::size_t kStatementExcerpt = 200;
 
@@ -273,6 +281,13 @@ class PgSession final : public RestoreSession {
     if (skipped(item.text)) return;
     std::string sql(item.text);
     UniqueResult r(PQexec(conn_->get(), sql.c_str()), &PQclear);
+    // Index builds run in parallel in post-data; one on a partitioned table and
+    // one on its partition can deadlock, and the server then aborts one of them.
+    // Outside a transaction block nothing else was undone: run it again.
+    for (int attempt = 1; attempt < kDeadlockAttempts && is_deadlock(r.get()) &&
+                          PQtransactionStatus(conn_->get()) == PQTRANS_IDLE;
+         ++attempt)
+      r.reset(PQexec(conn_->get(), sql.c_str()));
     switch (PQresultStatus(r.get())) {
       case PGRES_COMMAND_OK:
       case PGRES_TUPLES_OK:
