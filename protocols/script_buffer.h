@@ -36,6 +36,22 @@ class ScriptBuffer {
     if (buf_[scan_] == '\n') ++line_;
     ++scan_;
   }
+  // Moves the scan position to the next byte that is one of stops, which must
+  // include '\n' so that no line goes uncounted. False when there is none yet:
+  // the scan position is then at the end, and more input is needed.
+  bool skip_to(std::string_view stops) {
+    std::size_t hit = buf_.find_first_of(stops, scan_);
+    scan_ = hit == std::string::npos ? buf_.size() : hit;
+    return hit != std::string::npos;
+  }
+
+  static bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+  }
+  static std::string_view trim_right(std::string_view s) {
+    while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+    return s;
+  }
 
   std::string buf_;
   std::size_t pos_ = 0;       // first unconsumed byte

@@ -11,16 +11,7 @@ namespace {
 
 constexpr std::string_view kDelimiterCommand = "delimiter";
 
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
 char fold(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string_view trim_right(std::string_view s) {
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 }  // namespace
 
@@ -49,12 +40,7 @@ ScriptSplitter::Scan ScriptSplitter::scan() {
         // Jump to the next character that matters: the quote, a backslash
         // (an escape in strings, not in `identifiers`), a line end.
         std::string_view stops = quote_ == '`' ? "`\n" : quote_ == '\'' ? "'\\\n" : "\"\\\n";
-        std::size_t hit = buf_.find_first_of(stops, scan_);
-        if (hit == std::string::npos) {
-          scan_ = buf_.size();
-          return Scan::need_more;
-        }
-        scan_ = hit;
+        if (!skip_to(stops)) return Scan::need_more;
         c = buf_[scan_];
         if (c == '\n') {
           step();

@@ -10,11 +10,6 @@
 namespace dbsnap::pg {
 
 using catalog::CatalogKey;
-using catalog::DumpObject;
-using catalog::Output;
-using catalog::Priority;
-using catalog::query;
-using catalog::Toc;
 
 std::string not_in_extension(std::string_view catalog, std::string_view oid_expr) {
   return fmt::format(

@@ -8,12 +8,6 @@
 
 namespace dbsnap::pg {
 
-using catalog::DumpObject;
-using catalog::Output;
-using catalog::Priority;
-using catalog::query;
-using catalog::Toc;
-
 namespace {
 
 // Dependencies every post-data object has on the relation it belongs to.
@@ -176,6 +170,43 @@ std::string enable_state(char state, const std::string& table, const std::string
   return fmt::format("ALTER TABLE {} {} {} {};\n", table, word, what, name);
 }
 
+// One trigger or rule, row i of the queries below (oid, name, definition,
+// enable state, schema, table, owner, table oid): its entry tagged
+// "<table> <name>", its comment and its dependency on the table. defn makes
+// the entry's SQL from the definition and the ALTER TABLE that sets a
+// non-default enable state ("" for the default).
+void add_table_object(Context& ctx, const PgResult& r, int i, Priority priority, const char* type,
+                      std::uint32_t classoid,
+                      std::string (*defn)(const std::string& def, const std::string& enable)) {
+  std::uint32_t oid = r.oid(i, 0);
+  std::string name = r.str(i, 1), def = r.str(i, 2), schema = r.str(i, 4);
+  std::string table = r.str(i, 5), owner = r.str(i, 6);
+  char state = r.get(i, 3)[0];
+  DumpObject o;
+  o.priority = priority;
+  o.schema = schema;
+  o.name = name;
+  o.tiebreak = table;
+  o.oid = oid;
+  o.render = [&ctx, oid, name, def, state, schema, table, owner, type, classoid,
+              defn](Output& out) {
+    std::string q = ctx.qualified(schema, table);
+    Toc toc;
+    toc.tag = table + " " + name;
+    toc.type = type;
+    toc.schema = schema;
+    toc.owner = owner;
+    toc.defn = defn(def, enable_state(state, q, type, ctx.ident(name)));
+    out.entry(toc);
+    ctx.comment(out, classoid, oid, 0,
+                fmt::format("{} {} ON {}", type, ctx.ident(name), ctx.ident(table)),
+                fmt::format("{} {} ON {}", type, ctx.ident(name), q), schema, owner);
+  };
+  std::size_t id = ctx.graph.add(std::move(o));
+  ctx.graph.map({classoid, oid}, id);
+  depend_on_relation(ctx, id, r.oid(i, 7));
+}
+
 void add_triggers_and_rules(Context& ctx) {
   bool has_parent = PQserverVersion(ctx.conn) >= 130000;
   PgResult t = query(ctx.conn, fmt::format(R"(
@@ -188,34 +219,10 @@ SELECT t.oid, t.tgname, pg_catalog.pg_get_triggerdef(t.oid, false), t.tgenabled,
                                            has_parent ? "t.tgparentid = 0" : "true", kUserSchema,
                                            not_in_extension("pg_class", "c.oid")));
   for (int i = 0; i < t.rows(); ++i) {
-    std::uint32_t oid = t.oid(i, 0);
-    std::string name = t.str(i, 1), def = t.str(i, 2), schema = t.str(i, 4);
-    std::string table = t.str(i, 5), owner = t.str(i, 6);
-    char state = t.get(i, 3)[0];
-    DumpObject o;
-    o.priority = Priority::trigger;
-    o.schema = schema;
-    o.name = name;
-    o.tiebreak = table;
-    o.oid = oid;
-    o.render = [&ctx, oid, name, def, state, schema, table, owner](Output& out) {
-      std::string q = ctx.qualified(schema, table);
-      Toc toc;
-      toc.tag = table + " " + name;
-      toc.type = "TRIGGER";
-      toc.schema = schema;
-      toc.owner = owner;
-      toc.defn = def + ";\n";
-      std::string state_sql = enable_state(state, q, "TRIGGER", ctx.ident(name));
-      if (!state_sql.empty()) toc.defn += "\n" + state_sql;
-      out.entry(toc);
-      ctx.comment(out, catalog::kPgTrigger, oid, 0,
-                  fmt::format("TRIGGER {} ON {}", ctx.ident(name), ctx.ident(table)),
-                  fmt::format("TRIGGER {} ON {}", ctx.ident(name), q), schema, owner);
-    };
-    std::size_t id = ctx.graph.add(std::move(o));
-    ctx.graph.map({catalog::kPgTrigger, oid}, id);
-    depend_on_relation(ctx, id, t.oid(i, 7));
+    add_table_object(ctx, t, i, Priority::trigger, "TRIGGER", catalog::kPgTrigger,
+                     [](const std::string& def, const std::string& enable) {
+                       return enable.empty() ? def + ";\n" : def + ";\n\n" + enable;
+                     });
   }
 
   PgResult r = query(ctx.conn, fmt::format(R"(
@@ -227,32 +234,9 @@ SELECT r.oid, r.rulename, pg_catalog.pg_get_ruledef(r.oid), r.ev_enabled, n.nspn
  WHERE r.rulename <> '_RETURN' AND {} AND {})",
                                            kUserSchema, not_in_extension("pg_class", "c.oid")));
   for (int i = 0; i < r.rows(); ++i) {
-    std::uint32_t oid = r.oid(i, 0);
-    std::string name = r.str(i, 1), def = r.str(i, 2), schema = r.str(i, 4);
-    std::string table = r.str(i, 5), owner = r.str(i, 6);
-    char state = r.get(i, 3)[0];
-    DumpObject o;
-    o.priority = Priority::rule;
-    o.schema = schema;
-    o.name = name;
-    o.tiebreak = table;
-    o.oid = oid;
-    o.render = [&ctx, oid, name, def, state, schema, table, owner](Output& out) {
-      std::string q = ctx.qualified(schema, table);
-      Toc toc;
-      toc.tag = table + " " + name;
-      toc.type = "RULE";
-      toc.schema = schema;
-      toc.owner = owner;
-      toc.defn = def + "\n" + enable_state(state, q, "RULE", ctx.ident(name));
-      out.entry(toc);
-      ctx.comment(out, catalog::kPgRewrite, oid, 0,
-                  fmt::format("RULE {} ON {}", ctx.ident(name), ctx.ident(table)),
-                  fmt::format("RULE {} ON {}", ctx.ident(name), q), schema, owner);
-    };
-    std::size_t id = ctx.graph.add(std::move(o));
-    ctx.graph.map({catalog::kPgRewrite, oid}, id);
-    depend_on_relation(ctx, id, r.oid(i, 7));
+    add_table_object(
+        ctx, r, i, Priority::rule, "RULE", catalog::kPgRewrite,
+        [](const std::string& def, const std::string& enable) { return def + "\n" + enable; });
   }
 }
 

@@ -20,6 +20,13 @@
 
 namespace dbsnap::pg {
 
+// The catalog.h names every reader uses.
+using catalog::DumpObject;
+using catalog::Output;
+using catalog::Priority;
+using catalog::query;
+using catalog::Toc;
+
 // Catalog filters shared by the readers: objects of user schemas only, never
 // members of an extension (pg_dump checkExtensionMembership).
 inline constexpr std::string_view kUserSchema =

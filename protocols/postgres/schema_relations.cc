@@ -11,12 +11,6 @@
 
 namespace dbsnap::pg {
 
-using catalog::DumpObject;
-using catalog::Output;
-using catalog::Priority;
-using catalog::query;
-using catalog::Toc;
-
 namespace {
 
 struct Column {

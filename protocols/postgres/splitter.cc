@@ -9,10 +9,6 @@
 namespace dbsnap::pg {
 namespace {
 
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
 // Identifier characters (section 4.1.1): letters, '_', non-ASCII bytes; digits
 // and '$' after the first.
 bool ident_start(char c) {
@@ -26,11 +22,6 @@ std::string lower(std::string_view s) {
   for (auto& c : out)
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   return out;
-}
-
-std::string_view trim_right(std::string_view s) {
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
 }
 
 }  // namespace
@@ -144,12 +135,7 @@ ScriptSplitter::Scan ScriptSplitter::scan() {
       case Lex::quote:
       case Lex::escape_quote: {
         // Jump to the next character that matters.
-        std::size_t hit = buf_.find_first_of(lex_ == Lex::quote ? "'\n" : "'\\\n", scan_);
-        if (hit == std::string::npos) {
-          scan_ = buf_.size();
-          return Scan::need_more;
-        }
-        scan_ = hit;
+        if (!skip_to(lex_ == Lex::quote ? "'\n" : "'\\\n")) return Scan::need_more;
         c = buf_[scan_];
         if (c == '\n') {
           step();

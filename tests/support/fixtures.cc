@@ -20,6 +20,14 @@ fs::path existing(fs::path file) {
   return file;
 }
 
+void load(const std::string& fixture, const ScratchPgDatabase& db) {
+  load_pg_fixture(fixture, db.name());
+}
+
+void load(const std::string& fixture, const ScratchMyDatabase& db) {
+  load_my_fixture(fixture, db.name());
+}
+
 }  // namespace
 
 void load_pg_fixture(const std::string& fixture, const std::string& db) {
@@ -49,6 +57,29 @@ void load_my_fixture(const std::string& fixture, const std::string& db) {
     std::ofstream(copy, std::ios::binary) << text;
     my_load_sql_file(db, copy);
   }
+}
+
+fs::path backup_snapshot(const std::string& url, const ScratchDir& volume) {
+  auto r = run_dbsnap({"backup", url, "--to", volume.path().string(), "--jobs", "2", "--chunk-size",
+                       "64KiB", "--quiet"});
+  EXPECT_EQ(r.exit_code, 0) << "dbsnap backup failed: " << r.describe();
+  auto manifests = find_files(volume.path(), ".manifest.json");
+  if (manifests.size() != 1) throw std::runtime_error("expected one manifest after the backup");
+  return manifests[0];
+}
+
+template <class Database>
+FixtureSnapshot<Database>::FixtureSnapshot(const std::string& tag, const std::string& fixture)
+    : source(tag) {
+  load(fixture, source);
+  manifest = backup_snapshot(source.url(), volume);
+}
+
+template struct FixtureSnapshot<ScratchPgDatabase>;
+template struct FixtureSnapshot<ScratchMyDatabase>;
+
+std::string fixture_jobs_name(const ::testing::TestParamInfo<std::tuple<std::string, int>>& info) {
+  return std::get<0>(info.param) + "_jobs" + std::to_string(std::get<1>(info.param));
 }
 
 }  // namespace dbsnap::test

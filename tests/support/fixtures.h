@@ -4,7 +4,15 @@
 // file is missing or does not load.
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <filesystem>
 #include <string>
+#include <tuple>
+
+#include "tests/support/common.h"
+#include "tests/support/mysql_server.h"
+#include "tests/support/pg.h"
 
 namespace dbsnap::test {
 
@@ -16,5 +24,26 @@ void load_pg_fixture(const std::string& fixture, const std::string& db);
 // sakila to db: its files create, use and name it) or "stress"
 // (tests/protocols/mysql/stress_schema.sql), loaded with mariadb into db.
 void load_my_fixture(const std::string& fixture, const std::string& db);
+
+// `dbsnap backup url --to volume` with two jobs and 64 KiB chunks, so that
+// tables span several chunks and jobs interleave. Returns the one manifest
+// under volume; records a gtest failure if the backup fails and throws
+// std::runtime_error unless there is exactly one manifest.
+std::filesystem::path backup_snapshot(const std::string& url, const ScratchDir& volume);
+
+// A scratch source database (ScratchPgDatabase or ScratchMyDatabase) loaded
+// with a fixture, and one backup_snapshot() of it. For suites that share one
+// snapshot: create it in SetUpTestSuite, delete it in TearDownTestSuite.
+template <class Database>
+struct FixtureSnapshot {
+  FixtureSnapshot(const std::string& tag, const std::string& fixture);
+
+  Database source;
+  ScratchDir volume;
+  std::filesystem::path manifest;
+};
+
+// The name of a test parameterised by (fixture, jobs): "sakila_jobs4".
+std::string fixture_jobs_name(const ::testing::TestParamInfo<std::tuple<std::string, int>>& info);
 
 }  // namespace dbsnap::test

@@ -1,5 +1,7 @@
 #include "tests/support/mysql_compare.h"
 
+#include <gtest/gtest.h>
+
 #include <set>
 #include <sstream>
 
@@ -148,6 +150,11 @@ std::map<std::string, MyTableFingerprint> my_table_fingerprints(const std::strin
 std::string my_compare_databases(const std::string& source, const std::string& target) {
   return describe(my_object_definitions(source), my_object_definitions(target), "object") +
          describe(my_table_fingerprints(source), my_table_fingerprints(target), "rows of table");
+}
+
+void expect_same_my_database(const std::string& source, const std::string& target) {
+  EXPECT_FALSE(my_table_fingerprints(source).empty()) << "the fixture has no tables";
+  EXPECT_EQ(my_compare_databases(source, target), "") << "the copy differs from the source";
 }
 
 }  // namespace dbsnap::test

@@ -36,4 +36,8 @@ std::map<std::string, MyTableFingerprint> my_table_fingerprints(const std::strin
 // both sides.
 std::string my_compare_databases(const std::string& source, const std::string& target);
 
+// Records gtest failures unless source has tables and my_compare_databases()
+// finds no difference.
+void expect_same_my_database(const std::string& source, const std::string& target);
+
 }  // namespace dbsnap::test

@@ -144,4 +144,12 @@ ScratchPgDatabase::~ScratchPgDatabase() {
   }
 }
 
+void expect_same_pg_database(const std::string& source, const std::string& target) {
+  EXPECT_EQ(pg_schema_dump(target), pg_schema_dump(source)) << "schemas differ";
+  auto want = pg_table_fingerprints(source);
+  EXPECT_FALSE(want.empty());
+  EXPECT_EQ(pg_table_fingerprints(target), want) << "table contents differ";
+  EXPECT_EQ(pg_sequence_values(target), pg_sequence_values(source)) << "sequences differ";
+}
+
 }  // namespace dbsnap::test

@@ -54,6 +54,10 @@ std::map<std::string, TableFingerprint> pg_table_fingerprints(const std::string&
 // Every sequence's last value ("null" before its first use), by "schema.sequence".
 std::map<std::string, std::string> pg_sequence_values(const std::string& db);
 
+// Records gtest failures unless target equals source: the same schema dump,
+// table fingerprints (source has tables) and sequence values.
+void expect_same_pg_database(const std::string& source, const std::string& target);
+
 // A scratch database, created now and dropped when this object goes. Name from
 // unique_name(tag).
 class ScratchPgDatabase {

@@ -19,99 +19,70 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void expect_same_database(const std::string& source, const std::string& target) {
-  EXPECT_FALSE(my_table_fingerprints(source).empty()) << "the fixture has no tables";
-  EXPECT_EQ(my_compare_databases(source, target), "") << "the copy differs from the source";
-}
-
-fs::path backup(const std::string& db, const ScratchDir& volume) {
-  auto r = run_dbsnap({"backup", my_url_for(db), "--to", volume.path().string(), "--jobs", "2",
-                       "--chunk-size", "64KiB", "--quiet"});
-  EXPECT_EQ(r.exit_code, 0) << "dbsnap backup failed: " << r.describe();
-  auto manifests = find_files(volume.path(), ".manifest.json");
-  if (manifests.size() != 1) throw std::runtime_error("expected one manifest after the backup");
-  return manifests[0];
-}
-
 class MyRestore : public ::testing::TestWithParam<std::tuple<std::string, int>> {};
 
 TEST_P(MyRestore, RestoredDatabaseEqualsTheSource) {
   const auto& [fixture, jobs] = GetParam();
-  ScratchMyDatabase source("mrs_src_" + fixture);
+  FixtureSnapshot<ScratchMyDatabase> snapshot("mrs_src_" + fixture, fixture);
   ScratchMyDatabase target("mrs_dst_" + fixture);
-  ASSERT_NO_THROW(load_my_fixture(fixture, source.name()));
-  ScratchDir volume;
-  fs::path manifest = backup(source.name(), volume);
-  auto r = run_dbsnap(
-      {"restore", manifest.string(), "--to", target.url(), "--jobs", std::to_string(jobs)});
+  auto r = run_dbsnap({"restore", snapshot.manifest.string(), "--to", target.url(), "--jobs",
+                       std::to_string(jobs)});
   ASSERT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_EQ(r.out.find("MISMATCH"), std::string::npos) << r.out;
-  expect_same_database(source.name(), target.name());
+  expect_same_my_database(snapshot.source.name(), target.name());
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, MyRestore,
                          ::testing::Combine(::testing::Values("sakila", "stress"),
                                             ::testing::Values(1, 4)),
-                         [](const auto& info) {
-                           return std::get<0>(info.param) + "_jobs" +
-                                  std::to_string(std::get<1>(info.param));
-                         });
+                         fixture_jobs_name);
 
 class MyRestoreSakila : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    source_ = new ScratchMyDatabase("mrs_sakila");
-    load_my_fixture("sakila", source_->name());
-    volume_ = new ScratchDir;
-    manifest_ = backup(source_->name(), *volume_);
+    sakila_ = new FixtureSnapshot<ScratchMyDatabase>("mrs_sakila", "sakila");
   }
-  static void TearDownTestSuite() {
-    delete volume_;
-    delete source_;
-  }
-  static ScratchMyDatabase* source_;
-  static ScratchDir* volume_;
-  static fs::path manifest_;
+  static void TearDownTestSuite() { delete sakila_; }
+  static inline FixtureSnapshot<ScratchMyDatabase>* sakila_ = nullptr;
 };
-ScratchMyDatabase* MyRestoreSakila::source_ = nullptr;
-ScratchDir* MyRestoreSakila::volume_ = nullptr;
-fs::path MyRestoreSakila::manifest_;
 
 TEST_F(MyRestoreSakila, OneTableRestoresThatTableOnly) {
   ScratchMyDatabase target("mrs_one");
-  auto r = run_dbsnap(
-      {"restore", manifest_.string(), "--to", target.url(), "--tables", "film", "--jobs", "4"});
+  auto r = run_dbsnap({"restore", sakila_->manifest.string(), "--to", target.url(), "--tables",
+                       "film", "--jobs", "4"});
   ASSERT_EQ(r.exit_code, 0) << r.describe();
   auto got = my_table_fingerprints(target.name());
-  EXPECT_EQ(got.at("film"), my_table_fingerprints(source_->name()).at("film"));
+  EXPECT_EQ(got.at("film"), my_table_fingerprints(sakila_->source.name()).at("film"));
   EXPECT_EQ(got.at("actor").rows, 0u) << "another table's data was restored";
 }
 
 TEST_F(MyRestoreSakila, NonEmptyTargetNeedsDropOrClean) {
   ScratchMyDatabase target("mrs_again");
-  ASSERT_EQ(run_dbsnap({"restore", manifest_.string(), "--to", target.url(), "-q"}).exit_code, 0);
-  auto again = run_dbsnap({"restore", manifest_.string(), "--to", target.url(), "-q"});
+  ASSERT_EQ(
+      run_dbsnap({"restore", sakila_->manifest.string(), "--to", target.url(), "-q"}).exit_code, 0);
+  auto again = run_dbsnap({"restore", sakila_->manifest.string(), "--to", target.url(), "-q"});
   EXPECT_EQ(again.exit_code, 2) << again.describe();
   EXPECT_NE(again.err.find("is not empty"), std::string::npos) << again.err;
   for (const char* option : {"--drop", "--clean"}) {
     SCOPED_TRACE(option);
-    auto r = run_dbsnap({"restore", manifest_.string(), "--to", target.url(), option, "-q"});
+    auto r =
+        run_dbsnap({"restore", sakila_->manifest.string(), "--to", target.url(), option, "-q"});
     ASSERT_EQ(r.exit_code, 0) << r.describe();
-    expect_same_database(source_->name(), target.name());
+    expect_same_my_database(sakila_->source.name(), target.name());
   }
 }
 
 TEST_F(MyRestoreSakila, MariadbDumpOutputRestoresSequentially) {
   ScratchDir dir;
   fs::path gz = dir.path() / "sakila.sql.gz";
-  auto dump = run_shell(my_client_command(source_->name(), "mariadb-dump") +
+  auto dump = run_shell(my_client_command(sakila_->source.name(), "mariadb-dump") +
                         " --single-transaction --routines --events --triggers | gzip > " +
                         shell_quote(gz.string()));
   ASSERT_EQ(dump.exit_code, 0) << dump.describe();
   ScratchMyDatabase target("mrs_dump");
   auto r = run_dbsnap({"restore", gz.string(), "--to", target.url()});
   ASSERT_EQ(r.exit_code, 0) << r.describe();
-  expect_same_database(source_->name(), target.name());
+  expect_same_my_database(sakila_->source.name(), target.name());
 }
 
 TEST_F(MyRestoreSakila, FailingStatementStopsWithItsLineAndText) {
@@ -128,7 +99,7 @@ TEST_F(MyRestoreSakila, FailingStatementStopsWithItsLineAndText) {
 }
 
 TEST_F(MyRestoreSakila, VerifyRestoreIntoComparesCounts) {
-  auto r = run_dbsnap({"verify", manifest_.string(), "--restore-into", my_url()});
+  auto r = run_dbsnap({"verify", sakila_->manifest.string(), "--restore-into", my_url()});
   ASSERT_EQ(r.exit_code, 0) << r.describe();
   auto at = r.out.find("dbsnap_verify_");
   ASSERT_NE(at, std::string::npos) << r.out;

@@ -10,11 +10,11 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <string>
 #include <vector>
 
 #include "tests/support/common.h"
+#include "tests/support/fixtures.h"
 #include "tests/support/mysql_compare.h"
 #include "tests/support/mysql_dump.h"
 #include "tests/support/mysql_server.h"
@@ -24,36 +24,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Loads a fixture into db. sakila's files create and use a database named
-// sakila and name it in a view; they are rewritten for db.
-void load(const std::string& fixture, const std::string& db) {
-  if (fixture == "stress") {
-    my_load_sql_file(db, source_dir() / "tests" / "protocols" / "mysql" / "stress_schema.sql");
-    return;
-  }
-  ScratchDir dir;
-  for (std::string name : {"sakila-mv-schema.sql", "sakila-mv-data.sql"}) {
-    fs::path file = shared_dir() / "datasets" / "sakila" / name;
-    ASSERT_TRUE(fs::exists(file)) << "fixture file " << file << " is missing";
-    std::string text = read_file(file);
-    text = std::regex_replace(text, std::regex("(DROP SCHEMA IF EXISTS|CREATE SCHEMA|USE) sakila;"),
-                              "");
-    text = std::regex_replace(text, std::regex("sakila\\."), db + ".");
-    fs::path copy = dir.path() / name;
-    std::ofstream(copy, std::ios::binary) << text;
-    my_load_sql_file(db, copy);
-  }
-}
-
 void restore_with_mariadb(const fs::path& sql_gz, const std::string& db) {
   auto r = run_shell("gunzip -c " + shell_quote(sql_gz.string()) + " | " + my_client_command(db));
   ASSERT_EQ(r.exit_code, 0) << "restore of " << sql_gz << " with mariadb failed: " << r.describe();
-}
-
-void expect_same_database(const std::string& source, const std::string& target) {
-  EXPECT_FALSE(my_table_fingerprints(source).empty()) << "the fixture has no tables";
-  std::string differences = my_compare_databases(source, target);
-  EXPECT_EQ(differences, "") << "the copy differs from the source";
 }
 
 // The comparison itself is sound: mariadb-dump's own output of sakila,
@@ -62,7 +35,7 @@ void expect_same_database(const std::string& source, const std::string& target) 
 TEST(MyRoundTripReference, MariadbDumpOfSakilaComparesEqual) {
   ScratchMyDatabase source("ref_src_sakila");
   ScratchMyDatabase target("ref_dst_sakila");
-  ASSERT_NO_FATAL_FAILURE(load("sakila", source.name()));
+  ASSERT_NO_THROW(load_my_fixture("sakila", source.name()));
   ScratchDir dir;
   fs::path out = dir.path() / "dump.sql.gz";
   auto r = run_shell(my_client_command(source.name(), "mariadb-dump") +
@@ -70,7 +43,7 @@ TEST(MyRoundTripReference, MariadbDumpOfSakilaComparesEqual) {
                      shell_quote(out.string()));
   ASSERT_EQ(r.exit_code, 0) << r.describe();
   ASSERT_NO_FATAL_FAILURE(restore_with_mariadb(out, target.name()));
-  expect_same_database(source.name(), target.name());
+  expect_same_my_database(source.name(), target.name());
 }
 
 // And it is sharp: mariadb-dump prints FLOAT with 6 significant digits
@@ -81,7 +54,7 @@ TEST(MyRoundTripReference, MariadbDumpOfSakilaComparesEqual) {
 TEST(MyRoundTripReference, MariadbDumpOfStressLosesFloatDigits) {
   ScratchMyDatabase source("ref_src_stress");
   ScratchMyDatabase target("ref_dst_stress");
-  ASSERT_NO_FATAL_FAILURE(load("stress", source.name()));
+  ASSERT_NO_THROW(load_my_fixture("stress", source.name()));
   ScratchDir dir;
   fs::path out = dir.path() / "dump.sql.gz";
   auto r = run_shell(my_client_command(source.name(), "mariadb-dump") +
@@ -100,7 +73,7 @@ TEST_P(MyRoundTrip, BackupRestoredWithMariadbIsIdentical) {
   const auto& [fixture, jobs] = GetParam();
   ScratchMyDatabase source("src_" + fixture);
   ScratchMyDatabase target("dst_" + fixture);
-  ASSERT_NO_FATAL_FAILURE(load(fixture, source.name()));
+  ASSERT_NO_THROW(load_my_fixture(fixture, source.name()));
 
   ScratchDir volume;
   // Small chunks and statements: many chunks per table, sliced tables.
@@ -128,23 +101,20 @@ TEST_P(MyRoundTrip, BackupRestoredWithMariadbIsIdentical) {
     EXPECT_EQ(manifest["tables"].value(table, std::uint64_t{0}), fingerprint.rows) << table;
 
   ASSERT_NO_FATAL_FAILURE(restore_with_mariadb(data[0], target.name()));
-  expect_same_database(source.name(), target.name());
+  expect_same_my_database(source.name(), target.name());
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, MyRoundTrip,
                          ::testing::Combine(::testing::Values("sakila", "stress"),
                                             ::testing::Values(1, 4)),
-                         [](const auto& info) {
-                           return std::get<0>(info.param) + "_jobs" +
-                                  std::to_string(std::get<1>(info.param));
-                         });
+                         fixture_jobs_name);
 
 // Each data chunk restores on a connection of its own, in any order (the
 // parallel restore of DESIGN.md section 4): chunks carry their session settings.
 TEST(MyRoundTripChunks, DataChunksRestoreAloneInReverseOrder) {
   ScratchMyDatabase source("src_chunks");
   ScratchMyDatabase target("dst_chunks");
-  ASSERT_NO_FATAL_FAILURE(load("stress", source.name()));
+  ASSERT_NO_THROW(load_my_fixture("stress", source.name()));
   DumpOptions options;
   options.net_buffer_length = 4096;
   auto chunks = dump_mysql_database(source.url(), options, 3, 32 * 1024);
@@ -168,7 +138,7 @@ TEST(MyRoundTripChunks, DataChunksRestoreAloneInReverseOrder) {
   ASSERT_EQ(chunks[chunks.size() - 2].section, Section::post_data);
   ASSERT_NO_FATAL_FAILURE(run_chunk(chunks[chunks.size() - 2].sql, "post-data"));
   EXPECT_GT(data_chunks, 20u) << "the fixture should need many chunks at 32 KiB";
-  expect_same_database(source.name(), target.name());
+  expect_same_my_database(source.name(), target.name());
 }
 
 // Values bigger than one statement (> 4 MiB of hex) are built up in pieces
@@ -201,13 +171,13 @@ TEST(MyRoundTripHugeValues, ValuesLargerThanAStatementRoundTrip) {
                           " | grep -c 'CONCAT(@dbsnap_v' || true");
   EXPECT_GT(std::atoi(pieces.out.c_str()), 2) << "the values were not built up in pieces";
   ASSERT_NO_FATAL_FAILURE(restore_with_mariadb(data[0], copy.name()));
-  expect_same_database(source.name(), copy.name());
+  expect_same_my_database(source.name(), copy.name());
   auto manifests = find_files(volume.path(), ".manifest.json");
   ASSERT_EQ(manifests.size(), 1u);
   auto restored =
       run_dbsnap({"restore", manifests[0].string(), "--to", native.url(), "--drop", "--quiet"});
   ASSERT_EQ(restored.exit_code, 0) << "dbsnap restore failed: " << restored.describe();
-  expect_same_database(source.name(), native.name());
+  expect_same_my_database(source.name(), native.name());
   auto sizes = my_query(source.name(), "SELECT LENGTH(b), CHAR_LENGTH(t) FROM big WHERE id = 1");
   ASSERT_EQ(sizes.size(), 1u);
   EXPECT_EQ(sizes[0][0], std::to_string(9 * 1024 * 1024)) << "fixture blob size";

@@ -24,27 +24,6 @@ using pg::pg_split_post_data;
 
 namespace fs = std::filesystem;
 
-void load(const std::string& fixture, const std::string& db) { load_pg_fixture(fixture, db); }
-
-void expect_same_database(const std::string& source, const std::string& target) {
-  EXPECT_EQ(pg_schema_dump(target), pg_schema_dump(source)) << "schemas differ";
-  auto want = pg_table_fingerprints(source);
-  EXPECT_FALSE(want.empty());
-  EXPECT_EQ(pg_table_fingerprints(target), want) << "table contents differ";
-  EXPECT_EQ(pg_sequence_values(target), pg_sequence_values(source)) << "sequences differ";
-}
-
-// Backs up db into a new volume; returns the manifest path.
-fs::path backup(const std::string& db, const ScratchDir& volume) {
-  // Small chunks, so that tables span several chunks and jobs interleave.
-  auto r = run_dbsnap({"backup", pg_url_for(db), "--to", volume.path().string(), "--jobs", "2",
-                       "--chunk-size", "64KiB", "--quiet"});
-  EXPECT_EQ(r.exit_code, 0) << "dbsnap backup failed: " << r.describe();
-  auto manifests = find_files(volume.path(), ".manifest.json");
-  if (manifests.size() != 1) throw std::runtime_error("expected one manifest after the backup");
-  return manifests[0];
-}
-
 std::string stem_of(const fs::path& manifest) {
   std::string s = manifest.string();
   return s.substr(0, s.size() - std::string(".manifest.json").size());
@@ -54,27 +33,21 @@ class PgRestore : public ::testing::TestWithParam<std::tuple<std::string, int>> 
 
 TEST_P(PgRestore, RestoredDatabaseEqualsTheSource) {
   const auto& [fixture, jobs] = GetParam();
-  ScratchPgDatabase source("rs_src_" + fixture);
+  FixtureSnapshot<ScratchPgDatabase> snapshot("rs_src_" + fixture, fixture);
   ScratchPgDatabase target("rs_dst_" + fixture);
-  ASSERT_NO_THROW(load(fixture, source.name()));
-  ScratchDir volume;
-  fs::path manifest = backup(source.name(), volume);
 
-  auto r = run_dbsnap(
-      {"restore", stem_of(manifest), "--to", target.url(), "--jobs", std::to_string(jobs)});
+  auto r = run_dbsnap({"restore", stem_of(snapshot.manifest), "--to", target.url(), "--jobs",
+                       std::to_string(jobs)});
   ASSERT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_NE(r.out.find(" ok"), std::string::npos) << "no row-count report: " << r.out;
   EXPECT_EQ(r.out.find("MISMATCH"), std::string::npos) << r.out;
-  expect_same_database(source.name(), target.name());
+  expect_same_pg_database(snapshot.source.name(), target.name());
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, PgRestore,
                          ::testing::Combine(::testing::Values("pagila", "stress"),
                                             ::testing::Values(1, 4)),
-                         [](const auto& info) {
-                           return std::get<0>(info.param) + "_jobs" +
-                                  std::to_string(std::get<1>(info.param));
-                         });
+                         fixture_jobs_name);
 
 // Several tables with several indexes and constraints each, foreign keys
 // between them, a partitioned table: the post-data builds its indexes on
@@ -120,12 +93,12 @@ TEST(PgRestoreIndexes, ParallelIndexBuildsRestoreTheSameSchema) {
       "CREATE UNIQUE INDEX ON app.m (p);";
   ASSERT_NO_THROW(pg_exec(source.name(), sql));
   ScratchDir volume;
-  fs::path manifest = backup(source.name(), volume);
+  fs::path manifest = backup_snapshot(source.url(), volume);
   ScratchPgDatabase target("rs_idx_dst");
   auto r = run_dbsnap({"restore", stem_of(manifest), "--to", target.url(), "--jobs", "4"});
   ASSERT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_EQ(r.out.find("MISMATCH"), std::string::npos) << r.out;
-  expect_same_database(source.name(), target.name());
+  expect_same_pg_database(source.name(), target.name());
 }
 
 // Which statements of a post-data script land in parallel steps.
@@ -202,30 +175,19 @@ TEST(PgSplitPostData, ScriptsItCannotSplitSafelyStayWhole) {
 class PgRestorePagila : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    source_ = new ScratchPgDatabase("rs_pagila");
-    load("pagila", source_->name());
-    volume_ = new ScratchDir;
-    manifest_ = backup(source_->name(), *volume_);
+    pagila_ = new FixtureSnapshot<ScratchPgDatabase>("rs_pagila", "pagila");
   }
-  static void TearDownTestSuite() {
-    delete volume_;
-    delete source_;
-  }
-  static ScratchPgDatabase* source_;
-  static ScratchDir* volume_;
-  static fs::path manifest_;
+  static void TearDownTestSuite() { delete pagila_; }
+  static inline FixtureSnapshot<ScratchPgDatabase>* pagila_ = nullptr;
 };
-ScratchPgDatabase* PgRestorePagila::source_ = nullptr;
-ScratchDir* PgRestorePagila::volume_ = nullptr;
-fs::path PgRestorePagila::manifest_;
 
 TEST_F(PgRestorePagila, OneTableRestoresThatTableOnly) {
   ScratchPgDatabase target("rs_one");
-  auto r = run_dbsnap(
-      {"restore", manifest_.string(), "--to", target.url(), "--tables", "film", "--jobs", "4"});
+  auto r = run_dbsnap({"restore", pagila_->manifest.string(), "--to", target.url(), "--tables",
+                       "film", "--jobs", "4"});
   ASSERT_EQ(r.exit_code, 0) << r.describe();
   auto got = pg_table_fingerprints(target.name());
-  auto want = pg_table_fingerprints(source_->name());
+  auto want = pg_table_fingerprints(pagila_->source.name());
   EXPECT_EQ(got.at("public.film"), want.at("public.film"));
   EXPECT_EQ(got.at("public.actor").rows, 0u) << "another table's data was restored";
   EXPECT_EQ(r.out.find("public.actor"), std::string::npos) << "only film is counted: " << r.out;
@@ -233,31 +195,34 @@ TEST_F(PgRestorePagila, OneTableRestoresThatTableOnly) {
 
 TEST_F(PgRestorePagila, UnknownTableIsAUsageError) {
   ScratchPgDatabase target("rs_unknown");
-  auto r = run_dbsnap({"restore", manifest_.string(), "--to", target.url(), "--tables", "nope"});
+  auto r =
+      run_dbsnap({"restore", pagila_->manifest.string(), "--to", target.url(), "--tables", "nope"});
   EXPECT_EQ(r.exit_code, 2) << r.describe();
   EXPECT_NE(r.err.find("'nope' is not in the snapshot"), std::string::npos) << r.err;
 }
 
 TEST_F(PgRestorePagila, NonEmptyTargetNeedsDropOrClean) {
   ScratchPgDatabase target("rs_again");
-  auto first = run_dbsnap({"restore", manifest_.string(), "--to", target.url(), "-q"});
+  auto first = run_dbsnap({"restore", pagila_->manifest.string(), "--to", target.url(), "-q"});
   ASSERT_EQ(first.exit_code, 0) << first.describe();
-  auto again = run_dbsnap({"restore", manifest_.string(), "--to", target.url(), "-q"});
+  auto again = run_dbsnap({"restore", pagila_->manifest.string(), "--to", target.url(), "-q"});
   EXPECT_EQ(again.exit_code, 2) << again.describe();
   EXPECT_NE(again.err.find("is not empty"), std::string::npos) << again.err;
   for (const char* option : {"--drop", "--clean"}) {
     SCOPED_TRACE(option);
-    auto r = run_dbsnap({"restore", manifest_.string(), "--to", target.url(), option, "-q"});
+    auto r =
+        run_dbsnap({"restore", pagila_->manifest.string(), "--to", target.url(), option, "-q"});
     ASSERT_EQ(r.exit_code, 0) << r.describe();
-    expect_same_database(source_->name(), target.name());
+    expect_same_pg_database(pagila_->source.name(), target.name());
   }
 }
 
 TEST_F(PgRestorePagila, MissingTargetDatabaseIsCreated) {
   std::string name = unique_name("rs_created");
-  auto r = run_dbsnap({"restore", manifest_.string(), "--to", pg_url(), "--database", name, "-q"});
+  auto r = run_dbsnap(
+      {"restore", pagila_->manifest.string(), "--to", pg_url(), "--database", name, "-q"});
   EXPECT_EQ(r.exit_code, 0) << r.describe();
-  expect_same_database(source_->name(), name);
+  expect_same_pg_database(pagila_->source.name(), name);
   pg_drop_database(name);
 }
 
@@ -265,15 +230,15 @@ TEST_F(PgRestorePagila, PgDumpPlainOutputRestoresSequentially) {
   ScratchDir dir;
   fs::path plain = dir.path() / "pagila.sql", gz = dir.path() / "pagila.sql.gz";
   auto dump =
-      run_shell("pg_dump --no-sync -d " + shell_quote(pg_url_for(source_->name())) + " | tee " +
-                shell_quote(plain.string()) + " | gzip > " + shell_quote(gz.string()));
+      run_shell("pg_dump --no-sync -d " + shell_quote(pg_url_for(pagila_->source.name())) +
+                " | tee " + shell_quote(plain.string()) + " | gzip > " + shell_quote(gz.string()));
   ASSERT_EQ(dump.exit_code, 0) << dump.describe();
   for (const auto& file : {plain, gz}) {
     SCOPED_TRACE(file);
     ScratchPgDatabase target("rs_pgdump");
     auto r = run_dbsnap({"restore", file.string(), "--to", target.url()});
     ASSERT_EQ(r.exit_code, 0) << r.describe();
-    expect_same_database(source_->name(), target.name());
+    expect_same_pg_database(pagila_->source.name(), target.name());
   }
 }
 
@@ -291,13 +256,13 @@ TEST_F(PgRestorePagila, FailingStatementStopsWithItsLineAndText) {
 }
 
 TEST_F(PgRestorePagila, VerifyAcceptsAnIntactSnapshot) {
-  auto r = run_dbsnap({"verify", manifest_.string()});
+  auto r = run_dbsnap({"verify", pagila_->manifest.string()});
   EXPECT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_NE(r.out.find("ok"), std::string::npos) << r.out;
 }
 
 TEST_F(PgRestorePagila, VerifyRestoreIntoUsesAScratchDatabaseAndDropsIt) {
-  auto r = run_dbsnap({"verify", stem_of(manifest_), "--restore-into", pg_url()});
+  auto r = run_dbsnap({"verify", stem_of(pagila_->manifest), "--restore-into", pg_url()});
   ASSERT_EQ(r.exit_code, 0) << r.describe();
   auto at = r.out.find("dbsnap_verify_");
   ASSERT_NE(at, std::string::npos) << "the scratch database is not named: " << r.out;
@@ -325,7 +290,7 @@ std::unique_ptr<Copy> copy_snapshot(const fs::path& manifest) {
 }
 
 TEST_F(PgRestorePagila, CorruptedChunkFailsVerifyAndRestore) {
-  auto c = copy_snapshot(manifest_);
+  auto c = copy_snapshot(pagila_->manifest);
   auto m = nlohmann::json::parse(read_file(c->manifest));
   const auto& chunk = m["chunks"][m["chunks"].size() / 2];
   std::uint64_t at =
@@ -350,7 +315,7 @@ TEST_F(PgRestorePagila, CorruptedChunkFailsVerifyAndRestore) {
 }
 
 TEST_F(PgRestorePagila, TruncatedFileFailsVerifyAndRestore) {
-  auto c = copy_snapshot(manifest_);
+  auto c = copy_snapshot(pagila_->manifest);
   fs::resize_file(c->data, fs::file_size(c->data) * 2 / 3);
   auto v = run_dbsnap({"verify", c->manifest.string()});
   EXPECT_EQ(v.exit_code, 40) << v.describe();
@@ -362,7 +327,7 @@ TEST_F(PgRestorePagila, TruncatedFileFailsVerifyAndRestore) {
 }
 
 TEST_F(PgRestorePagila, MissingManifestIsNamed) {
-  auto c = copy_snapshot(manifest_);
+  auto c = copy_snapshot(pagila_->manifest);
   fs::remove(c->manifest);
   std::string stem = stem_of(c->manifest);
   auto v = run_dbsnap({"verify", stem});
