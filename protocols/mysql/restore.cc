@@ -10,6 +10,7 @@
 #include "protocols/mysql/connection.h"
 #include "protocols/mysql/splitter.h"
 #include "protocols/mysql/sql_text.h"
+#include "protocols/splitting_session.h"
 
 namespace dbsnap::mysql {
 namespace {
@@ -54,33 +55,15 @@ ServerUrl without_database(ServerUrl url) {
   return url;
 }
 
-class MySession final : public RestoreSession {
+class MySession final : public SplittingSession<ScriptSplitter> {
  public:
   MySession(const ServerUrl& url, const std::string& database, const SessionOptions& options)
       : conn_(MyConnection::connect(url, database)) {
     for (const auto& s : options.settings) conn_.exec(s);
   }
 
-  void begin(std::string_view label, std::uint64_t first_line) override {
-    label_ = label;
-    first_line_ = first_line;
-    splitter_ = ScriptSplitter();
-  }
-
-  void feed(std::string_view text) override {
-    splitter_.feed(text);
-    drain();
-  }
-
-  void end() override {
-    splitter_.finish();
-    drain();
-  }
-
-  std::vector<std::string> settings() const override { return settings_; }
-
  private:
-  void drain() {
+  void drain() override {
     for (;;) {
       std::optional<Statement> s;
       try {
@@ -100,10 +83,6 @@ class MySession final : public RestoreSession {
   }
 
   MyConnection conn_;
-  std::string label_;
-  std::uint64_t first_line_ = 1;
-  ScriptSplitter splitter_;
-  std::vector<std::string> settings_;
 };
 
 class MyTarget final : public RestoreTarget {

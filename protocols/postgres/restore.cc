@@ -10,6 +10,7 @@
 #include "engine/error.h"
 #include "protocols/postgres/connection.h"
 #include "protocols/postgres/splitter.h"
+#include "protocols/splitting_session.h"
 
 namespace dbsnap::pg {
 namespace {
@@ -194,31 +195,13 @@ void on_notice(void* label, const PGresult* r) {
 
 using UniqueResult = std::unique_ptr<PGresult, decltype(&PQclear)>;
 
-class PgSession final : public RestoreSession {
+class PgSession final : public SplittingSession<ScriptSplitter> {
  public:
   PgSession(const ServerUrl& url, std::string database, SessionOptions options)
       : url_(url), database_(std::move(database)), options_(std::move(options)) {
     connect();
     for (const auto& s : options_.settings) conn_->exec(s);
   }
-
-  void begin(std::string_view label, std::uint64_t first_line) override {
-    label_ = label;
-    first_line_ = first_line;
-    splitter_ = ScriptSplitter();
-  }
-
-  void feed(std::string_view text) override {
-    splitter_.feed(text);
-    drain();
-  }
-
-  void end() override {
-    splitter_.finish();
-    drain();
-  }
-
-  std::vector<std::string> settings() const override { return settings_; }
 
  private:
   void connect() {
@@ -230,7 +213,7 @@ class PgSession final : public RestoreSession {
     PQsetNoticeReceiver(conn_->get(), &on_notice, &label_);
   }
 
-  void drain() {
+  void drain() override {
     for (;;) {
       std::optional<ScriptItem> item;
       try {
@@ -343,10 +326,6 @@ class PgSession final : public RestoreSession {
   std::string database_;
   SessionOptions options_;
   std::optional<PgConnection> conn_;
-  std::string label_;
-  std::uint64_t first_line_ = 1;
-  ScriptSplitter splitter_;
-  std::vector<std::string> settings_;
   std::string copy_statement_;
   std::uint64_t copy_line_ = 0;
 };
