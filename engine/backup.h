@@ -19,8 +19,8 @@ struct BackupRequest {
   ServerUrl url;            // url.database names the database to dump
   std::string server_name;  // volume path component; default url.volume_name()
   DumpOptions dump;
-  int jobs = 4;                        // worker connections
-  int compress_level = 6;              // 0..12 (libdeflate levels)
+  int jobs = 4;                                  // worker connections
+  int compress_level = 6;                        // 0..12 (libdeflate levels)
   std::size_t chunk_bytes = kDefaultChunkBytes;  // SQL text per data chunk
 };
 

@@ -6,7 +6,8 @@
 //   sessions = jobs x dump->join();                  // worker connections inside the snapshot
 //   dump->snapshot_shared();                         // MySQL: global lock released
 //   workers: session->dump(item, out) for item in dump->plan(chunk_bytes)
-//   dump->post_data(out);                            // sequences set, constraints, indexes, ..., footer
+//   dump->post_data(out);                            // sequences set, constraints, indexes, ...,
+//   footer
 #pragma once
 
 #include <cstdint>
@@ -40,16 +41,16 @@ class ChunkSink {
 
 // Options shared by the dialects; each ignores what does not apply to it.
 struct DumpOptions {
-  bool no_owner = false;        // pg_dump --no-owner
-  bool no_privileges = false;   // pg_dump --no-privileges
-  int lock_wait_timeout_s = 60;  // bounded wait for locks before a clear error
+  bool no_owner = false;                    // pg_dump --no-owner
+  bool no_privileges = false;               // pg_dump --no-privileges
+  int lock_wait_timeout_s = 60;             // bounded wait for locks before a clear error
   std::size_t net_buffer_length = 1 << 20;  // mysqldump --net-buffer-length (bytes per INSERT)
 };
 
 // One unit of data work: a whole table or a slice of one.
 struct DataItem {
-  std::string table;               // qualified name, recorded in the manifest
-  std::string slice;               // dialect-specific bounds; empty = whole table
+  std::string table;                  // qualified name, recorded in the manifest
+  std::string slice;                  // dialect-specific bounds; empty = whole table
   std::uint64_t estimated_bytes = 0;  // for scheduling biggest first
 };
 
@@ -90,8 +91,8 @@ class DatabaseDump {
 struct PingReport {
   ServerInfo server;
   std::string user;
-  bool can_backup = false;   // may read every table of the database
-  bool can_restore = false;  // may create databases (or owns the database)
+  bool can_backup = false;         // may read every table of the database
+  bool can_restore = false;        // may create databases (or owns the database)
   std::vector<std::string> notes;  // one line each, e.g. which table is not readable
 };
 

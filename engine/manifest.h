@@ -34,7 +34,7 @@ std::string_view section_name(Section s);  // "pre-data", "data", "post-data"
 
 struct ChunkEntry {
   Section section = Section::data;
-  std::string table;  // qualified table name for data chunks, empty otherwise
+  std::string table;            // qualified table name for data chunks, empty otherwise
   std::uint64_t offset = 0;     // bytes into the .sql.gz
   std::uint64_t length = 0;     // compressed bytes
   std::uint64_t raw_bytes = 0;  // decompressed bytes
@@ -44,8 +44,8 @@ struct ChunkEntry {
 
 struct Manifest {
   static constexpr int kFormatVersion = 1;
-  std::string status = "running";  // running | completed | failed
-  std::string failure;             // reason when failed
+  std::string status = "running";                                    // running | completed | failed
+  std::string failure;                                               // reason when failed
   std::string server_kind, server_version, server_name, server_url;  // url is masked
   std::string database;
   std::string data_object;  // file name of the .sql.gz, relative to the manifest

@@ -271,7 +271,7 @@ SELECT d.oid, d.adrelid, d.adnum, pg_catalog.pg_get_expr(d.adbin, d.adrelid)
   std::map<std::uint32_t, std::vector<std::tuple<std::uint32_t, int, std::string>>> defaults_of;
   for (int i = 0; i < dr.rows(); ++i)
     defaults_of[dr.oid(i, 1)].emplace_back(dr.oid(i, 0), static_cast<int>(dr.num(i, 2)),
-                                               dr.str(i, 3));
+                                           dr.str(i, 3));
 
   PgResult kr = query(ctx.conn, R"(
 SELECT oid, conrelid, conname, pg_catalog.pg_get_constraintdef(oid), conislocal, convalidated
@@ -283,8 +283,7 @@ SELECT oid, conrelid, conname, pg_catalog.pg_get_constraintdef(oid), conislocal,
       separate_checks.emplace_back(kr.oid(i, 0), kr.oid(i, 1), kr.str(i, 2), kr.str(i, 3));
       continue;
     }
-    checks_of[kr.oid(i, 1)].push_back(
-        {kr.oid(i, 0), kr.str(i, 2), kr.str(i, 3), kr.flag(i, 4)});
+    checks_of[kr.oid(i, 1)].push_back({kr.oid(i, 0), kr.str(i, 2), kr.str(i, 3), kr.flag(i, 4)});
   }
 
   std::map<std::uint32_t, std::size_t> object_of;

@@ -4,9 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
-
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "engine/error.h"
@@ -135,8 +134,8 @@ TEST(Manifest, SectionNames) {
 }
 
 TEST(Manifest, NotJsonIsVerifyFailed) {
-  for (const char* text : {"", "{", "not json", "{\"format\": \"dbsnap-manifest\",}", "[1, 2]", "42",
-                           "\"dbsnap-manifest\"", "null"}) {
+  for (const char* text : {"", "{", "not json", "{\"format\": \"dbsnap-manifest\",}", "[1, 2]",
+                           "42", "\"dbsnap-manifest\"", "null"}) {
     SCOPED_TRACE(text);
     EXPECT_FALSE(verify_error(text).empty());
   }

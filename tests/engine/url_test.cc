@@ -113,11 +113,12 @@ TEST(ServerUrl, SeveralQueryParameters) {
 }
 
 TEST(ServerUrl, BadInputsAreUsageErrors) {
-  for (const char* text : {"", "localhost:5432", "db.example.com", "http://h/db", "postgre://h",
-                           "postgres://h:abc/db", "postgres://h:/db", "postgres://h:0",
-                           "postgres://h:65536", "postgres://h:-1", "postgres://[::1",
-                           "postgres://[::1]x/db", "postgres://[::1]:x/db", "postgres://[::1]:5x/db",
-                           "postgres://[::1]:/db", "postgres://h:99999999999/db", "postgres://h/db?novalue"}) {
+  for (const char* text :
+       {"", "localhost:5432", "db.example.com", "http://h/db", "postgre://h", "postgres://h:abc/db",
+        "postgres://h:/db", "postgres://h:0", "postgres://h:65536", "postgres://h:-1",
+        "postgres://[::1", "postgres://[::1]x/db", "postgres://[::1]:x/db",
+        "postgres://[::1]:5x/db", "postgres://[::1]:/db", "postgres://h:99999999999/db",
+        "postgres://h/db?novalue"}) {
     SCOPED_TRACE(text);
     std::string message = usage_error(text);
     EXPECT_FALSE(message.empty());
@@ -125,9 +126,9 @@ TEST(ServerUrl, BadInputsAreUsageErrors) {
 }
 
 TEST(ServerUrl, ErrorsNeverShowThePassword) {
-  for (const char* text : {"postgres://u:Hunter2pw@h:abc/db", "mysql://u:Hunter2pw@[::1/db",
-                           "ftp://u:Hunter2pw@h/db", "postgres://u:Hunter2pw@h/db?x",
-                           "u:Hunter2pw@h:5432"}) {
+  for (const char* text :
+       {"postgres://u:Hunter2pw@h:abc/db", "mysql://u:Hunter2pw@[::1/db", "ftp://u:Hunter2pw@h/db",
+        "postgres://u:Hunter2pw@h/db?x", "u:Hunter2pw@h:5432"}) {
     SCOPED_TRACE(text);
     EXPECT_EQ(usage_error(text).find("Hunter2pw"), std::string::npos);
   }
@@ -137,7 +138,8 @@ TEST(ServerUrl, MaskedNeverContainsThePassword) {
   for (const char* text :
        {"postgres://u:Hunter2pw@h/db", "postgres://u:Hunter2pw@[::1]:5/db?sslmode=require",
         "mysql://root:Hunter2pw@127.0.0.1/", "postgres://u:Hunter%32pw@h/db",
-        "postgres://h/db?password=Hunter2pw", "postgres://h/db?sslpassword=Hunter2pw&sslmode=require"}) {
+        "postgres://h/db?password=Hunter2pw",
+        "postgres://h/db?sslpassword=Hunter2pw&sslmode=require"}) {
     SCOPED_TRACE(text);
     auto u = ServerUrl::parse(text);
     std::string m = u.masked();
@@ -167,7 +169,8 @@ TEST(ServerUrl, MaskedParsesBackToTheSameServer) {
 TEST(ServerUrl, VolumeNameIsOnePathComponent) {
   EXPECT_EQ(ServerUrl::parse("postgres://u:pw@127.0.0.1:5432/db").volume_name(), "127.0.0.1-5432");
   EXPECT_EQ(ServerUrl::parse("mysql://db.example.com/x").volume_name(), "db.example.com-3306");
-  for (const char* text : {"postgres://[::1]:5432/db", "postgres://a%2Fb/db", "postgres://a%5Cb/db"}) {
+  for (const char* text :
+       {"postgres://[::1]:5432/db", "postgres://a%2Fb/db", "postgres://a%5Cb/db"}) {
     std::string name = ServerUrl::parse(text).volume_name();
     EXPECT_EQ(name.find_first_of("/\\:"), std::string::npos) << text << " -> " << name;
     EXPECT_FALSE(name.empty());

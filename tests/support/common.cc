@@ -1,6 +1,7 @@
 #include "tests/support/common.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,8 +15,6 @@
 #include <random>
 #include <sstream>
 #include <stdexcept>
-
-#include <gtest/gtest.h>
 
 namespace dbsnap::test {
 namespace {
@@ -155,8 +154,10 @@ CommandResult run_shell(const std::string& script) {
 std::string shell_quote(std::string_view s) {
   std::string q = "'";
   for (char c : s) {
-    if (c == '\'') q += "'\\''";
-    else q += c;
+    if (c == '\'')
+      q += "'\\''";
+    else
+      q += c;
   }
   q += '\'';
   return q;
@@ -170,8 +171,8 @@ CommandResult run_dbsnap(const std::vector<std::string>& args) {
 
 ScratchDir::ScratchDir() {
   const char* tmp = std::getenv("TMPDIR");
-  std::string templ = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") +
-                      "/dbsnap-test-XXXXXX";
+  std::string templ =
+      std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/dbsnap-test-XXXXXX";
   if (mkdtemp(templ.data()) == nullptr) throw_errno("unable to create scratch directory " + templ);
   path_ = templ;
 }
@@ -190,7 +191,8 @@ std::vector<std::filesystem::path> find_files(const std::filesystem::path& dir,
   for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
     if (!entry.is_regular_file()) continue;
     std::string name = entry.path().filename().string();
-    if (name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+    if (name.size() >= suffix.size() &&
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
       found.push_back(entry.path());
   }
   std::sort(found.begin(), found.end());

@@ -23,7 +23,8 @@ Conn connect(const std::string& db) {
     throw std::runtime_error("unable to connect to test database '" + db +
                              "': " + (c ? PQerrorMessage(c.get()) : "out of memory"));
   // NOTICEs (e.g. "does not exist, skipping") would only clutter test output.
-  PQsetNoticeProcessor(c.get(), [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      c.get(), [](void*, const char*) {}, nullptr);
   return c;
 }
 
@@ -52,7 +53,8 @@ std::vector<std::vector<std::string>> pg_query(const std::string& db, const std:
   for (int i = 0; i < PQntuples(r.get()); ++i) {
     auto& row = rows.emplace_back();
     for (int j = 0; j < PQnfields(r.get()); ++j)
-      row.emplace_back(PQgetvalue(r.get(), i, j), static_cast<std::size_t>(PQgetlength(r.get(), i, j)));
+      row.emplace_back(PQgetvalue(r.get(), i, j),
+                       static_cast<std::size_t>(PQgetlength(r.get(), i, j)));
   }
   return rows;
 }
@@ -68,9 +70,11 @@ void pg_drop_database(const std::string& db) {
 }
 
 void pg_load_sql_file(const std::string& db, const std::filesystem::path& file) {
-  auto r = run({"psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", pg_url_for(db), "-f", file.string()});
+  auto r =
+      run({"psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", pg_url_for(db), "-f", file.string()});
   if (r.exit_code != 0)
-    throw std::runtime_error("psql -f " + file.string() + " into '" + db + "' failed: " + r.describe());
+    throw std::runtime_error("psql -f " + file.string() + " into '" + db +
+                             "' failed: " + r.describe());
 }
 
 std::string pg_schema_dump(const std::string& db) {
@@ -112,9 +116,11 @@ std::map<std::string, TableFingerprint> pg_table_fingerprints(const std::string&
     if (!sql.empty()) sql += "\nUNION ALL ";
     const std::string& name = t[0];
     std::string literal = "'" + std::regex_replace(name, std::regex("'"), "''") + "'";
-    sql += "SELECT " + literal +
-           ", count(*), md5(coalesce(string_agg(x::text, E'\\n' ORDER BY x::text COLLATE \"C\"), ''))"
-           " FROM ONLY " + name + " x";
+    sql +=
+        "SELECT " + literal +
+        ", count(*), md5(coalesce(string_agg(x::text, E'\\n' ORDER BY x::text COLLATE \"C\"), ''))"
+        " FROM ONLY " +
+        name + " x";
   }
   for (const auto& row : pg_query(db, sql))
     result[row[0]] = TableFingerprint{std::stoull(row[1]), row[2]};

@@ -6,10 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "tests/support/common.h"
 #include "tests/support/pg.h"
@@ -46,7 +45,8 @@ void load(const Fixture& f, const std::string& db) {
 // Restores a plain-SQL gzip file into db with the reference client only.
 void restore_with_psql(const fs::path& sql_gz, const std::string& db) {
   auto r = run_shell("gunzip -c " + shell_quote(sql_gz.string()) +
-                     " | psql -X -q -v ON_ERROR_STOP=1 -d " + shell_quote(pg_url_for(db)) + " >/dev/null");
+                     " | psql -X -q -v ON_ERROR_STOP=1 -d " + shell_quote(pg_url_for(db)) +
+                     " >/dev/null");
   ASSERT_EQ(r.exit_code, 0) << "restore of " << sql_gz << " with psql failed: " << r.describe();
 }
 
@@ -103,8 +103,9 @@ TEST(PgRoundTripReference, PgDumpPlainOutputComparesEqual) {
 // step each make a difference.
 TEST(PgRoundTripReference, ComparisonSeesSmallChanges) {
   ScratchPgDatabase db("ref_sensitive");
-  pg_exec(db.name(), "CREATE TABLE t (id serial PRIMARY KEY, v text);"
-                     "INSERT INTO t (v) VALUES ('a'), ('b'), (NULL)");
+  pg_exec(db.name(),
+          "CREATE TABLE t (id serial PRIMARY KEY, v text);"
+          "INSERT INTO t (v) VALUES ('a'), ('b'), (NULL)");
   auto schema = pg_schema_dump(db.name());
   auto tables = pg_table_fingerprints(db.name());
   auto sequences = pg_sequence_values(db.name());
@@ -133,8 +134,8 @@ TEST_P(PgRoundTrip, BackupRestoredWithPsqlIsIdentical) {
   ASSERT_NO_FATAL_FAILURE(load(fixture, source.name()));
 
   ScratchDir volume;
-  auto r = run_dbsnap({"backup", source.url(), "--to", volume.path().string(), "--jobs",
-                       std::to_string(jobs)});
+  auto r = run_dbsnap(
+      {"backup", source.url(), "--to", volume.path().string(), "--jobs", std::to_string(jobs)});
   ASSERT_EQ(r.exit_code, 0) << "dbsnap backup failed: " << r.describe();
   // The password never reaches the output.
   std::string password = pg_url().substr(0, pg_url().find('@'));
@@ -178,9 +179,11 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, PgRoundTrip,
 TEST(PgBackup, MissingDatabaseExitsWith15AndLeavesNoSnapshot) {
   std::string missing = unique_name("missing");
   ScratchDir volume;
-  auto r = run_dbsnap({"backup", pg_url_for(missing), "--to", volume.path().string(), "--jobs", "2"});
+  auto r =
+      run_dbsnap({"backup", pg_url_for(missing), "--to", volume.path().string(), "--jobs", "2"});
   EXPECT_EQ(r.exit_code, 15) << r.describe();
-  EXPECT_NE(r.err.find(missing), std::string::npos) << "the error should name the database: " << r.err;
+  EXPECT_NE(r.err.find(missing), std::string::npos)
+      << "the error should name the database: " << r.err;
   EXPECT_TRUE(find_files(volume.path(), ".sql.gz").empty()) << "a .sql.gz was left behind";
   for (const auto& m : find_files(volume.path(), ".manifest.json"))
     EXPECT_EQ(read_file(m).find("\"completed\""), std::string::npos) << m << " claims completion";
