@@ -82,15 +82,17 @@ std::vector<DataItem> plan_copy_items(const std::vector<PgTable>& tables, std::u
       continue;
     }
     // Pages holding slice_bytes of the table's data, at least one.
-    auto slice_pages = static_cast<std::uint64_t>(static_cast<unsigned __int128>(t.pages) *
-                                                  slice_bytes / t.data_bytes);
+    auto slice_pages =
+        static_cast<std::uint64_t>(static_cast<double>(t.pages) * static_cast<double>(slice_bytes) /
+                                   static_cast<double>(t.data_bytes));
     slice_pages = std::max<std::uint64_t>(slice_pages, 1);
     for (std::uint64_t first = 0; first < t.pages; first += slice_pages) {
       PageRange range{first, first + slice_pages};
       if (*range.end >= t.pages) range.end.reset();
       std::uint64_t pages = std::min(first + slice_pages, t.pages) - first;
-      auto bytes = static_cast<std::uint64_t>(static_cast<unsigned __int128>(t.data_bytes) * pages /
-                                              t.pages);
+      auto bytes =
+          static_cast<std::uint64_t>(static_cast<double>(t.data_bytes) *
+                                     static_cast<double>(pages) / static_cast<double>(t.pages));
       items.push_back({t.qualified, format_slice(range), bytes});
     }
   }
