@@ -16,6 +16,7 @@ packages=(
   build-essential cmake pkg-config
   libpq-dev libmariadb-dev libdeflate-dev liburing-dev libboost1.81-dev libssl-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev libfmt-dev nlohmann-json3-dev libcli11-dev
+  libtomlplusplus-dev
   postgresql postgresql-contrib mariadb-server mariadb-client
   gzip iproute2 procps util-linux
   radosgw ceph-mon ceph-osd curl

@@ -20,6 +20,7 @@
 #include "engine/error.h"
 #include "protocols/mysql/driver.h"
 #include "protocols/postgres/driver.h"
+#include "tools/dbsnap/config.h"
 #include "tools/dbsnap/restore_commands.h"
 #include "tools/dbsnap/volumes.h"
 
@@ -140,8 +141,8 @@ std::string_view first_request_step(const Error& e) {
 // bucket), a small probe object written under the prefix and read back, then
 // removed. Prints one line per step; the first failure prints "<step>: FAILED"
 // and rethrows its classified error, whose message says what to fix.
-int ping_volume(const PingArgs& a) {
-  auto volume = open_volume(a.server, a.volume);  // resolves credentials, sends nothing
+int ping_volume(const std::string& spec, const VolumeOptions& options) {
+  auto volume = open_volume(spec, options);  // resolves credentials, sends nothing
   fmt::print("{}\n", volume->describe());
   std::random_device random;
   const std::string probe = fmt::format(".dbsnap-ping-{:08x}{:08x}", random(), random());
@@ -203,10 +204,18 @@ int ping_volume(const PingArgs& a) {
 }
 
 int run_ping(const PingArgs& a) {
-  if (a.server.starts_with("s3://")) return ping_volume(a);
+  if (a.server.starts_with("s3://")) return ping_volume(a.server, a.volume);
+  if (is_volume_name(a.server)) {
+    VolumeOptions options = a.volume;
+    std::string spec = resolve_volume(a.server, options);
+    if (spec.starts_with("s3://")) return ping_volume(spec, options);
+    throw Error(ExitCode::usage,
+                fmt::format("'{}' is a local volume ({}): ping checks servers and s3:// volumes",
+                            a.server, spec));
+  }
   if (!a.volume.endpoint.empty() || !a.volume.region.empty())
     throw Error(ExitCode::usage, "--endpoint and --region apply to s3:// volumes only");
-  ServerUrl url = ServerUrl::parse(a.server);
+  ServerUrl url = resolve_server(a.server);
   PingReport r = driver_for(url)->ping(url);
   fmt::print("{}: {} {}, user {}\n", url.masked(), r.server.kind, r.server.version, r.user);
   fmt::print("  backup:  {}\n", r.can_backup ? "yes" : "no");
@@ -227,7 +236,7 @@ struct BackupArgs {
 };
 
 int run_backup_cmd(const BackupArgs& a) {
-  ServerUrl url = ServerUrl::parse(a.server);
+  ServerUrl url = resolve_server(a.server);
   if (!a.database.empty()) url.database = a.database;
   BackupRequest req;
   req.jobs = a.jobs;
@@ -239,7 +248,9 @@ int run_backup_cmd(const BackupArgs& a) {
   req.dump.lock_wait_timeout_s = a.lock_wait_timeout;
   req.dump.net_buffer_length = parse_size(a.net_buffer_length);
   auto driver = driver_for(url);
-  auto volume = open_volume(a.to, a.volume);
+  VolumeOptions volume_options = a.volume;
+  std::string to = resolve_volume(a.to, volume_options);
+  auto volume = open_volume(to, volume_options);
   CompressorFactory compressors = [level = req.compress_level] {
     return std::make_unique<GzipCompressor>(level);
   };
@@ -287,7 +298,12 @@ struct SnapshotsArgs {
 };
 
 int run_snapshots(const SnapshotsArgs& a) {
-  auto volume = open_volume(a.volume, a.volume_options);
+  VolumeOptions volume_options = a.volume_options;
+  std::string spec = resolve_volume(a.volume, volume_options);
+  auto volume = open_volume(spec, volume_options);
+  // --server takes the manifests' host-port, or a server name of the config file.
+  std::string server = a.server;
+  if (config().servers.count(server)) server = resolve_server(server).volume_name();
   struct Row {
     std::string key;
     Manifest m;
@@ -305,7 +321,7 @@ int run_snapshots(const SnapshotsArgs& a) {
       fmt::print(stderr, "dbsnap: skipping {}: {}\n", key, e.what());
       continue;
     }
-    if (!a.server.empty() && m.server_name != a.server) continue;
+    if (!server.empty() && m.server_name != server) continue;
     rows.push_back({key.substr(0, key.size() - suffix.size()), std::move(m)});
   }
   std::sort(rows.begin(), rows.end(),
@@ -365,7 +381,8 @@ void register_commands(CLI::App& app) {
       "test a connection and the user's backup/restore rights, or an s3:// volume's "
       "credentials, bucket, write and read");
   ping->add_option("server", r.ping.server,
-                   "server URL, e.g. postgres://user@host:5432/db, or s3://bucket/prefix")
+                   "server URL, e.g. postgres://user@host:5432/db, a server name from the "
+                   "config file, or an s3:// volume (URL or name)")
       ->required();
   add_volume_options(ping, r.ping.volume);
   r.commands.emplace_back(ping, [&r] { return run_ping(r.ping); });
@@ -373,10 +390,13 @@ void register_commands(CLI::App& app) {
   auto* backup =
       app.add_subcommand("backup", "back up one database (or every database) to a volume");
   auto& b = r.backup;
-  backup->add_option("server", b.server, "server URL; without a database, every user database")
+  backup
+      ->add_option("server", b.server,
+                   "server URL or config name; without a database, every user database")
       ->required();
   backup->add_option("--database,-d", b.database, "database to back up (overrides the URL's)");
-  backup->add_option("--to", b.to, "volume: a local directory or s3://bucket/prefix")->required();
+  backup->add_option("--to", b.to, "volume: a local directory, s3://bucket/prefix or a config name")
+      ->required();
   backup->add_option("--jobs,-j", b.jobs, "parallel connections")->check(CLI::Range(1, 256));
   backup->add_option("--compress", b.compress, "gzip level 0..12, fast, default (6) or best");
   backup->add_option("--chunk-size", b.chunk_size, "SQL text per data chunk, e.g. 4MiB");
@@ -392,15 +412,20 @@ void register_commands(CLI::App& app) {
 
   auto* snaps = app.add_subcommand("snapshots", "list the snapshots in a volume, newest first");
   snaps->add_option("volume", r.snapshots.volume,
-                    "volume: a local directory or s3://bucket/prefix");
-  snaps->add_option("--server", r.snapshots.server, "only this server (host-port)");
+                    "volume: a local directory, s3://bucket/prefix or a config name");
+  snaps->add_option("--server", r.snapshots.server,
+                    "only this server (host-port or a config name)");
   snaps->add_flag("--json", r.snapshots.json, "machine-readable output");
   add_volume_options(snaps, r.snapshots.volume_options);
   r.commands.emplace_back(snaps, [&r] { return run_snapshots(r.snapshots); });
   register_restore_commands(app, r.commands);
+  // --config is the app's; let it follow the subcommand too (dbsnap ping prod --config F).
+  add_config_option(app);
+  for (auto& [cmd, run] : r.commands) cmd->fallthrough();
 }
 
 int run_selected(CLI::App&) {
+  load_config();
   for (auto& [cmd, run] : registry().commands)
     if (cmd->parsed()) return run();
   throw Error(ExitCode::usage, "no command given; see dbsnap --help");

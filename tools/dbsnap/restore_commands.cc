@@ -12,6 +12,7 @@
 #include "engine/verify.h"
 #include "protocols/mysql/restore.h"
 #include "protocols/postgres/restore.h"
+#include "tools/dbsnap/config.h"
 #include "tools/dbsnap/volumes.h"
 
 namespace dbsnap::cli {
@@ -119,7 +120,7 @@ struct RestoreArgs {
 
 int run_restore_cmd(const RestoreArgs& a) {
   if (a.drop && a.clean) throw Error(ExitCode::usage, "--drop and --clean exclude each other");
-  ServerUrl url = ServerUrl::parse(a.to);
+  ServerUrl url = resolve_server(a.to);
   Located l = locate(a.snapshot, a.volume);
   RestoreRequest req;
   req.mode = a.drop ? PrepareMode::drop : a.clean ? PrepareMode::clean : PrepareMode::create;
@@ -204,7 +205,7 @@ int run_verify_cmd(const VerifyArgs& a) {
         a.snapshot, v.chunks, v.stored_bytes, v.raw_bytes, v.rows);
   if (a.restore_into.empty()) return 0;
 
-  ServerUrl url = ServerUrl::parse(a.restore_into);
+  ServerUrl url = resolve_server(a.restore_into);
   SnapshotKeys keys;
   Manifest m = load_manifest(*l.volume, l.manifest, keys);
   check_kind(m, url);
@@ -242,7 +243,9 @@ void register_restore_commands(CLI::App& app,
       ->add_option("snapshot", r.snapshot,
                    "<stem>.manifest.json, <stem>.sql.gz, the stem, or a foreign .sql/.sql.gz")
       ->required();
-  restore->add_option("--to", r.to, "server URL, e.g. postgres://user@host:5432/db")->required();
+  restore
+      ->add_option("--to", r.to, "server URL, e.g. postgres://user@host:5432/db, or a config name")
+      ->required();
   restore->add_option("--database,-d", r.database,
                       "target database (default: the URL's, else the snapshot's)");
   restore->add_option("--tables,-t", r.tables, "restore only these tables' data (film,actor)")
@@ -261,8 +264,8 @@ void register_restore_commands(CLI::App& app,
   verify->add_option("snapshot", v.snapshot, "<stem>.manifest.json, <stem>.sql.gz or the stem")
       ->required();
   verify->add_option("--restore-into", v.restore_into,
-                     "also restore into a scratch database on this server, compare row counts "
-                     "and drop it");
+                     "also restore into a scratch database on this server (URL or config "
+                     "name), compare row counts and drop it");
   verify->add_option("--jobs,-j", v.jobs, "parallel connections for --restore-into")
       ->check(CLI::Range(1, 256));
   verify->add_flag("--quiet,-q", v.quiet, "print nothing but errors");

@@ -23,6 +23,8 @@ std::unique_ptr<Volume> open_volume(const std::string& spec, const VolumeOptions
     s3.region = o.region;
     s3.insecure = o.insecure;
     s3.upload_parallel = o.upload_parallel;
+    s3.access_key = o.access_key;
+    s3.secret_key = o.secret_key;
     return open_s3_volume(spec, s3);
   }
   return std::make_unique<LocalVolume>(spec);

@@ -9,13 +9,16 @@
 
 namespace dbsnap::cli {
 
-// Settings of S3 volumes given on the command line (credentials come from the
-// environment or ~/.aws/credentials; see storage/s3/README.md).
+// Settings of S3 volumes given on the command line or by a named volume of the
+// config file (credentials: the config file's keys, else the environment or
+// ~/.aws/credentials; see storage/s3/README.md).
 struct VolumeOptions {
   std::string endpoint;             // e.g. https://s3.example.com; empty: AWS
   std::string region;               // empty: AWS_REGION, else us-east-1
   bool insecure = false;            // skip TLS certificate verification
   std::size_t upload_parallel = 4;  // multipart parts in flight
+  std::string access_key;           // from the config file; empty: AWS env / files
+  std::string secret_key;           // secret: never print
 };
 
 // Adds --endpoint, --region, --insecure and --upload-parallel to cmd.

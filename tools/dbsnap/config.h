@@ -1,0 +1,77 @@
+// The config file: named servers and volumes, with their secrets, so a
+// command line can say `dbsnap backup prod --to offsite` (README "Config file").
+//
+//   [servers.prod]
+//   url = "postgres://backup@db1.example.com:5432/app"
+//   password = "..."            # optional; used when the URL has none
+//   [volumes.offsite]
+//   url = "s3://backups/prod"   # or a local path
+//   endpoint = "https://s3.example.com"
+//   region = "eu-west-1"
+//   access_key = "..."          # optional; else AWS env / ~/.aws/credentials
+//   secret_key = "..."
+//
+// Secrets read here are never printed: servers are shown with
+// ServerUrl::masked(), and no message of this file quotes a value.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <map>
+#include <string>
+
+#include "engine/url.h"
+#include "tools/dbsnap/volumes.h"
+
+namespace dbsnap::cli {
+
+// One [servers.<name>] table.
+struct ServerEntry {
+  std::string url;       // may hold a password: never print it
+  std::string password;  // secret; empty: the URL's, else PGPASSWORD/.pgpass...
+};
+
+// One [volumes.<name>] table.
+struct VolumeEntry {
+  std::string url;  // s3://bucket/prefix or a local directory ("~/" expanded)
+  std::string endpoint, region;
+  std::string access_key, secret_key;  // secret; empty: AWS env / ~/.aws/credentials
+};
+
+// A loaded config file (possibly none).
+struct Config {
+  std::string path;  // the file read, or the default path looked for
+  bool loaded = false;
+  std::map<std::string, ServerEntry> servers;
+  std::map<std::string, VolumeEntry> volumes;
+};
+
+// Parses the TOML text of the file at path. Throws dbsnap::Error(ExitCode::usage)
+// naming path and the line for malformed TOML, a value of the wrong type, an
+// unknown key or a table without url.
+Config parse_config(const std::string& text, const std::string& path);
+
+// Adds the global --config FILE option to app. Call once, before parse.
+void add_config_option(CLI::App& app);
+
+// Loads the config file for this run: --config FILE, else $DBSNAP_CONFIG,
+// else ~/.config/dbsnap/config.toml if it exists (absent is fine; an explicit
+// file that cannot be read is a usage error). Call once, after parse.
+void load_config();
+
+// The config load_config() read (empty before it).
+const Config& config();
+
+// SERVER argument -> URL. A spec with "://" is parsed as a URL; anything else
+// names a [servers] entry, whose password fills an empty URL password.
+// Throws dbsnap::Error(ExitCode::usage) for an unknown name or a bad URL.
+ServerUrl resolve_server(const std::string& spec);
+
+// VOLUME argument -> what open_volume() takes. A name in [volumes] gives its
+// url, and its endpoint, region and keys fill the options left empty on the
+// command line; anything else is returned as is (a path or s3:// URL).
+std::string resolve_volume(const std::string& spec, VolumeOptions& options);
+
+// True when spec names a [volumes] entry (and no [servers] one).
+bool is_volume_name(const std::string& spec);
+
+}  // namespace dbsnap::cli
