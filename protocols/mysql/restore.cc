@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include "engine/cancel.h"
@@ -55,6 +57,9 @@ ServerUrl without_database(ServerUrl url) {
   return url;
 }
 
+constexpr unsigned kErLockDeadlock = 1213;  // MariaDB error reference: ER_LOCK_DEADLOCK
+constexpr int kDeadlockAttempts = 5;
+
 class MySession final : public SplittingSession<ScriptSplitter> {
  public:
   MySession(const ServerUrl& url, const std::string& database, const SessionOptions& options)
@@ -73,13 +78,28 @@ class MySession final : public SplittingSession<ScriptSplitter> {
       }
       if (!s) return;
       throw_if_cancelled();
-      if (unsigned code = conn_.try_exec(s->text); code != 0)
+      unsigned code = conn_.try_exec(s->text);
+      // Chunks of one table load in parallel; InnoDB may pick one INSERT as a
+      // deadlock victim (ER_LOCK_DEADLOCK) and roll back only that statement
+      // (autocommit): run it again after a short pause.
+      for (int attempt = 1;
+           code == kErLockDeadlock && attempt < kDeadlockAttempts && !in_transaction(); ++attempt) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20 * attempt));
+        code = conn_.try_exec(s->text);
+      }
+      if (code != 0)
         throw Error(ExitCode::server_error,
                     fmt::format("{}, line {}: ERROR {} ({}): {}; statement: {}", label_,
                                 s->line + first_line_ - 1, code, mysql_sqlstate(conn_.get()),
                                 conn_.error_message(), excerpt(s->text)));
       if (is_setting(s->text)) settings_.emplace_back(s->text);
     }
+  }
+
+  bool in_transaction() {
+    unsigned int status = 0;
+    mariadb_get_infov(conn_.get(), MARIADB_CONNECTION_SERVER_STATUS, &status);
+    return (status & SERVER_STATUS_IN_TRANS) != 0;
   }
 
   MyConnection conn_;
