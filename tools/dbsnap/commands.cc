@@ -21,6 +21,7 @@
 #include "protocols/mysql/driver.h"
 #include "protocols/postgres/driver.h"
 #include "tools/dbsnap/config.h"
+#include "tools/dbsnap/progress.h"
 #include "tools/dbsnap/restore_commands.h"
 #include "tools/dbsnap/volumes.h"
 
@@ -69,58 +70,6 @@ int parse_level(const std::string& text) {
                 fmt::format("--compress '{}' is not 0..12, fast, default or best", text));
   return level;
 }
-
-std::string human_bytes(double b) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int u = 0;
-  while (b >= 1024 && u < 4) {
-    b /= 1024;
-    ++u;
-  }
-  return u == 0 ? fmt::format("{:.0f} B", b) : fmt::format("{:.1f} {}", b, units[u]);
-}
-
-// Prints "\r" progress lines to stderr every 500 ms while alive, only on a terminal.
-class ProgressLine {
- public:
-  ProgressLine(const BackupProgress& p, std::string label) : p_(p), label_(std::move(label)) {
-    if (!isatty(STDERR_FILENO)) return;
-    thread_ = std::thread([this] { loop(); });
-  }
-  ~ProgressLine() {
-    {
-      std::lock_guard lock(mu_);
-      done_ = true;
-    }
-    cv_.notify_all();
-    if (thread_.joinable()) {
-      thread_.join();
-      fmt::print(stderr, "\r\033[K");
-    }
-  }
-
- private:
-  void loop() {
-    auto start = std::chrono::steady_clock::now();
-    std::unique_lock lock(mu_);
-    while (!cv_.wait_for(lock, std::chrono::milliseconds(500), [this] { return done_; })) {
-      double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      double raw = static_cast<double>(p_.raw_bytes.load());
-      std::string eta;
-      std::uint32_t done = p_.items_done, total = p_.items_total;
-      if (done > 0 && total > done) eta = fmt::format(", ETA ~{:.0f}s", s * (total - done) / done);
-      fmt::print(stderr, "\r\033[K{}: {} SQL -> {} stored, {} rows, {}/s, {}/{} items{}", label_,
-                 human_bytes(raw), human_bytes(static_cast<double>(p_.stored_bytes.load())),
-                 p_.rows.load(), human_bytes(s > 0 ? raw / s : 0), done, total, eta);
-    }
-  }
-  const BackupProgress& p_;
-  std::string label_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool done_ = false;
-  std::thread thread_;
-};
 
 // ---- ping ----------------------------------------------------------------
 
@@ -272,7 +221,15 @@ int run_backup_cmd(const BackupArgs& a) {
     BackupResult r;
     {
       std::unique_ptr<ProgressLine> line;
-      if (!a.quiet) line = std::make_unique<ProgressLine>(progress, db);
+      if (!a.quiet)
+        line = std::make_unique<ProgressLine>([&progress, &db](double s) {
+          auto raw = static_cast<double>(progress.raw_bytes.load());
+          return fmt::format(
+              "{}: {} SQL -> {} stored, {} rows, {}/s, {}/{} items{}", db, human_bytes(raw),
+              human_bytes(static_cast<double>(progress.stored_bytes.load())), progress.rows.load(),
+              human_bytes(s > 0 ? raw / s : 0), progress.items_done.load(),
+              progress.items_total.load(), eta(s, progress.items_done, progress.items_total));
+        });
       r = run_backup(*driver, *volume, compressors, req, &progress);
     }
     double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -13,6 +13,7 @@
 #include "protocols/mysql/restore.h"
 #include "protocols/postgres/restore.h"
 #include "tools/dbsnap/config.h"
+#include "tools/dbsnap/progress.h"
 #include "tools/dbsnap/volumes.h"
 
 namespace dbsnap::cli {
@@ -157,7 +158,20 @@ int run_restore_cmd(const RestoreArgs& a) {
   auto target = make_target(url, !a.database.empty()     ? a.database
                                  : !url.database.empty() ? url.database
                                                          : m.database);
-  RestoreReport r = restore_snapshot(*target, *l.volume, keys, m, gzip_chunks(), req, nullptr);
+  RestoreProgress progress;
+  RestoreReport r;
+  {
+    std::unique_ptr<ProgressLine> line;
+    if (!a.quiet)
+      line = std::make_unique<ProgressLine>([&progress](double s) {
+        auto raw = static_cast<double>(progress.raw_bytes.load());
+        return fmt::format("restore: {} SQL, {} rows, {}/s, {}/{} chunks{}", human_bytes(raw),
+                           progress.rows.load(), human_bytes(s > 0 ? raw / s : 0),
+                           progress.chunks_done.load(), progress.chunks_total.load(),
+                           eta(s, progress.chunks_done, progress.chunks_total));
+      });
+    r = restore_snapshot(*target, *l.volume, keys, m, gzip_chunks(), req, &progress);
+  }
   std::uint64_t rows = 0;
   for (const auto& c : r.counts) rows += c.actual;
   if (!a.quiet)
