@@ -131,6 +131,10 @@ BackupResult run_backup(Driver& driver, Volume& volume, const CompressorFactory&
   // Connect and take the snapshot before anything is written: a server that
   // cannot be reached leaves no trace in the volume.
   std::unique_ptr<DatabaseDump> dump = driver.open_dump(request.url, request.dump);
+  std::vector<DataItem> items = dump->plan(request.chunk_bytes);
+  std::size_t workers = std::min<std::size_t>(static_cast<std::size_t>(request.jobs),
+                                              std::max<std::size_t>(items.size(), 1));
+  std::vector<std::unique_ptr<SnapshotSession>> sessions = dump->share(workers);
 
   Manifest manifest;
   ServerInfo info = dump->server();
@@ -163,14 +167,8 @@ BackupResult run_backup(Driver& driver, Volume& volume, const CompressorFactory&
     std::atomic<bool> never_stop{false};
     CompressingChunkSink leader_sink(appender, compressors(), request.chunk_bytes, never_stop);
 
-    dump->pre_data(leader_sink);
-    std::vector<DataItem> items = dump->plan(request.chunk_bytes);
     if (progress != nullptr) progress->items_total = static_cast<std::uint32_t>(items.size());
-    std::size_t workers = std::min<std::size_t>(static_cast<std::size_t>(request.jobs),
-                                                std::max<std::size_t>(items.size(), 1));
-    std::vector<std::unique_ptr<SnapshotSession>> sessions;
-    for (std::size_t i = 0; i < workers; ++i) sessions.push_back(dump->join());
-    dump->snapshot_shared();
+    dump->pre_data(leader_sink);
     dump_data(sessions, items, appender, compressors, request.chunk_bytes, progress);
     sessions.clear();
     dump->post_data(leader_sink);

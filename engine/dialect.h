@@ -1,11 +1,12 @@
 // What the engine needs from a database protocol (implemented in protocols/).
 //
 // A backup runs as:
-//   auto dump = driver.open_dump(url, options);     // leader connection, snapshot taken
-//   dump->pre_data(out);                             // header + schema, Section::pre_data
-//   sessions = jobs x dump->join();                  // worker connections inside the snapshot
-//   dump->snapshot_shared();                         // MySQL: global lock released
-//   workers: session->dump(item, out) for item in dump->plan(chunk_bytes)
+//   auto dump = driver.open_dump(url, options);     // leader connection, schema read, the
+//                                                    // tables guarded against DDL
+//   items = dump->plan(chunk_bytes);                 // work items, biggest first
+//   sessions = dump->share(workers);                 // worker connections in one snapshot
+//   dump->pre_data(out);                             // header (with position) + schema
+//   workers: session->dump(item, out) for item in items
 //   dump->post_data(out);                            // sequences set, constraints, indexes, ...,
 //   footer
 #pragma once
@@ -75,15 +76,19 @@ class DatabaseDump {
  public:
   virtual ~DatabaseDump() = default;
   virtual ServerInfo server() const = 0;
-  // Snapshot position for the manifest (e.g. {"lsn": ..} or {"binlog_file": ..}).
+  // Snapshot position for the manifest (e.g. {"lsn": ..} or {"binlog_file": ..});
+  // complete once share() returned.
   virtual std::map<std::string, std::string> position() const = 0;
   virtual void pre_data(ChunkSink& out) = 0;
   // Work items for all tables with data, biggest first. chunk_bytes is a hint for slicing.
   virtual std::vector<DataItem> plan(std::uint64_t chunk_bytes) = 0;
-  // A new connection that sees exactly the leader's snapshot.
-  virtual std::unique_ptr<SnapshotSession> join() = 0;
-  // Every session has joined; locks held only to share the snapshot may go.
-  virtual void snapshot_shared() = 0;
+  // n >= 1 new connections that all see one snapshot, consistent with the
+  // schema of pre_data(). Call once. MySQL/MariaDB hold their global lock only
+  // inside this call, for starting the snapshots and reading the position,
+  // each statement bounded by DumpOptions::lock_wait_timeout_s; connections
+  // are opened before the lock. Throws dbsnap::Error (ExitCode::timeout naming
+  // the blocker when the lock is not granted in time).
+  virtual std::vector<std::unique_ptr<SnapshotSession>> share(std::size_t n) = 0;
   virtual void post_data(ChunkSink& out) = 0;
 };
 

@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cassert>
 #include <ctime>
 
 #include "engine/error.h"
@@ -23,6 +22,11 @@ constexpr int kNetTimeoutS = 3600;    // a worker may stall this long on a slow 
 constexpr int kIdleTimeoutS = 86400;  // the leader idles while the workers dump
 constexpr std::uint64_t kChunksPerSlice = 16;  // a table is sliced above this many chunks
 constexpr std::uint64_t kMaxSlices = 1024;
+constexpr std::size_t kGuardBatch = 200;               // tables opened per metadata-lock statement
+constexpr unsigned kErrStatementTimeout = 1969;        // MariaDB ER_STATEMENT_TIMEOUT
+constexpr unsigned kErrNoSuchTable = 1146;             // ER_NO_SUCH_TABLE
+constexpr unsigned kErrTableDefinitionChanged = 1412;  // ER_TABLE_DEF_CHANGED
+constexpr unsigned long kMaxExecutionTimeMinVersion = 50708;  // MySQL max_execution_time
 
 __extension__ typedef __int128 Key;  // any signed or unsigned BIGINT, and their differences
 
@@ -31,14 +35,24 @@ enum class GlobalLock { none, flush_tables, backup_stage };
 void warn(std::string_view line) { fmt::print(stderr, "warning: {}\n", line); }
 
 // Settings every dump connection shares: canonical SHOW CREATE output, UTC
-// timestamps, no server-side timeouts cutting a long backup short.
+// timestamps, no server-side timeouts cutting a long backup short, lock waits
+// (metadata locks, the global lock) bounded.
 void setup_session(const MyConnection& conn, const DumpOptions& options) {
   conn.exec(
       fmt::format("SET SESSION sql_mode = '', time_zone = '+00:00', sql_quote_show_create = 1, "
                   "net_write_timeout = {0}, net_read_timeout = {0}, wait_timeout = {1}, "
                   "lock_wait_timeout = {2}",
                   kNetTimeoutS, kIdleTimeoutS, std::max(1, options.lock_wait_timeout_s)));
-  if (conn.is_mariadb()) conn.exec("SET SESSION max_statement_time = 0");
+}
+
+// Bounds every statement of conn to seconds (0: unbounded): MariaDB's
+// max_statement_time covers all statements, MySQL's max_execution_time
+// (5.7.8+) only SELECTs; lock_wait_timeout bounds the lock statements there.
+void limit_statement_time(const MyConnection& conn, int seconds) {
+  if (conn.is_mariadb())
+    conn.exec(fmt::format("SET SESSION max_statement_time = {}", seconds));
+  else if (conn.version_number() >= kMaxExecutionTimeMinVersion)
+    conn.exec(fmt::format("SET SESSION max_execution_time = {}", seconds * 1000));
 }
 
 void start_snapshot(const MyConnection& conn) {
@@ -54,7 +68,7 @@ Error lock_timeout(const MyConnection& conn, std::string_view lock, int timeout_
       "WHERE ID <> CONNECTION_ID() AND INFO IS NOT NULL "
       "AND COMMAND NOT IN ('Sleep', 'Daemon', 'Binlog Dump', 'Binlog Dump GTID', 'Killed') "
       "ORDER BY TIME DESC LIMIT 1");
-  std::string head = fmt::format("global lock ({}) not granted within {} s", lock, timeout_s);
+  std::string head = fmt::format("{} not granted within {} s", lock, timeout_s);
   if (!r || !r->next())
     return Error(ExitCode::timeout,
                  fmt::format("{} and no other running statement is visible: a session may hold "
@@ -69,6 +83,10 @@ Error lock_timeout(const MyConnection& conn, std::string_view lock, int timeout_
                            head, r->str(0), r->str(1), r->str(2), statement, r->str(0)));
 }
 
+bool is_lock_timeout(unsigned code) {
+  return code == kErrLockWaitTimeout || code == kErrStatementTimeout;
+}
+
 GlobalLock take_global_lock(const MyConnection& conn, const ServerUrl& url, int timeout_s) {
   bool stages = conn.is_mariadb() && conn.version_number() >= kBackupStageMinVersion;
   std::string_view statement = stages ? "BACKUP STAGE START" : "FLUSH TABLES WITH READ LOCK";
@@ -78,7 +96,8 @@ GlobalLock take_global_lock(const MyConnection& conn, const ServerUrl& url, int 
     code = conn.try_exec(statement);
   }
   if (code == 0) return stages ? GlobalLock::backup_stage : GlobalLock::flush_tables;
-  if (code == kErrLockWaitTimeout) throw lock_timeout(conn, statement, timeout_s);
+  if (is_lock_timeout(code))
+    throw lock_timeout(conn, fmt::format("global lock ({})", statement), timeout_s);
   if (code != kErrSpecificAccessDenied) conn.throw_error(statement);
   warn(
       fmt::format("user '{}' lacks the RELOAD privilege for {} on {}: each connection takes "
@@ -86,6 +105,46 @@ GlobalLock take_global_lock(const MyConnection& conn, const ServerUrl& url, int 
                   "other (GRANT RELOAD ON *.* fixes it)",
                   url.user, statement, url.masked()));
   return GlobalLock::none;
+}
+
+// Opens every table of names in conn's transaction, so that conn holds a
+// shared metadata lock on each until the transaction ends: DDL on them
+// (ALTER, DROP, RENAME, CREATE TRIGGER) waits until the backup is over, and
+// the schema read next stays the schema of the data. Tables dropped since
+// they were listed are left out. A wait beyond lock_wait_timeout (a DDL
+// statement in progress) throws ExitCode::timeout naming the blocker.
+void guard_tables(const MyConnection& conn, const std::string& db,
+                  const std::vector<std::string>& names, int timeout_s) {
+  auto open_sql = [&](std::size_t begin, std::size_t end) {
+    std::string sql;
+    for (std::size_t i = begin; i < end; ++i)
+      sql += fmt::format("{}(SELECT 1 FROM {}.{} LIMIT 0)", i == begin ? "" : " UNION ALL ",
+                         quote_ident(db), quote_ident(names[i]));
+    return sql;
+  };
+  auto check = [&](unsigned code, const std::string& sql) {
+    if (code == 0 || code == kErrNoSuchTable) return code;
+    if (is_lock_timeout(code))
+      throw lock_timeout(conn, "metadata locks on the tables to dump", timeout_s);
+    conn.throw_error(sql);
+  };
+  for (std::size_t begin = 0; begin < names.size(); begin += kGuardBatch) {
+    std::size_t end = std::min(names.size(), begin + kGuardBatch);
+    std::string sql = open_sql(begin, end);
+    if (check(conn.try_exec(sql), sql) == 0) continue;
+    for (std::size_t i = begin; i < end; ++i) check(conn.try_exec(open_sql(i, i + 1)), sql);
+  }
+}
+
+// Tables (not views) of db, as information_schema lists them now.
+std::vector<std::string> table_names(const MyConnection& conn, const std::string& db) {
+  auto r = conn.query(
+      fmt::format("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = {} "
+                  "AND TABLE_TYPE <> 'VIEW' ORDER BY TABLE_NAME",
+                  quote_string(db)));
+  std::vector<std::string> names;
+  while (r.next()) names.push_back(r.str(0));
+  return names;
 }
 
 // binlog_file, binlog_position and gtid of the snapshot, where the server has them.
@@ -159,8 +218,19 @@ class Session final : public SnapshotSession {
       InsertWriter writer(table, net_buffer_length_, out);
       while (rows.next()) writer.add(rows, kinds);  // formatted in place, no per-row copy
       writer.finish();
-    } catch (...) {
+    } catch (const Error& e) {
+      unsigned code = conn_.error_number();
       conn_.cancel();  // else freeing the result would read the rest of the table
+      if (!is_lock_timeout(code) && code != kErrTableDefinitionChanged) throw;
+      // DDL issued during the backup: it waits behind the leader's metadata
+      // locks, and this read waits behind it (or the table changed under us).
+      throw Error(ExitCode::timeout,
+                  fmt::format("table {} could not be read: a DDL statement (ALTER, DROP, "
+                              "RENAME, ...) was issued on it during the backup and waits for "
+                              "the backup to end ({}); retry when it is done",
+                              quote_ident(item.table), e.what()));
+    } catch (...) {
+      conn_.cancel();
       throw;
     }
   }
@@ -173,15 +243,20 @@ class Session final : public SnapshotSession {
 
 class Dump final : public DatabaseDump {
  public:
+  // No global lock here: the leader's transaction guards the tables with
+  // metadata locks (guard_tables) and reads the schema while commits flow.
   Dump(const ServerUrl& url, const DumpOptions& options)
       : url_(url), options_(options), leader_(MyConnection::connect(url)) {
     setup_session(leader_, options_);
-    lock_ = take_global_lock(leader_, url_, options_.lock_wait_timeout_s);
-    start_snapshot(leader_);
-    position_ = read_position(leader_);
-    position_["snapshot"] = lock_ == GlobalLock::none ? "per-connection" : "global-lock";
-    schema_ = read_schema(leader_, url_.database);
     info_ = ServerInfo{leader_.is_mariadb() ? "mariadb" : "mysql", leader_.server_version()};
+    leader_.exec("START TRANSACTION");
+    std::vector<std::string> listed = table_names(leader_, url_.database);
+    guard_tables(leader_, url_.database, listed, options_.lock_wait_timeout_s);
+    schema_ = read_schema(leader_, url_.database);
+    std::vector<std::string> created;  // since the listing: guarded now, before any data
+    for (const auto& [name, t] : schema_.tables)
+      if (!std::binary_search(listed.begin(), listed.end(), name)) created.push_back(name);
+    guard_tables(leader_, url_.database, created, options_.lock_wait_timeout_s);
   }
 
   ServerInfo server() const override { return info_; }
@@ -215,19 +290,34 @@ class Dump final : public DatabaseDump {
     return items;
   }
 
-  std::unique_ptr<SnapshotSession> join() override {
-    assert(!shared_ && "join() after snapshot_shared() would see a later state");
-    auto conn = MyConnection::connect(url_);
-    setup_session(conn, options_);
-    start_snapshot(conn);
-    return std::make_unique<Session>(std::move(conn), schema_.tables, options_.net_buffer_length);
-  }
+  // Connects the workers, then, under the global lock held by a connection of
+  // its own, starts each one's snapshot and reads the position. Closing that
+  // connection releases the lock at once whatever fails.
+  std::vector<std::unique_ptr<SnapshotSession>> share(std::size_t n) override {
+    int timeout_s = std::max(1, options_.lock_wait_timeout_s);
+    std::vector<MyConnection> workers;
+    for (std::size_t i = 0; i < n; ++i) {
+      workers.push_back(MyConnection::connect(url_));
+      setup_session(workers.back(), options_);
+      limit_statement_time(workers.back(), timeout_s);
+    }
+    MyConnection locker = MyConnection::connect(url_);
+    setup_session(locker, options_);
+    limit_statement_time(locker, timeout_s);
+    GlobalLock lock = take_global_lock(locker, url_, timeout_s);
+    for (const MyConnection& w : workers) start_snapshot(w);
+    position_ = read_position(workers.front());
+    if (lock == GlobalLock::backup_stage) locker.exec("BACKUP STAGE END");
+    if (lock == GlobalLock::flush_tables) locker.exec("UNLOCK TABLES");
+    position_["snapshot"] = lock == GlobalLock::none ? "per-connection" : "global-lock";
 
-  void snapshot_shared() override {
-    if (lock_ == GlobalLock::backup_stage) leader_.exec("BACKUP STAGE END");
-    if (lock_ == GlobalLock::flush_tables) leader_.exec("UNLOCK TABLES");
-    lock_ = GlobalLock::none;
-    shared_ = true;
+    std::vector<std::unique_ptr<SnapshotSession>> sessions;
+    for (MyConnection& w : workers) {
+      limit_statement_time(w, 0);  // a table may take hours
+      sessions.push_back(
+          std::make_unique<Session>(std::move(w), schema_.tables, options_.net_buffer_length));
+    }
+    return sessions;
   }
 
   void post_data(ChunkSink& out) override {
@@ -267,9 +357,7 @@ class Dump final : public DatabaseDump {
 
   ServerUrl url_;
   DumpOptions options_;
-  MyConnection leader_;
-  GlobalLock lock_ = GlobalLock::none;
-  bool shared_ = false;
+  MyConnection leader_;  // its open transaction holds the metadata locks
   ServerInfo info_;
   std::map<std::string, std::string> position_;
   MySchema schema_;  // its tables are copied into each session

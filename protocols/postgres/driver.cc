@@ -152,11 +152,12 @@ class PgDump final : public DatabaseDump {
     return plan_copy_items(schema_.tables, block_size_, std::max(slice_bytes_, chunk_bytes));
   }
 
-  std::unique_ptr<SnapshotSession> join() override { return std::make_unique<PgSession>(shared_); }
-
-  // Nothing to release: the ACCESS SHARE locks stay until the end, as
-  // pg_dump's, so no DDL changes a table while it is being dumped.
-  void snapshot_shared() override {}
+  // The ACCESS SHARE locks stay with the leader until the end, as pg_dump's.
+  std::vector<std::unique_ptr<SnapshotSession>> share(std::size_t n) override {
+    std::vector<std::unique_ptr<SnapshotSession>> sessions;
+    for (std::size_t i = 0; i < n; ++i) sessions.push_back(std::make_unique<PgSession>(shared_));
+    return sessions;
+  }
 
   void post_data(ChunkSink& out) override {
     out.emit(Section::post_data, "", schema_.post_data, 0);

@@ -9,11 +9,9 @@ std::vector<TextChunk> dump_mysql_database(const std::string& url, const DumpOpt
   CollectingSink sink(chunk_bytes);
   auto driver = mysql::make_mysql_driver();
   auto dump = driver->open_dump(ServerUrl::parse(url), options);
-  dump->pre_data(sink);
-  std::vector<std::unique_ptr<SnapshotSession>> sessions;
-  for (int i = 0; i < jobs; ++i) sessions.push_back(dump->join());
-  dump->snapshot_shared();
   auto items = dump->plan(chunk_bytes);
+  auto sessions = dump->share(static_cast<std::size_t>(jobs));
+  dump->pre_data(sink);
   for (std::size_t i = 0; i < items.size(); ++i)
     sessions[i % sessions.size()]->dump(items[i], sink);
   dump->post_data(sink);

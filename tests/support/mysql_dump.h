@@ -35,7 +35,7 @@ class CollectingSink final : public ChunkSink {
 };
 
 // Runs a whole backup of url's database through make_mysql_driver(): open,
-// pre_data, `jobs` sessions joined, snapshot_shared, every planned item dumped
+// plan, `jobs` sessions shared, pre_data, every planned item dumped
 // (round robin over the sessions, on this thread), post_data. Chunks in
 // emission order.
 std::vector<TextChunk> dump_mysql_database(const std::string& url, const DumpOptions& options,

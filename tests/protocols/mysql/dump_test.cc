@@ -2,14 +2,19 @@
 // the fallback without RELOAD, exact numbers, ping's classification.
 //
 // Needs DBSNAP_TEST_MY_URL (tools/test.sh starts the server).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <mysql.h>
 
+#include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "engine/error.h"
 #include "protocols/mysql/driver.h"
+#include "tests/support/cli.h"
 #include "tests/support/common.h"
 #include "tests/support/mysql_dump.h"
 #include "tests/support/mysql_server.h"
@@ -62,6 +67,117 @@ TEST(MyDump, LockWaitTimeoutNamesTheBlockingStatement) {
   my_exec("", "KILL " + std::to_string(blocker_id));
 }
 
+// The global lock is only taken in share(): a LOCK TABLES ... WRITE elsewhere
+// on the server makes BACKUP STAGE BLOCK_COMMIT wait; the wait is bounded,
+// names the blocker, and commits go on at once afterwards.
+TEST(MyDump, GlobalLockWaitIsBoundedAndCommitsResume) {
+  ScratchMyDatabase db("glock");
+  ScratchMyDatabase other("glock_other");
+  my_exec(db.name(), "CREATE TABLE t (id INT PRIMARY KEY)");
+  my_exec(other.name(), "CREATE TABLE w (id INT PRIMARY KEY)");
+  Handle blocker = raw_connection(other.name());
+  ASSERT_EQ(mysql_query(blocker.get(), "LOCK TABLES w WRITE"), 0) << mysql_error(blocker.get());
+  std::string sleep = "SELECT SLEEP(60) AS global_blocker_of_dbsnap";
+  ASSERT_EQ(mysql_send_query(blocker.get(), sleep.data(), sleep.size()), 0);
+  unsigned long blocker_id = mysql_thread_id(blocker.get());
+
+  DumpOptions options;
+  options.lock_wait_timeout_s = 1;
+  auto dump = mysql::make_mysql_driver()->open_dump(ServerUrl::parse(db.url()), options);
+  try {
+    dump->share(2);
+    ADD_FAILURE() << "share() should time out while LOCK TABLES ... WRITE is held";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::timeout) << e.what();
+    EXPECT_NE(std::string(e.what()).find("global lock"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("global_blocker_of_dbsnap"), std::string::npos)
+        << e.what();
+  }
+  my_exec("", "KILL " + std::to_string(blocker_id));
+  // The backup's lock is gone: a commit with a short lock wait goes through.
+  my_exec(db.name(), "SET SESSION lock_wait_timeout = 5; INSERT INTO t VALUES (1)");
+  EXPECT_EQ(my_query(db.name(), "SELECT COUNT(*) FROM t").at(0).at(0), "1");
+}
+
+// DDL issued while a backup runs waits behind the leader's metadata locks;
+// a worker that then cannot read the table fails naming it, within the lock
+// wait timeout: never a table whose data does not match the dumped schema.
+TEST(MyDump, DdlDuringTheBackupIsBlockedAndAReadBehindItFailsNamingTheTable) {
+  ScratchMyDatabase db("ddl");
+  my_exec(db.name(),
+          "CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1); "
+          "CREATE TABLE u (id INT PRIMARY KEY)");
+  DumpOptions options;
+  options.lock_wait_timeout_s = 1;
+  auto dump = mysql::make_mysql_driver()->open_dump(ServerUrl::parse(db.url()), options);
+  try {
+    my_exec(db.name(), "SET SESSION lock_wait_timeout = 1; ALTER TABLE u ADD COLUMN x INT");
+    ADD_FAILURE() << "ALTER TABLE went through while the backup holds the table";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find("Lock wait timeout"), std::string::npos) << e.what();
+  }
+  auto session = std::move(dump->share(1).front());
+  Handle alter = raw_connection(db.name());
+  ASSERT_EQ(mysql_query(alter.get(), "SET SESSION lock_wait_timeout = 30"), 0);
+  std::string ddl = "ALTER TABLE t ADD COLUMN x INT";
+  ASSERT_EQ(mysql_send_query(alter.get(), ddl.data(), ddl.size()), 0);
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return my_query("", "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO = '" +
+                                ddl + "' AND STATE LIKE 'Waiting for table metadata lock%'")
+                   .at(0)
+                   .at(0) == "1";
+      },
+      std::chrono::seconds(20)));
+  CollectingSink sink(1 << 20);
+  try {
+    session->dump(DataItem{"t", "", 0}, sink);
+    ADD_FAILURE() << "reading t behind a waiting ALTER TABLE should fail";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::timeout) << e.what();
+    EXPECT_NE(std::string(e.what()).find("table `t`"), std::string::npos) << e.what();
+  }
+  session.reset();
+  dump.reset();  // the metadata locks go with the leader: the ALTER completes
+  EXPECT_EQ(mysql_read_query_result(alter.get()), 0) << mysql_error(alter.get());
+}
+
+// The deadlock of issue 16: account statements (DROP USER, GRANT) and
+// commits running while backups start must neither hang the backup nor wait
+// on it beyond a short lock wait.
+TEST(MyDump, AccountStatementsAndCommitsDuringBackupsNeverHang) {
+  ScratchMyDatabase db("acl");
+  std::string ddl;
+  for (int i = 0; i < 200; ++i) ddl += fmt::format("CREATE TABLE t{} (id INT PRIMARY KEY); ", i);
+  my_exec(db.name(), ddl);
+  std::atomic<bool> done{false};
+  std::string failure;
+  std::thread churn([&] {
+    std::string user = unique_name("acl");
+    try {
+      for (int i = 0; !done; ++i) {
+        my_exec(db.name(),
+                fmt::format("SET SESSION lock_wait_timeout = 10; "
+                            "CREATE USER '{0}'@'%'; GRANT SELECT ON `{1}`.* TO '{0}'@'%'; "
+                            "DROP USER '{0}'@'%'; INSERT INTO t0 VALUES ({2})",
+                            user, db.name(), i));
+      }
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+  });
+  DumpOptions options;
+  options.lock_wait_timeout_s = 10;
+  for (int i = 0; i < 5 && failure.empty(); ++i) {
+    auto chunks = dump_mysql_database(db.url(), options, 2, 1 << 20);
+    EXPECT_FALSE(chunks.empty());
+  }
+  done = true;
+  churn.join();
+  EXPECT_EQ(failure, "") << "a statement beside the backup failed";
+  EXPECT_GT(std::stoi(my_query(db.name(), "SELECT COUNT(*) FROM t0").at(0).at(0)), 0);
+}
+
 TEST(MyDump, UserWithoutReloadWarnsAndTakesPerConnectionSnapshots) {
   ScratchMyDatabase db("noreload");
   my_exec(db.name(), "CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1), (2)");
@@ -85,14 +201,13 @@ TEST(MyDump, UserWithoutReloadWarnsAndTakesPerConnectionSnapshots) {
 
   testing::internal::CaptureStderr();
   auto dump = driver->open_dump(url, DumpOptions{});
+  auto session = std::move(dump->share(1).front());
   std::string err = testing::internal::GetCapturedStderr();
   EXPECT_EQ(dump->position().at("snapshot"), "per-connection");
   EXPECT_NE(err.find("warning: "), std::string::npos) << err;
   EXPECT_NE(err.find("RELOAD"), std::string::npos) << err;
   EXPECT_EQ(err.find(password), std::string::npos) << "the warning shows the password";
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << "one line: " << err;
-  auto session = dump->join();
-  dump->snapshot_shared();
   CollectingSink sink(1 << 20);
   session->dump(DataItem{"t", "", 0}, sink);
   ASSERT_EQ(sink.chunks.size(), 1u);
@@ -106,16 +221,14 @@ TEST(MyDump, SessionsSeeTheSnapshotNotLaterWrites) {
   ScratchMyDatabase db("snapshot");
   my_exec(db.name(), "CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1), (2), (3)");
   auto dump = mysql::make_mysql_driver()->open_dump(ServerUrl::parse(db.url()), DumpOptions{});
+  auto sessions = dump->share(2);  // writes may go on now
   EXPECT_EQ(dump->position().at("snapshot"), "global-lock");
   EXPECT_FALSE(dump->position().at("binlog_file").empty());
   EXPECT_FALSE(dump->position().at("binlog_position").empty());
   EXPECT_FALSE(dump->position().at("gtid").empty());
   EXPECT_EQ(dump->server().kind, "mariadb");
-  auto first = dump->join();
-  auto second = dump->join();
-  dump->snapshot_shared();  // writes may go on now
   my_exec(db.name(), "INSERT INTO t VALUES (4); DELETE FROM t WHERE id = 1");
-  for (auto* session : {first.get(), second.get()}) {
+  for (auto& session : sessions) {
     CollectingSink sink(1 << 20);
     session->dump(DataItem{"t", "", 0}, sink);
     ASSERT_EQ(sink.chunks.size(), 1u);
@@ -147,8 +260,7 @@ TEST(MyDump, BigTableIsSlicedByItsIntegerKeyWithoutLosingRows) {
       "INSERT INTO big SELECT CAST(seq AS SIGNED) - 10000, REPEAT('v', 90) FROM seq_1_to_20000; "
       "ANALYZE TABLE big");
   auto dump = mysql::make_mysql_driver()->open_dump(ServerUrl::parse(db.url()), DumpOptions{});
-  auto session = dump->join();
-  dump->snapshot_shared();
+  auto session = std::move(dump->share(1).front());
   auto items = dump->plan(16 * 1024);
   ASSERT_GT(items.size(), 1u);
   EXPECT_EQ(items.front().slice.find("`id` < "), 0u) << items.front().slice;

@@ -217,7 +217,7 @@ TEST(PgDriverDump, SessionsSeeTheSnapshotNotLaterCommits) {
   pg_exec(db.name(), "CREATE TABLE t (id int); INSERT INTO t SELECT generate_series(1, 100)");
   auto dump = PgDriver().open_dump(url_of(db.name()), {});
   pg_exec(db.name(), "INSERT INTO t SELECT generate_series(101, 150)");
-  auto session = dump->join();
+  auto session = std::move(dump->share(1).front());
   CollectingSink sink;
   session->dump({"public.t", "", 0}, sink);
   ASSERT_EQ(sink.chunks.size(), 1u);
@@ -236,7 +236,7 @@ TEST(PgDriverDump, ChunkIsExactlyPgDumpsDataEntry) {
     DumpOptions options;
     options.no_owner = no_owner;
     auto dump = PgDriver().open_dump(url_of(db.name()), options);
-    auto session = dump->join();
+    auto session = std::move(dump->share(1).front());
     CollectingSink sink;
     session->dump({"public.film", "", 0}, sink);
     session->dump({"public.\"Empty Table\"", "", 0}, sink);
@@ -262,7 +262,7 @@ TEST(PgDriverDump, TinyChunksAreSelfContainedAndRestoreAlone) {
                          "FROM generate_series(1, 500) i");
   pg_exec(target.name(), table_sql);
   auto dump = PgDriver().open_dump(url_of(db.name()), {});
-  auto session = dump->join();
+  auto session = std::move(dump->share(1).front());
   CollectingSink whole, tiny(1000);
   session->dump({"public.t", "", 0}, whole);
   session->dump({"public.t", "", 0}, tiny);
@@ -306,7 +306,7 @@ TEST(PgDriverDump, SlicesTogetherDumpExactlyTheTable) {
                           [](const DataItem& s) { return !parse_slice(s.slice).end; }),
             1);
 
-  auto session = dump->join();
+  auto session = std::move(dump->share(1).front());
   CollectingSink sliced, whole;
   for (const auto& s : slices) session->dump(s, sliced);
   session->dump({"public.big", "", 0}, whole);
@@ -342,7 +342,7 @@ TEST(PgDriverDump, ExclusiveLockQueuedBehindTheLeaderMakesWorkerTimeOut) {
   DumpOptions options;
   options.lock_wait_timeout_s = 1;
   auto dump = PgDriver().open_dump(url_of(db.name()), options);
-  auto session = dump->join();
+  auto session = std::move(dump->share(1).front());
   // Waits behind the leader's ACCESS SHARE lock; the worker's COPY queues behind it.
   PgConnection waiter = PgConnection::connect(url_of(db.name()));
   ASSERT_EQ(PQsendQuery(waiter.get(), "BEGIN; LOCK TABLE public.t IN ACCESS EXCLUSIVE MODE"), 1);
