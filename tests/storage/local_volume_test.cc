@@ -70,9 +70,10 @@ void report_write_path(const FileSink& sink) {
   const char* path = sink.uses_io_uring() ? "io_uring" : "pwrite";
   ::testing::Test::RecordProperty("write_path", path);
   std::cout << "write path of FileWriteMode::automatic: " << path << "\n";
-  if (io_uring_expected())
+  if (io_uring_expected()) {
     ASSERT_TRUE(sink.uses_io_uring()) << "DBSNAP_EXPECT_IO_URING=1, but FileWriteMode::automatic "
                                          "fell back to pwrite(2) (stderr says why)";
+  }
 }
 
 // A fresh directory per test, removed afterwards.
@@ -103,8 +104,9 @@ class FileSinkBothPaths : public LocalStorage, public ::testing::WithParamInterf
  protected:
   void SetUp() override {
     ASSERT_NO_FATAL_FAILURE(LocalStorage::SetUp());
-    if (GetParam() == FileWriteMode::automatic)
+    if (GetParam() == FileWriteMode::automatic) {
       ASSERT_NO_FATAL_FAILURE(report_write_path(FileSink(dir_ / "probe", GetParam())));
+    }
   }
 };
 
@@ -235,7 +237,9 @@ TEST_F(LocalStorage, BothWritePathsProduceIdenticalFiles) {
     // pwrite(2) only then; report_write_path says which ran.
     FileSink uring(dir_ / "uring", FileWriteMode::automatic);
     FileSink plain(dir_ / "plain", FileWriteMode::plain);
-    if (&run == &runs.front()) ASSERT_NO_FATAL_FAILURE(report_write_path(uring));
+    if (&run == &runs.front()) {
+      ASSERT_NO_FATAL_FAILURE(report_write_path(uring));
+    }
     write_in_pieces(uring, data, run);
     write_in_pieces(plain, data, run);
     uring.finish();
