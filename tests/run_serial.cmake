@@ -20,7 +20,8 @@ foreach(entry IN LISTS dbsnap_serial_tests)
   if(NOT DEFINED ${executable}_TESTS)
     continue()  # not built: it reports itself as ${executable}_NOT_BUILT
   endif()
-  if(NOT test IN_LIST ${executable}_TESTS)
+  list(FIND ${executable}_TESTS "${test}" index)  # no IN_LIST: ctest runs without policies
+  if(index EQUAL -1)
     message(FATAL_ERROR "tests/run_serial.cmake: ${executable} has no test ${test}")
   endif()
   set_tests_properties("${test}" PROPERTIES RUN_SERIAL TRUE)
