@@ -71,7 +71,23 @@ std::string url_with_database(std::string_view url, std::string_view database) {
 
 std::filesystem::path dbsnap_bin() { return DBSNAP_BIN; }
 std::filesystem::path source_dir() { return DBSNAP_SOURCE_DIR; }
-std::filesystem::path shared_dir() { return DBSNAP_SHARED_DIR; }
+
+std::filesystem::path datasets_dir() {
+  const char* dir = std::getenv("DBSNAP_DATASETS");
+  return dir != nullptr ? dir : "";
+}
+
+std::optional<std::string> missing_data_set(std::string_view fixture) {
+  if (fixture == "stress") return std::nullopt;
+  const std::string hint = "set DBSNAP_DATASETS to a folder holding pagila/, sakila/, pg-regress/";
+  std::filesystem::path dir = datasets_dir();
+  if (dir.empty())
+    return "needs data set " + std::string(fixture) + ": DBSNAP_DATASETS is not set; " + hint;
+  std::error_code ec;
+  if (std::filesystem::is_directory(dir / fixture, ec)) return std::nullopt;
+  return "needs data set " + std::string(fixture) + ": " + (dir / fixture).string() +
+         " is missing; " + hint;
+}
 
 std::string unique_name(std::string_view tag) {
   static std::atomic<int> counter{0};

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,9 +28,27 @@ std::string url_with_database(std::string_view url, std::string_view database);
 
 // The dbsnap binary under test (the build's DBSNAP_BIN).
 std::filesystem::path dbsnap_bin();
-// The project's source tree and ../shared beside it (datasets, design).
+// The project's source tree.
 std::filesystem::path source_dir();
-std::filesystem::path shared_dir();
+
+// The folder of the sample data sets (pagila/, sakila/, pg-regress/), from the
+// environment: DBSNAP_DATASETS, which tools/test.sh always sets (by default to
+// ../shared/datasets beside the project); empty when unset.
+std::filesystem::path datasets_dir();
+
+// Why a test of fixture cannot run here: nullopt for fixtures in the tree
+// ("stress") and for a data set whose folder (datasets_dir() / fixture) exists;
+// else one line naming DBSNAP_DATASETS, e.g. "needs data set pagila:
+// /x/pagila is missing; set DBSNAP_DATASETS to a folder holding pagila/,
+// sakila/, pg-regress/". tools/test.sh recognises such skips by "needs data set".
+std::optional<std::string> missing_data_set(std::string_view fixture);
+
+// Skips the current test (GTEST_SKIP, so the caller includes gtest) when
+// missing_data_set(fixture) says why. Tests that need a data set call it first.
+#define DBSNAP_SKIP_WITHOUT_DATA_SET(fixture)                                     \
+  if (auto dbsnap_why = ::dbsnap::test::missing_data_set(fixture); !dbsnap_why) { \
+  } else                                                                          \
+    GTEST_SKIP() << *dbsnap_why
 
 // A name unique across processes and runs, usable unquoted as a database name
 // (lowercase letters, digits, '_', at most 63 bytes): "t_<tag>_<pid>_<n>_<random>".

@@ -1,5 +1,7 @@
 #include "tests/support/fixtures.h"
 
+#include <gtest/gtest-spi.h>
+
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -36,7 +38,7 @@ void load_pg_fixture(const std::string& fixture, const std::string& db) {
         db, existing(source_dir() / "tests" / "protocols" / "postgres" / "stress_schema.sql"));
     return;
   }
-  fs::path dir = shared_dir() / "datasets" / "pagila";
+  fs::path dir = datasets_dir() / "pagila";
   for (const char* name : {"pagila-schema.sql", "pagila-data.sql"})
     pg_load_sql_file(db, existing(dir / name));
 }
@@ -49,7 +51,7 @@ void load_my_fixture(const std::string& fixture, const std::string& db) {
   }
   ScratchDir dir;
   for (const char* name : {"sakila-mv-schema.sql", "sakila-mv-data.sql"}) {
-    std::string text = read_file(existing(shared_dir() / "datasets" / "sakila" / name));
+    std::string text = read_file(existing(datasets_dir() / "sakila" / name));
     text = std::regex_replace(text, std::regex("(DROP SCHEMA IF EXISTS|CREATE SCHEMA|USE) sakila;"),
                               "");
     text = std::regex_replace(text, std::regex("sakila\\."), db + ".");
@@ -77,6 +79,33 @@ FixtureSnapshot<Database>::FixtureSnapshot(const std::string& tag, const std::st
 
 template struct FixtureSnapshot<ScratchPgDatabase>;
 template struct FixtureSnapshot<ScratchMyDatabase>;
+
+void SuiteSetup::run(const std::function<void()>& build) {
+  ran_ = true;
+  ::testing::TestPartResultArray failures;
+  {
+    ::testing::ScopedFakeTestPartResultReporter reporter(
+        ::testing::ScopedFakeTestPartResultReporter::INTERCEPT_ALL_THREADS, &failures);
+    try {
+      build();
+    } catch (const std::exception& e) {
+      error_ += std::string("exception: ") + e.what() + "\n";
+    } catch (...) {
+      error_ += "unknown exception\n";
+    }
+  }
+  for (int i = 0; i < failures.size(); ++i) {
+    const auto& f = failures.GetTestPartResult(i);
+    if (!f.failed()) continue;
+    error_ += (f.file_name() != nullptr ? f.file_name() : "?") + std::string(":") +
+              std::to_string(f.line_number()) + ": " + f.message() + "\n";
+  }
+}
+
+void SuiteSetup::check() const {
+  ASSERT_TRUE(ran_) << "SetUpTestSuite did not run the suite's setup";
+  ASSERT_TRUE(error_.empty()) << "the suite's shared setup (SetUpTestSuite) failed:\n" << error_;
+}
 
 std::string fixture_jobs_name(const ::testing::TestParamInfo<std::tuple<std::string, int>>& info) {
   return std::get<0>(info.param) + "_jobs" + std::to_string(std::get<1>(info.param));

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <tuple>
 
@@ -16,11 +17,11 @@
 
 namespace dbsnap::test {
 
-// "pagila" (../shared/datasets/pagila schema + data) or "stress"
+// "pagila" (datasets_dir()/pagila schema + data) or "stress"
 // (tests/protocols/postgres/stress_schema.sql), loaded with psql into db.
 void load_pg_fixture(const std::string& fixture, const std::string& db);
 
-// "sakila" (../shared/datasets/sakila, rewritten from the database name
+// "sakila" (datasets_dir()/sakila, rewritten from the database name
 // sakila to db: its files create, use and name it) or "stress"
 // (tests/protocols/mysql/stress_schema.sql), loaded with mariadb into db.
 void load_my_fixture(const std::string& fixture, const std::string& db);
@@ -41,6 +42,28 @@ struct FixtureSnapshot {
   Database source;
   ScratchDir volume;
   std::filesystem::path manifest;
+};
+
+// Shared state a suite builds once, in SetUpTestSuite. GoogleTest (1.12)
+// marks every test of a suite skipped when its SetUpTestSuite records a
+// failure, and ctest counts such skips as "not run", not failed. So the suite
+// builds through run(), which keeps gtest failures and exceptions out of the
+// suite's result, and each test's SetUp calls ASSERT_NO_FATAL_FAILURE(check()),
+// which fails the test with what went wrong:
+//
+//   static void SetUpTestSuite() { setup_.run([] { shared_ = new ...; }); }
+//   void SetUp() override { ASSERT_NO_FATAL_FAILURE(setup_.check()); }
+class SuiteSetup {
+ public:
+  // Runs build; records every gtest failure it reports (on any thread) and
+  // the exception it throws, if any.
+  void run(const std::function<void()>& build);
+  // Fails the current test (fatally) if run() recorded anything, or was not called.
+  void check() const;
+
+ private:
+  bool ran_ = false;
+  std::string error_;
 };
 
 // The name of a test parameterised by (fixture, jobs): "sakila_jobs4".

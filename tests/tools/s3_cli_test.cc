@@ -131,11 +131,11 @@ std::string only_completed_snapshot(S3Prefix& prefix, const std::string& databas
 }
 
 // One dialect's source database (a stress fixture), backed up once into a
-// fresh S3 prefix for the tests of the suite. Setup failures fail each test.
+// fresh S3 prefix for the tests of the suite. Setup failures fail each test
+// (SuiteSetup), they never skip it.
 struct Snapshot {
   std::unique_ptr<S3Prefix> prefix;
   std::string stem_url;  // s3://bucket/prefix/<server>/<db>/<stamp>
-  std::string error;     // why setting it up failed, if it did
 };
 
 void back_up(Snapshot& s, const std::string& source_url, const std::string& database) {
@@ -155,13 +155,11 @@ template <class Database, void (*load)(const std::string& fixture, const std::st
 class S3CliSuite : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    try {
+    setup_.run([] {
       source_ = new Database("s3cli_src");
       load("stress", source_->name());
       back_up(snapshot_, source_->url(), source_->name());
-    } catch (const std::exception& e) {
-      snapshot_.error = e.what();
-    }
+    });
   }
   static void TearDownTestSuite() {
     snapshot_.prefix.reset();
@@ -169,10 +167,11 @@ class S3CliSuite : public ::testing::Test {
     source_ = nullptr;
   }
   void SetUp() override {
-    ASSERT_TRUE(snapshot_.error.empty()) << "setup: " << snapshot_.error;
+    ASSERT_NO_FATAL_FAILURE(setup_.check());
     ASSERT_NE(source_, nullptr);
   }
 
+  static inline SuiteSetup setup_;
   static inline Database* source_ = nullptr;
   static inline Snapshot snapshot_;
 };

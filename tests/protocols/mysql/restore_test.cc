@@ -23,6 +23,7 @@ class MyRestore : public ::testing::TestWithParam<std::tuple<std::string, int>> 
 
 TEST_P(MyRestore, RestoredDatabaseEqualsTheSource) {
   const auto& [fixture, jobs] = GetParam();
+  DBSNAP_SKIP_WITHOUT_DATA_SET(fixture);
   FixtureSnapshot<ScratchMyDatabase> snapshot("mrs_src_" + fixture, fixture);
   ScratchMyDatabase target("mrs_dst_" + fixture);
   auto r = run_dbsnap({"restore", snapshot.manifest.string(), "--to", target.url(), "--jobs",
@@ -40,9 +41,19 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, MyRestore,
 class MyRestoreSakila : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    sakila_ = new FixtureSnapshot<ScratchMyDatabase>("mrs_sakila", "sakila");
+    if (missing_data_set("sakila")) return;
+    setup_.run([] { sakila_ = new FixtureSnapshot<ScratchMyDatabase>("mrs_sakila", "sakila"); });
   }
-  static void TearDownTestSuite() { delete sakila_; }
+  static void TearDownTestSuite() {
+    delete sakila_;
+    sakila_ = nullptr;
+  }
+  void SetUp() override {
+    DBSNAP_SKIP_WITHOUT_DATA_SET("sakila");
+    ASSERT_NO_FATAL_FAILURE(setup_.check());
+    ASSERT_NE(sakila_, nullptr);
+  }
+  static inline SuiteSetup setup_;
   static inline FixtureSnapshot<ScratchMyDatabase>* sakila_ = nullptr;
 };
 

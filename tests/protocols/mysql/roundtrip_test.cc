@@ -33,6 +33,7 @@ void restore_with_mariadb(const fs::path& sql_gz, const std::string& db) {
 // restored with mariadb, compares equal. If this fails, the fixture or the
 // helpers are wrong, not dbsnap.
 TEST(MyRoundTripReference, MariadbDumpOfSakilaComparesEqual) {
+  DBSNAP_SKIP_WITHOUT_DATA_SET("sakila");
   ScratchMyDatabase source("ref_src_sakila");
   ScratchMyDatabase target("ref_dst_sakila");
   ASSERT_NO_THROW(load_my_fixture("sakila", source.name()));
@@ -71,6 +72,7 @@ class MyRoundTrip : public ::testing::TestWithParam<std::tuple<std::string, int>
 
 TEST_P(MyRoundTrip, BackupRestoredWithMariadbIsIdentical) {
   const auto& [fixture, jobs] = GetParam();
+  DBSNAP_SKIP_WITHOUT_DATA_SET(fixture);
   ScratchMyDatabase source("src_" + fixture);
   ScratchMyDatabase target("dst_" + fixture);
   ASSERT_NO_THROW(load_my_fixture(fixture, source.name()));

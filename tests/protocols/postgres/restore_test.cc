@@ -33,6 +33,7 @@ class PgRestore : public ::testing::TestWithParam<std::tuple<std::string, int>> 
 
 TEST_P(PgRestore, RestoredDatabaseEqualsTheSource) {
   const auto& [fixture, jobs] = GetParam();
+  DBSNAP_SKIP_WITHOUT_DATA_SET(fixture);
   FixtureSnapshot<ScratchPgDatabase> snapshot("rs_src_" + fixture, fixture);
   ScratchPgDatabase target("rs_dst_" + fixture);
 
@@ -175,9 +176,19 @@ TEST(PgSplitPostData, ScriptsItCannotSplitSafelyStayWhole) {
 class PgRestorePagila : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    pagila_ = new FixtureSnapshot<ScratchPgDatabase>("rs_pagila", "pagila");
+    if (missing_data_set("pagila")) return;
+    setup_.run([] { pagila_ = new FixtureSnapshot<ScratchPgDatabase>("rs_pagila", "pagila"); });
   }
-  static void TearDownTestSuite() { delete pagila_; }
+  static void TearDownTestSuite() {
+    delete pagila_;
+    pagila_ = nullptr;
+  }
+  void SetUp() override {
+    DBSNAP_SKIP_WITHOUT_DATA_SET("pagila");
+    ASSERT_NO_FATAL_FAILURE(setup_.check());
+    ASSERT_NE(pagila_, nullptr);
+  }
+  static inline SuiteSetup setup_;
   static inline FixtureSnapshot<ScratchPgDatabase>* pagila_ = nullptr;
 };
 
