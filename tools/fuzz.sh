@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets of tests/fuzz (clang, ASan + UBSan) into
 # build-fuzz and runs each for a bounded time on a copy of its seed corpus
-# (tests/fuzz/corpus/<target>). Fails if any target crashes, leaks, times out
+# (tests/fuzz/corpus/<target>, plus the saved findings of
+# tests/fuzz/regressions/<target>). Fails if any target crashes, leaks, times out
 # or breaks an invariant; the input that did is left in build-fuzz/findings/.
 #
 #   tools/fuzz.sh              every target, 30 s each
@@ -45,6 +46,7 @@ run() {  # target: runs it, prints its final stats line, returns its exit code
   rm -rf "$corpus"
   mkdir -p "$corpus" "$findings/$t"
   cp tests/fuzz/corpus/"$t"/* "$corpus"/
+  if [ -d tests/fuzz/regressions/"$t" ]; then cp tests/fuzz/regressions/"$t"/* "$corpus"/; fi
   "$build/tests/fuzz/${t}_fuzz" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
     -max_len=8192 -print_final_stats=1 -artifact_prefix="$findings/$t/" "$corpus" \
     >"$log" 2>&1 || rc=$?

@@ -1,7 +1,9 @@
 // The gzip member readers (compress/gunzip.h) on arbitrary bytes: zlib's
 // stream reader, fed in pieces of any size, and libdeflate's chunk reader
-// either inflate or throw dbsnap::Error. Byte 0 picks the piece size and the
-// raw-size hint; when both accept, they produce the same text.
+// either inflate or throw dbsnap::Error. Byte 0 picks the piece size (a
+// power of two: each feed() costs a 256 KiB output block) and the raw-size
+// hint; when both accept, they produce the same text.
+#include <algorithm>
 #include <cstddef>
 #include <optional>
 #include <span>
@@ -15,7 +17,7 @@ namespace dbsnap::fuzz {
 
 void gunzip(const std::uint8_t* data, std::size_t size) {
   if (size < 1) return;
-  std::size_t piece = 1 + data[0] % 128;
+  std::size_t piece = std::size_t{1} << (data[0] % 13);  // 1 .. 4096 bytes
   std::size_t hint = (data[0] & 0x80) != 0 ? 0 : data[0] * 7;
   std::span<const std::byte> in(reinterpret_cast<const std::byte*>(data + 1), size - 1);
 
