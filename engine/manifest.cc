@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "engine/error.h"
@@ -27,6 +28,21 @@ Section parse_section(const std::string& s) {
   if (s == "data") return Section::data;
   if (s == "post-data") return Section::post_data;
   throw Error(ExitCode::verify_failed, fmt::format("manifest has unknown chunk section '{}'", s));
+}
+
+// A non-negative integer field up to max. nlohmann's get<> casts a float or a
+// negative number without a check (1e300 to an integer is undefined behaviour).
+std::uint64_t uint_field(const nlohmann::json& v, std::string_view name,
+                         std::uint64_t max = std::numeric_limits<std::uint64_t>::max()) {
+  if (!v.is_number_unsigned() || v.get<std::uint64_t>() > max)
+    throw Error(ExitCode::verify_failed,
+                fmt::format("manifest field \"{}\" is not an integer in 0..{}", name, max));
+  return v.get<std::uint64_t>();
+}
+
+std::uint64_t optional_uint_field(const nlohmann::json& object, const char* name) {
+  auto it = object.find(name);
+  return it == object.end() ? 0 : uint_field(*it, name);
 }
 
 }  // namespace
@@ -71,7 +87,11 @@ Manifest parse_manifest(std::string_view text) {
   try {
     if (j.value("format", "") != "dbsnap-manifest")
       throw Error(ExitCode::verify_failed, "manifest lacks \"format\": \"dbsnap-manifest\"");
-    int version = j.value("format_version", 0);
+    auto fv = j.find("format_version");
+    int version =
+        fv == j.end()
+            ? 0
+            : static_cast<int>(uint_field(*fv, "format_version", std::numeric_limits<int>::max()));
     if (version != Manifest::kFormatVersion)
       throw Error(ExitCode::verify_failed,
                   fmt::format("manifest format_version {} is not supported (this dbsnap reads "
@@ -95,15 +115,19 @@ Manifest parse_manifest(std::string_view text) {
       ChunkEntry e;
       e.section = parse_section(c.at("section").get<std::string>());
       e.table = c.value("table", "");
-      e.offset = c.at("offset").get<std::uint64_t>();
-      e.length = c.at("length").get<std::uint64_t>();
-      e.raw_bytes = c.at("raw_bytes").get<std::uint64_t>();
-      e.rows = c.value("rows", std::uint64_t{0});
-      e.crc32 = c.at("crc32").get<std::uint32_t>();
+      e.offset = uint_field(c.at("offset"), "offset");
+      e.length = uint_field(c.at("length"), "length");
+      e.raw_bytes = uint_field(c.at("raw_bytes"), "raw_bytes");
+      e.rows = optional_uint_field(c, "rows");
+      e.crc32 = static_cast<std::uint32_t>(
+          uint_field(c.at("crc32"), "crc32", std::numeric_limits<std::uint32_t>::max()));
       m.chunks.push_back(std::move(e));
     }
-    m.tables = j.value("tables", std::map<std::string, std::uint64_t>{});
-    m.size = j.value("size", std::uint64_t{0});
+    if (auto t = j.find("tables"); t != j.end()) {
+      for (const auto& [table, rows] : t->get<std::map<std::string, nlohmann::json>>())
+        m.tables[table] = uint_field(rows, "tables");
+    }
+    m.size = optional_uint_field(j, "size");
     m.sha256 = j.value("sha256", "");
     return m;
   } catch (const nlohmann::json::exception& e) {

@@ -4,6 +4,7 @@
 #   tools/install-deps.sh            build + test dependencies: PostgreSQL, MariaDB and
 #                                    Ceph RGW (the S3 endpoint of tools/s3-local.sh)
 #   tools/install-deps.sh --bench    also what bench/compare uses (mydumper, sysbench, time)
+#   tools/install-deps.sh --fuzz     also clang and its libFuzzer runtime (tools/fuzz.sh)
 #
 # Idempotent: asks apt only for what dpkg says is missing, and runs
 # `apt-get update` only then. Needs root (or sudo) when something is missing.
@@ -24,7 +25,8 @@ packages=(
 for arg in "$@"; do
   case $arg in
     --bench) packages+=(mydumper sysbench time) ;;
-    -h | --help) sed -n '2,10p' "$0"; exit 0 ;;
+    --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
+    -h | --help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "install-deps.sh: unknown option '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done

@@ -4,6 +4,7 @@
 #include <poll.h>
 
 #include <cerrno>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <vector>
@@ -160,23 +161,20 @@ void wait_readable(PGconn* conn) {
 
 // Collects the results of a sent query as PQexec would: the first error, or
 // else the last result; stops at COPY, whose data the caller then moves.
+// kept is freed if wait_readable throws (a lost connection; LeakSanitizer).
 PGresult* collect(PGconn* conn) {
-  PGresult* kept = nullptr;
+  std::unique_ptr<PGresult, decltype(&PQclear)> kept(nullptr, &PQclear);
   for (;;) {
     while (PQisBusy(conn)) wait_readable(conn);
     PGresult* r = PQgetResult(conn);
-    if (r == nullptr) return kept;
+    if (r == nullptr) return kept.release();
     auto status = PQresultStatus(r);
-    if (status == PGRES_COPY_OUT || status == PGRES_COPY_IN) {
-      PQclear(kept);
-      return r;
-    }
-    if (kept != nullptr && PQresultStatus(kept) == PGRES_FATAL_ERROR) {
+    if (status == PGRES_COPY_OUT || status == PGRES_COPY_IN) return r;
+    if (kept != nullptr && PQresultStatus(kept.get()) == PGRES_FATAL_ERROR) {
       PQclear(r);
       continue;
     }
-    PQclear(kept);
-    kept = r;
+    kept.reset(r);
   }
 }
 

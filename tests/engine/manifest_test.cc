@@ -176,6 +176,19 @@ TEST(Manifest, WrongTypesAreVerifyFailed) {
   verify_error(sample_json_with([](auto& j) { j["position"] = 7; }));
 }
 
+// Found by tests/fuzz/manifest_fuzz.cc: a float or negative number where an
+// unsigned integer belongs was cast unchecked (undefined behaviour for 1e300).
+TEST(Manifest, NumbersOutOfRangeAreVerifyFailed) {
+  verify_error(sample_json_with([](auto& j) { j["chunks"][1]["offset"] = 1e300; }));
+  verify_error(sample_json_with([](auto& j) { j["chunks"][1]["length"] = -1; }));
+  verify_error(sample_json_with([](auto& j) { j["chunks"][1]["raw_bytes"] = 1.5; }));
+  verify_error(sample_json_with([](auto& j) { j["chunks"][1]["rows"] = -1e30; }));
+  verify_error(sample_json_with([](auto& j) { j["chunks"][1]["crc32"] = 4294967296ULL; }));
+  verify_error(sample_json_with([](auto& j) { j["format_version"] = 1e300; }));
+  verify_error(sample_json_with([](auto& j) { j["tables"] = {{"public.film", -5e40}}; }));
+  verify_error(sample_json_with([](auto& j) { j["size"] = 1e20; }));
+}
+
 TEST(Manifest, UnknownSectionIsVerifyFailedAndNamesIt) {
   std::string message =
       verify_error(sample_json_with([](auto& j) { j["chunks"][0]["section"] = "middle-data"; }));

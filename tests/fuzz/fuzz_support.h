@@ -1,0 +1,36 @@
+// What the fuzz targets (tests/fuzz/*_fuzz.cc) share. Each target defines
+// dbsnap::fuzz::<name>(data, size), run by libFuzzer through
+// LLVMFuzzerTestOneInput and, with DBSNAP_FUZZ_NO_ENTRY defined, by
+// tests/fuzz/regressions_test.cc on the saved inputs. A target ends the
+// process (a crash for libFuzzer) when an invariant breaks; the documented
+// dbsnap::Error of a rejected input is not a finding.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+
+namespace dbsnap::fuzz {
+
+// Ends the process, libFuzzer then saves the input.
+[[noreturn]] inline void fail(const char* what) {
+  std::fprintf(stderr, "fuzz invariant broken: %s\n", what);
+  std::abort();
+}
+
+inline std::string_view as_text(const std::uint8_t* data, std::size_t size) {
+  return {reinterpret_cast<const char*>(data), size};
+}
+
+}  // namespace dbsnap::fuzz
+
+#ifdef DBSNAP_FUZZ_NO_ENTRY
+#define DBSNAP_FUZZ_ENTRY(fn)
+#else
+#define DBSNAP_FUZZ_ENTRY(fn)                                                         \
+  extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) { \
+    dbsnap::fuzz::fn(data, size);                                                     \
+    return 0;                                                                         \
+  }
+#endif

@@ -1,0 +1,67 @@
+// The psql script splitter (protocols/postgres/splitter.h) on arbitrary
+// scripts. Byte 0 picks the piece size the script is fed in, byte 1 bit 0
+// standard_conforming_strings; the items (or the error) must be the same as
+// when the script is fed whole.
+#include <string>
+#include <vector>
+
+#include "engine/error.h"
+#include "protocols/postgres/splitter.h"
+#include "tests/fuzz/fuzz_support.h"
+
+namespace dbsnap::fuzz {
+namespace {
+
+std::vector<std::string> split(std::string_view script, std::size_t piece, bool std_strings) {
+  pg::ScriptSplitter s;
+  s.set_standard_conforming_strings(std_strings);
+  std::vector<std::string> items;
+  std::string data;  // COPY data joined, so piece sizes do not show
+  auto drain = [&] {
+    while (auto item = s.next()) {
+      std::string text(item->text);
+      switch (item->kind) {
+        case pg::ScriptItem::Kind::statement:
+          items.push_back("S@" + std::to_string(item->line) + ":" + text);
+          if (text.starts_with("COPY") && text.ends_with("FROM stdin")) s.start_copy_data();
+          break;
+        case pg::ScriptItem::Kind::copy_data:
+          data += text;
+          break;
+        case pg::ScriptItem::Kind::copy_end:
+          items.push_back("D:" + data);
+          data.clear();
+          break;
+        case pg::ScriptItem::Kind::meta_command:
+          items.push_back("M@" + std::to_string(item->line) + ":" + text);
+          break;
+      }
+    }
+  };
+  try {
+    for (std::size_t at = 0; at < script.size(); at += piece) {
+      s.feed(script.substr(at, piece));
+      drain();
+    }
+    s.finish();
+    drain();
+  } catch (const Error& e) {
+    items.push_back(std::string("error: ") + e.what());
+  }
+  return items;
+}
+
+}  // namespace
+
+void pg_splitter(const std::uint8_t* data, std::size_t size) {
+  if (size < 2) return;
+  std::size_t piece = 1 + data[0] % 64;
+  bool std_strings = (data[1] & 1) == 0;
+  std::string_view script = as_text(data + 2, size - 2);
+  if (split(script, piece, std_strings) != split(script, script.size() + 1, std_strings))
+    fail("pg splitter: items depend on the piece size");
+}
+
+}  // namespace dbsnap::fuzz
+
+DBSNAP_FUZZ_ENTRY(pg_splitter)
