@@ -11,6 +11,7 @@
 
 #include "engine/cancel.h"
 #include "engine/error.h"
+#include "engine/heartbeat.h"
 #include "engine/parallel.h"
 #include "engine/sha256.h"
 
@@ -158,7 +159,8 @@ BackupResult run_backup(Driver& driver, Volume& volume, const CompressorFactory&
   result.data_key = dir + stem + ".sql.gz";
   result.manifest_key = dir + stem + ".manifest.json";
   manifest.data_object = stem + ".sql.gz";
-  volume.put(result.manifest_key, to_json(manifest));
+  // Writes the running manifest (host, pid, heartbeat) and renews it until stopped.
+  ManifestHeartbeat heartbeat(volume, result.manifest_key, manifest);
 
   std::unique_ptr<Sink> sink;
   try {
@@ -178,6 +180,7 @@ BackupResult run_backup(Driver& driver, Volume& volume, const CompressorFactory&
     sink->finish();  // durable and visible before the manifest says completed
   } catch (...) {
     auto error = std::current_exception();
+    heartbeat.stop();
     if (sink) sink->abort();
     manifest.status = "failed";
     manifest.failure = describe(error);
@@ -190,6 +193,7 @@ BackupResult run_backup(Driver& driver, Volume& volume, const CompressorFactory&
     }
     std::rethrow_exception(error);
   }
+  heartbeat.stop();
   manifest.status = "completed";
   manifest.finished_at = utc_now_iso();
   volume.put(result.manifest_key, to_json(manifest));

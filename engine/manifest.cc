@@ -1,7 +1,12 @@
 #include "engine/manifest.h"
 
 #include <fmt/format.h>
+#include <signal.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <charconv>
+#include <climits>
 #include <limits>
 #include <nlohmann/json.hpp>
 
@@ -63,6 +68,9 @@ std::string to_json(const Manifest& m) {
   j["position"] = m.position;
   j["started_at"] = m.started_at;
   j["finished_at"] = m.finished_at;
+  if (!m.host.empty()) j["host"] = m.host;
+  if (m.pid != 0) j["pid"] = m.pid;
+  if (!m.heartbeat_at.empty()) j["heartbeat_at"] = m.heartbeat_at;
   j["options"] = m.options;
   auto& chunks = j["chunks"] = nlohmann::ordered_json::array();
   for (const auto& c : m.chunks) {
@@ -110,6 +118,9 @@ Manifest parse_manifest(std::string_view text) {
     m.position = j.value("position", std::map<std::string, std::string>{});
     m.started_at = j.value("started_at", "");
     m.finished_at = j.value("finished_at", "");
+    m.host = j.value("host", "");
+    m.pid = j.value("pid", std::uint64_t{0});
+    m.heartbeat_at = j.value("heartbeat_at", "");
     m.options = j.value("options", std::map<std::string, std::string>{});
     for (const auto& c : j.at("chunks")) {
       ChunkEntry e;
@@ -133,6 +144,47 @@ Manifest parse_manifest(std::string_view text) {
   } catch (const nlohmann::json::exception& e) {
     throw Error(ExitCode::verify_failed, fmt::format("manifest is malformed: {}", e.what()));
   }
+}
+
+std::string this_host_name() {
+  char buf[HOST_NAME_MAX + 1] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "";
+  return buf;
+}
+
+std::int64_t parse_utc_iso(std::string_view t) {
+  // YYYY-MM-DDTHH:MM:SS then optional fraction, then Z
+  if (t.size() < 20 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' || t[16] != ':' ||
+      t.back() != 'Z')
+    return -1;
+  auto num = [&](std::size_t at, std::size_t len, int& out) {
+    auto [p, ec] = std::from_chars(t.data() + at, t.data() + at + len, out);
+    return ec == std::errc() && p == t.data() + at + len;
+  };
+  int y, mo, d, h, mi, s;
+  if (!num(0, 4, y) || !num(5, 2, mo) || !num(8, 2, d) || !num(11, 2, h) || !num(14, 2, mi) ||
+      !num(17, 2, s) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60)
+    return -1;
+  // days_from_civil (Howard Hinnant), proleptic Gregorian calendar
+  y -= mo <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy =
+      (153 * static_cast<unsigned>(mo + (mo > 2 ? -3 : 9)) + 2) / 5 + static_cast<unsigned>(d) - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  const std::int64_t days = era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+  return days * 86400 + h * 3600 + mi * 60 + s;
+}
+
+std::string effective_status(const Manifest& m, std::string_view this_host, std::int64_t now_unix) {
+  if (m.status != "running") return m.status;
+  if (!m.host.empty() && m.host == this_host && m.pid != 0 && m.pid <= INT_MAX) {
+    bool alive = kill(static_cast<pid_t>(m.pid), 0) == 0 || errno == EPERM;
+    if (!alive) return "interrupted";
+  }
+  std::int64_t last = parse_utc_iso(m.heartbeat_at.empty() ? m.started_at : m.heartbeat_at);
+  if (last >= 0 && now_unix - last > kHeartbeatStaleSeconds) return "interrupted";
+  return m.status;
 }
 
 }  // namespace dbsnap

@@ -8,6 +8,7 @@
 //     "database": "app", "data_object": "<ts>-<id>.sql.gz",
 //     "position": { "lsn": "0/1A2B3C", "snapshot": "00000003-0000001B-1" },
 //     "started_at": "2026-11-21T22:00:00Z", "finished_at": "...",
+//     "host": "backup-1", "pid": 4242, "heartbeat_at": "2026-11-21T22:00:30Z",
 //     "options": { "jobs": 4, "compress": 6, "chunk_bytes": 4194304, ... },
 //     "chunks": [ { "section": "pre-data", "table": "", "offset": 0, "length": 812,
 //                   "raw_bytes": 4096, "rows": 0, "crc32": 305419896 }, ... ],
@@ -17,6 +18,9 @@
 // chunks are listed in file order; offset/length are bytes of the .sql.gz;
 // raw_bytes is the decompressed SQL text; crc32 covers the stored (compressed)
 // bytes of the chunk; sha256 covers the whole .sql.gz.
+// host, pid and heartbeat_at name the process that writes the snapshot; while
+// it runs it rewrites the manifest with a fresh heartbeat_at (ManifestHeartbeat,
+// engine/heartbeat.h). Manifests of older versions lack them.
 #pragma once
 
 #include <cstdint>
@@ -51,6 +55,9 @@ struct Manifest {
   std::string data_object;  // file name of the .sql.gz, relative to the manifest
   std::map<std::string, std::string> position;
   std::string started_at, finished_at;  // ISO 8601 UTC
+  std::string host;                     // gethostname() of the writing process
+  std::uint64_t pid = 0;                // its process id; 0 = unknown
+  std::string heartbeat_at;             // ISO 8601 UTC, last sign of life while running
   std::map<std::string, std::string> options;
   std::vector<ChunkEntry> chunks;
   std::map<std::string, std::uint64_t> tables;  // rows per table
@@ -64,5 +71,21 @@ std::string to_json(const Manifest& m);
 // Parses a manifest; throws dbsnap::Error(ExitCode::verify_failed) naming what
 // is missing or malformed.
 Manifest parse_manifest(std::string_view json);
+
+// A running backup older than this without a heartbeat is taken as gone.
+inline constexpr int kHeartbeatStaleSeconds = 300;
+
+// m.status, except that a "running" manifest whose process is gone reads
+// "interrupted": its host is this_host and no process m.pid exists here, or
+// its last heartbeat (started_at when it has none) is more than
+// kHeartbeatStaleSeconds before now_unix (seconds since the epoch).
+std::string effective_status(const Manifest& m, std::string_view this_host, std::int64_t now_unix);
+
+// This machine's host name (gethostname), "" if it has none.
+std::string this_host_name();
+
+// Seconds since the epoch of an ISO 8601 UTC time "YYYY-MM-DDTHH:MM:SSZ"
+// (fractions ignored); -1 when text is not of that form.
+std::int64_t parse_utc_iso(std::string_view text);
 
 }  // namespace dbsnap

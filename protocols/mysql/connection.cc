@@ -29,8 +29,11 @@ Error classify(const ServerUrl& url, const std::string& database, unsigned code,
                const std::string& raw) {
   std::string message = one_line(raw);
   std::string where = url.masked();
-  bool timed_out = contains(message, "(110)") || contains(message, "timed out") ||
-                   contains(message, "Timeout") || contains(message, "timeout");
+  // libmariadb reports a silent server (no greeting within connect-timeout) as
+  // CR_SERVER_LOST "... reading initial communication packet', system error: 110".
+  bool timed_out = contains(message, "(110)") || contains(message, "system error: 110") ||
+                   contains(message, "timed out") || contains(message, "Timeout") ||
+                   contains(message, "timeout");
   if (code == CR_CONN_HOST_ERROR && timed_out)
     return Error(
         ExitCode::timeout,

@@ -267,7 +267,7 @@ class Dump final : public DatabaseDump {
     printed.erase("snapshot");
     std::string text =
         script_header(ScriptHeader{info_.kind == "mariadb" ? "MariaDB" : "MySQL", url_.host,
-                                   url_.database, info_.version, printed});
+                                   url_.database, info_.version, printed, !options_.no_sandbox});
     text += schema_.pre_data;
     out.emit(Section::pre_data, "", text, 0);
   }

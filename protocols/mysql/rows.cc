@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "engine/cancel.h"
+#include "engine/comment_line.h"
 #include "protocols/mysql/script.h"
 #include "protocols/mysql/sql_text.h"
 
@@ -61,7 +62,8 @@ void InsertWriter::open_chunk() {
   buf_.clear();
   rows_ = 0;
   statement_start_ = std::string::npos;
-  buf_ += fmt::format("\n--\n-- Dumping data for table {}\n--\n\n", table_.quoted);
+  buf_ +=
+      fmt::format("\n--\n-- Dumping data for table {}\n--\n\n", sanitize_comment(table_.quoted));
   buf_ += chunk_session();
   if (table_.history)
     buf_ +=

@@ -5,6 +5,7 @@
 #include <map>
 #include <vector>
 
+#include "engine/comment_line.h"
 #include "engine/error.h"
 #include "protocols/mysql/script.h"
 #include "protocols/mysql/sql_text.h"
@@ -148,9 +149,9 @@ void append_sequence(std::string& out, const MyConnection& conn, const std::stri
   if (!next.next())
     throw Error(ExitCode::server_error, fmt::format("sequence {} has no row", quote_ident(t.name)));
   out += fmt::format(
-      "\n--\n-- Sequence structure for {0}\n--\n\n"
+      "\n--\n-- Sequence structure for {3}\n--\n\n"
       "DROP SEQUENCE IF EXISTS {0};\n{1};\nDO SETVAL({0}, {2}, 0);\n",
-      quote_ident(t.name), r.str(1), next.str(0));
+      quote_ident(t.name), r.str(1), next.str(0), sanitize_comment(quote_ident(t.name)));
 }
 
 void append_table(std::string& out, const MyConnection& conn, const std::string& db,
@@ -158,13 +159,13 @@ void append_table(std::string& out, const MyConnection& conn, const std::string&
   auto r = show_create(conn, "TABLE", db, t.name);
   std::string q = quote_ident(t.name);
   out += fmt::format(
-      "\n--\n-- Table structure for table {0}\n--\n\n"
+      "\n--\n-- Table structure for table {2}\n--\n\n"
       "DROP TABLE IF EXISTS {0};\n"
       "/*!40101 SET @saved_cs_client     = @@character_set_client */;\n"
       "/*!40101 SET character_set_client = utf8mb4 */;\n"
       "{1};\n"
       "/*!40101 SET character_set_client = @saved_cs_client */;\n",
-      q, r.str(1));
+      q, r.str(1), sanitize_comment(q));
   // MyISAM/Aria keep the flag: indexes are built once, by ENABLE KEYS in post-data.
   if (keys_can_be_disabled(t.engine))
     out += fmt::format("/*!40000 ALTER TABLE {} DISABLE KEYS */;\n", q);
@@ -176,10 +177,10 @@ void append_table(std::string& out, const MyConnection& conn, const std::string&
 void append_placeholder_view(std::string& out, const TableInfo& v) {
   std::string q = quote_ident(v.name);
   out += fmt::format(
-      "\n--\n-- Temporary table structure for view {0}\n--\n\n"
+      "\n--\n-- Temporary table structure for view {1}\n--\n\n"
       "DROP TABLE IF EXISTS {0};\n"
       "/*!50001 DROP VIEW IF EXISTS {0}*/;\n",
-      q);
+      q, sanitize_comment(q));
   // A view whose tables are gone has no columns: it gets no placeholder.
   if (v.columns.empty()) return;
   std::string select;
@@ -197,7 +198,7 @@ void append_view(std::string& out, const MyConnection& conn, const std::string& 
                  const TableInfo& v) {
   auto r = show_create(conn, "VIEW", db, v.name);
   std::string q = quote_ident(v.name);
-  out += fmt::format("\n--\n-- Final view structure for view {}\n--\n\n", q);
+  out += fmt::format("\n--\n-- Final view structure for view {}\n--\n\n", sanitize_comment(q));
   append_stored_object(
       out,
       StoredObject{
@@ -215,7 +216,8 @@ void append_triggers(std::string& out, const MyConnection& conn, const std::stri
   while (list.next()) {
     if (table != list.get(0)) {
       table = list.str(0);
-      out += fmt::format("\n--\n-- Triggers of table {}\n--\n\n", quote_ident(table));
+      out += fmt::format("\n--\n-- Triggers of table {}\n--\n\n",
+                         sanitize_comment(quote_ident(table)));
     }
     std::string name = list.str(1);
     auto r = show_create(conn, "TRIGGER", db, name);
@@ -234,7 +236,7 @@ void append_events(std::string& out, const MyConnection& conn, const std::string
   while (list.next()) {
     std::string name = list.str(0);
     auto r = show_create(conn, "EVENT", db, name);
-    out += fmt::format("\n--\n-- Event {}\n--\n\n", quote_ident(name));
+    out += fmt::format("\n--\n-- Event {}\n--\n\n", sanitize_comment(quote_ident(name)));
     append_stored_object(
         out, StoredObject{"50106", fmt::format("DROP EVENT IF EXISTS {}", quote_ident(name)),
                           definition(r, 3, "event", name), r.str(4), r.str(5), r.str(1), r.str(2)});
@@ -252,7 +254,7 @@ void append_routines(std::string& out, const MyConnection& conn, const std::stri
     std::string type = list.str(0), name = list.str(1);
     auto r = show_create(conn, type, db, name);
     out += fmt::format("\n--\n-- {} {}\n--\n\n", type == "FUNCTION" ? "Function" : "Procedure",
-                       quote_ident(name));
+                       sanitize_comment(quote_ident(name)));
     append_stored_object(out,
                          StoredObject{"50003",
                                       fmt::format("DROP {} IF EXISTS {}", type, quote_ident(name)),

@@ -2,18 +2,22 @@
 
 #include <fmt/format.h>
 
+#include "engine/comment_line.h"
 #include "protocols/mysql/sql_text.h"
 
 namespace dbsnap::mysql {
 
 std::string script_header(const ScriptHeader& h) {
-  std::string out = fmt::format(
+  std::string out;
+  if (h.product == "MariaDB" && h.sandbox) out = kSandboxLine;
+  out += fmt::format(
       "-- {} dump by dbsnap {}\n"
       "--\n"
       "-- Host: {}    Database: {}\n"
       "-- ------------------------------------------------------\n"
       "-- Server version\t{}\n\n",
-      h.product, DBSNAP_VERSION, h.host, h.database, h.server_version);
+      sanitize_comment(h.product), DBSNAP_VERSION, sanitize_comment(h.host),
+      sanitize_comment(h.database), sanitize_comment(h.server_version));
   out +=
       "/*!40101 SET @OLD_CHARACTER_SET_CLIENT=@@CHARACTER_SET_CLIENT */;\n"
       "/*!40101 SET @OLD_CHARACTER_SET_RESULTS=@@CHARACTER_SET_RESULTS */;\n"
@@ -35,11 +39,12 @@ std::string script_header(const ScriptHeader& h) {
       "--\n\n";
   if (file != h.position.end() && pos != h.position.end())
     out += fmt::format("-- CHANGE MASTER TO MASTER_LOG_FILE={}, MASTER_LOG_POS={};\n",
-                       quote_string(file->second), pos->second);
+                       sanitize_comment(quote_string(file->second)), sanitize_comment(pos->second));
   if (gtid != h.position.end() && !gtid->second.empty())
-    out += h.product == "MariaDB"
-               ? fmt::format("-- SET GLOBAL gtid_slave_pos={};\n", quote_string(gtid->second))
-               : fmt::format("-- SET @@GLOBAL.GTID_PURGED={};\n", quote_string(gtid->second));
+    out += h.product == "MariaDB" ? fmt::format("-- SET GLOBAL gtid_slave_pos={};\n",
+                                                sanitize_comment(quote_string(gtid->second)))
+                                  : fmt::format("-- SET @@GLOBAL.GTID_PURGED={};\n",
+                                                sanitize_comment(quote_string(gtid->second)));
   return out;
 }
 
@@ -59,7 +64,7 @@ std::string script_footer(std::string_view completed_at) {
       "/*!40101 SET COLLATION_CONNECTION=@OLD_COLLATION_CONNECTION */;\n"
       "/*!40111 SET SQL_NOTES=@OLD_SQL_NOTES */;\n\n"
       "-- Dump completed on {}\n",
-      completed_at);
+      sanitize_comment(completed_at));
 }
 
 void append_stored_object(std::string& out, const StoredObject& o) {

@@ -25,9 +25,17 @@ struct ScriptHeader {
   // Snapshot position, printed as mysqldump --master-data=2 comments:
   // binlog_file, binlog_position, gtid (any may be absent).
   std::map<std::string, std::string> position;
+  // MariaDB only: begin with mariadb-dump's sandbox line (CVE-2024-21096),
+  // after which the mariadb client refuses backslash commands such as \!.
+  bool sandbox = true;
 };
 
-// Comment block, then the session variables saved in @OLD_* and set to the
+// The first line of a MariaDB dump, byte for byte as mariadb-dump 10.11
+// writes it (with its trailing space), '\n' included.
+inline constexpr std::string_view kSandboxLine = "/*M!999999\\- enable the sandbox mode */ \n";
+
+// The sandbox line (MariaDB with header.sandbox), the comment block (names
+// sanitised with sanitize_comment), then the session variables saved in @OLD_* and set to the
 // values every statement of the script assumes (utf8mb4, UTC, no unique or
 // foreign key checks, SQL_MODE NO_AUTO_VALUE_ON_ZERO, no notes).
 std::string script_header(const ScriptHeader& header);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "engine/error.h"
@@ -10,6 +11,8 @@ namespace dbsnap::mysql {
 namespace {
 
 constexpr std::string_view kDelimiterCommand = "delimiter";
+// mariadb-dump's sandbox line starts so: "\-" is a client command inside it.
+constexpr std::string_view kSandboxOpener = "/*M!999999\\-";
 
 char fold(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -80,6 +83,23 @@ ScriptSplitter::Scan ScriptSplitter::scan() {
       if (is_space(c)) {
         step();
         continue;
+      }
+      if (c == '/') {
+        std::size_t have = std::min(rest, kSandboxOpener.size());
+        if (buf_.compare(scan_, have, kSandboxOpener, 0, have) == 0) {
+          if (have < kSandboxOpener.size() && !finished_) return Scan::need_more;
+          if (have == kSandboxOpener.size()) {
+            // The sandbox command: a client command, not sent (the mariadb
+            // client's sandbox forbids \! and friends; this splitter runs none).
+            std::size_t close = buf_.find("*/", scan_ + kSandboxOpener.size());
+            if (close == std::string::npos && !finished_) return Scan::need_more;
+            if (close != std::string::npos) {
+              while (scan_ < close + 2) step();
+              pos_ = scan_;
+              continue;
+            }
+          }
+        }
       }
       if (fold(c) == 'd') {
         if (rest <= kDelimiterCommand.size() && !finished_) return Scan::need_more;

@@ -18,6 +18,10 @@
 // DELIMITER outside any statement sets the delimiter to its first word (";;"
 // in dump scripts around triggers and routines); it is not sent.
 //
+// The sandbox line mariadb-dump writes first, "/*M!999999\- enable the
+// sandbox mode */" (a client command inside an executable comment), is taken
+// as a client command outside any statement and not sent.
+//
 // Not thread-safe; one per script.
 #pragma once
 

@@ -6,6 +6,7 @@
 #include <queue>
 #include <set>
 
+#include "engine/comment_line.h"
 #include "engine/error.h"
 
 namespace dbsnap::pg::catalog {
@@ -38,8 +39,10 @@ void Output::write(std::string& out, const Toc& toc) {
         fmt::format("SET default_table_access_method = {};\n\n", quote_ident(conn_, *toc.table_am));
     table_am_ = toc.table_am;
   }
-  out += fmt::format("--\n-- Name: {}; Type: {}; Schema: {}; Owner: {}\n--\n\n", toc.tag, toc.type,
-                     toc.schema.empty() ? "-" : toc.schema, options_.no_owner ? "-" : toc.owner);
+  out += fmt::format("--\n-- Name: {}; Type: {}; Schema: {}; Owner: {}\n--\n\n",
+                     sanitize_comment(toc.tag), sanitize_comment(toc.type),
+                     sanitize_comment(toc.schema, true),
+                     options_.no_owner ? "-" : sanitize_comment(toc.owner, true));
   out += toc.defn;
   out += "\n\n";
   if (!toc.alter_owner.empty() && !options_.no_owner)

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "engine/cancel.h"
+#include "engine/comment_line.h"
 #include "engine/error.h"
 
 namespace dbsnap::pg {
@@ -14,15 +15,6 @@ namespace {
 
 // Room for the header, the trailer and a typical last row beyond chunk_bytes.
 constexpr std::size_t kBufferSlack = 64 << 10;
-
-// pg_backup_archiver.c sanitize_line: newlines would break the comment.
-std::string sanitize_line(std::string_view s, bool want_hyphen) {
-  if (s.empty() && want_hyphen) return "-";
-  std::string out(s);
-  std::replace_if(
-      out.begin(), out.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
-  return out;
-}
 
 // "(a, b)" -> "a, b": the column list as a SELECT list.
 std::string_view select_list(std::string_view columns) {
@@ -114,8 +106,8 @@ std::string copy_block_header(const PgTable& table, bool no_owner) {
   return fmt::format(
       "--\n-- Data for Name: {}; Type: TABLE DATA; Schema: {}; Owner: {}\n--\n\n"
       "COPY {} {} FROM stdin;\n",
-      sanitize_line(table.name, false), sanitize_line(table.schema, true),
-      sanitize_line(no_owner ? "" : table.owner, true), table.qualified, table.columns);
+      sanitize_comment(table.name, false), sanitize_comment(table.schema, true),
+      sanitize_comment(no_owner ? "" : table.owner, true), table.qualified, table.columns);
 }
 
 CopyChunker::CopyChunker(std::string header, std::string_view table, std::string& buffer,

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "engine/comment_line.h"
 #include "protocols/postgres/connection.h"
 #include "protocols/postgres/schema_readers.h"
 
@@ -618,7 +619,7 @@ std::string header(PGconn* conn) {
       "SET xmloption = content;\n"
       "SET client_min_messages = warning;\n"
       "SET row_security = off;\n\n",
-      v.get(0, 0), DBSNAP_VERSION, pg_encoding_to_char(PQclientEncoding(conn)));
+      sanitize_comment(v.get(0, 0)), DBSNAP_VERSION, pg_encoding_to_char(PQclientEncoding(conn)));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <ctime>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -18,6 +19,7 @@
 #include "compress/gzip.h"
 #include "engine/backup.h"
 #include "engine/error.h"
+#include "engine/manifest.h"
 #include "protocols/mysql/driver.h"
 #include "protocols/postgres/driver.h"
 #include "tools/dbsnap/config.h"
@@ -178,7 +180,7 @@ int run_ping(const PingArgs& a) {
 struct BackupArgs {
   std::string server, database, to, compress = "default", chunk_size = "4MiB";
   int jobs = 4;
-  bool no_owner = false, no_privileges = false, quiet = false;
+  bool no_owner = false, no_privileges = false, no_sandbox = false, quiet = false;
   int lock_wait_timeout = 60;
   std::string net_buffer_length = "1MiB";
   VolumeOptions volume;
@@ -194,6 +196,7 @@ int run_backup_cmd(const BackupArgs& a) {
   if (req.chunk_bytes < 4096) throw Error(ExitCode::usage, "--chunk-size must be at least 4KiB");
   req.dump.no_owner = a.no_owner;
   req.dump.no_privileges = a.no_privileges;
+  req.dump.no_sandbox = a.no_sandbox;
   req.dump.lock_wait_timeout_s = a.lock_wait_timeout;
   req.dump.net_buffer_length = parse_size(a.net_buffer_length);
   auto driver = driver_for(url);
@@ -267,6 +270,7 @@ int run_snapshots(const SnapshotsArgs& a) {
   };
   std::vector<Row> rows;
   const std::string suffix = ".manifest.json";
+  const std::string this_host = this_host_name();
   for (const auto& key : volume->list("")) {
     if (key.size() < suffix.size() ||
         key.compare(key.size() - suffix.size(), suffix.size(), suffix))
@@ -279,6 +283,8 @@ int run_snapshots(const SnapshotsArgs& a) {
       continue;
     }
     if (!server.empty() && m.server_name != server) continue;
+    // A running manifest whose process is gone shows as interrupted.
+    m.status = effective_status(m, this_host, static_cast<std::int64_t>(std::time(nullptr)));
     rows.push_back({key.substr(0, key.size() - suffix.size()), std::move(m)});
   }
   std::sort(rows.begin(), rows.end(),
@@ -359,6 +365,8 @@ void register_commands(CLI::App& app) {
   backup->add_option("--chunk-size", b.chunk_size, "SQL text per data chunk, e.g. 4MiB");
   backup->add_flag("--no-owner", b.no_owner, "do not emit ownership (as pg_dump --no-owner)");
   backup->add_flag("--no-privileges", b.no_privileges, "do not emit GRANT/REVOKE");
+  backup->add_flag("--no-sandbox", b.no_sandbox,
+                   "MariaDB: omit the sandbox line (for mariadb clients older than 10.5.25)");
   backup->add_option("--lock-wait-timeout", b.lock_wait_timeout,
                      "seconds to wait for table/global locks before failing");
   backup->add_option("--net-buffer-length", b.net_buffer_length,

@@ -134,11 +134,17 @@ int run_restore_cmd(const RestoreArgs& a) {
       throw Error(ExitCode::usage, fmt::format("--tables needs a dbsnap snapshot with its "
                                                "manifest; '{}' is a plain script",
                                                a.snapshot));
-    auto target = make_target(url, a.database);
+    // Checked before the target is touched: a .gz that is not gzip creates nothing.
     std::string head = l.volume->read(l.script, 0, 2);
+    bool gzipped = looks_gzipped(std::as_bytes(std::span(head.data(), head.size())));
+    if (!gzipped && l.script.ends_with(".gz"))
+      throw Error(ExitCode::verify_failed,
+                  fmt::format("'{}' is not a gzip file (it does not start with the gzip magic "
+                              "bytes 1f 8b); nothing was restored",
+                              a.snapshot));
+    auto target = make_target(url, a.database);
     std::unique_ptr<StreamDecompressor> gunzip;
-    if (looks_gzipped(std::as_bytes(std::span(head.data(), head.size()))))
-      gunzip = std::make_unique<GunzipStream>();
+    if (gzipped) gunzip = std::make_unique<GunzipStream>();
     if (!a.quiet)
       fmt::print(stderr,
                  "dbsnap: '{}' has no manifest: running it as one script, without row "

@@ -55,6 +55,16 @@ TEST(MyScriptSplitter, BackquotedIdentifiersHaveNoBackslashEscapes) {
             (Items{"1:SELECT `a\\`", "1:SELECT `b``;c`"}));
 }
 
+// mariadb-dump's first line is a client command: not sent, in any piece size.
+TEST(MyScriptSplitter, SandboxLineIsAClientCommandNotAStatement) {
+  EXPECT_EQ(split_all_ways("/*M!999999\\- enable the sandbox mode */ \n-- MariaDB dump\n"
+                           "/*!40101 SET NAMES utf8mb4 */;\nSELECT 1;\n"),
+            (Items{"3:/*!40101 SET NAMES utf8mb4 */", "4:SELECT 1"}));
+  // Only at the start of a statement, and only the exact command.
+  EXPECT_EQ(split_all_ways("SELECT 1 /*M!999999\\- x */;\n/*M!999998 SET y=1 */;\n"),
+            (Items{"1:SELECT 1 /*M!999999\\- x */", "2:/*M!999998 SET y=1 */"}));
+}
+
 TEST(MyScriptSplitter, VersionedCommentsAreSentToTheServer) {
   EXPECT_EQ(split_all_ways("-- MySQL dump\n/*!40101 SET @OLD_SQL_MODE=@@SQL_MODE */;\n"
                            "/* plain */ /*!50003 SET x = ';' */;\n/*M!100100 SET y=1 */;\n"

@@ -183,7 +183,8 @@ TEST(Script, ViewsHaveNoDelimiterAndHeaderPrintsThePositionAsComments) {
       "app",
       "10.11.5-MariaDB",
       {{"binlog_file", "bin.000002"}, {"binlog_position", "1234"}, {"gtid", "0-1-5"}}});
-  EXPECT_EQ(header.rfind("-- MariaDB dump", 0), 0u) << header;
+  EXPECT_EQ(header.rfind("/*M!999999\\- enable the sandbox mode */ \n-- MariaDB dump", 0), 0u)
+      << header;
   EXPECT_NE(header.find("-- CHANGE MASTER TO MASTER_LOG_FILE='bin.000002', MASTER_LOG_POS=1234;"),
             std::string::npos)
       << header;
@@ -192,6 +193,29 @@ TEST(Script, ViewsHaveNoDelimiterAndHeaderPrintsThePositionAsComments) {
   std::string footer = script_footer("2026-01-02 03:04:05");
   EXPECT_NE(footer.find("SET TIME_ZONE=@OLD_TIME_ZONE"), std::string::npos);
   EXPECT_NE(footer.find("-- Dump completed on 2026-01-02 03:04:05\n"), std::string::npos);
+}
+
+// mariadb-dump 10.11's first line, byte for byte (`mariadb-dump db | head -1`);
+// MySQL servers' dumps and --no-sandbox go without it.
+TEST(Script, SandboxLineOnlyForMariadbUnlessTurnedOff) {
+  ScriptHeader h{"MariaDB", "h", "d", "10.11.5-MariaDB", {}};
+  EXPECT_EQ(script_header(h).rfind("/*M!999999\\- enable the sandbox mode */ \n--", 0), 0u);
+  h.sandbox = false;
+  EXPECT_EQ(script_header(h).rfind("-- MariaDB dump", 0), 0u) << script_header(h);
+  ScriptHeader my{"MySQL", "h", "d", "8.0.36", {}};
+  EXPECT_EQ(script_header(my).rfind("-- MySQL dump", 0), 0u) << script_header(my);
+  EXPECT_EQ(script_header(my).find("sandbox"), std::string::npos);
+}
+
+// Host, database and server version stay on their comment lines.
+TEST(Script, HeaderCommentLinesAreSanitised) {
+  std::string header = script_header(
+      ScriptHeader{"MariaDB", "h\n\\! touch /tmp/x", "d\r\n\\! touch /tmp/x", "10\n\\! v", {}});
+  EXPECT_EQ(header.find("\n\\!"), std::string::npos) << header;
+  EXPECT_NE(header.find("-- Host: h \\! touch /tmp/x    Database: d  \\! touch /tmp/x\n"),
+            std::string::npos)
+      << header;
+  EXPECT_EQ(script_footer("x\n\\! y").find("\n\\!"), std::string::npos);
 }
 
 }  // namespace
