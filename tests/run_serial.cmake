@@ -4,14 +4,19 @@
 #  - a backup of every database meets other tests' scratch databases (created
 #    and dropped meanwhile), their held locks and their killed sessions;
 #  - a held MariaDB global lock stalls every other backup, and the lock
-#    timeout's message names whichever statement of the server runs longest.
+#    timeout's message names whichever statement of the server runs longest;
+#  - a DDL statement waiting on a backup's metadata locks holds MariaDB's
+#    backup lock, so every other backup's global lock waits behind it.
 # No other test may depend on what a parallel one does.
 #
 # Each entry is <executable>:<test>. A name the executable (when built) does
 # not have stops ctest with an error, so a rename cannot drop it silently.
 set(dbsnap_serial_tests
   tools_cli_test:CliCompletedBackup.BackupWithoutDatabaseBacksUpEveryDatabase
-  protocols_mysql_dump_test:MyDump.LockWaitTimeoutNamesTheBlockingStatement)
+  protocols_mysql_dump_test:MyDump.LockWaitTimeoutNamesTheBlockingStatement
+  protocols_mysql_dump_test:MyDump.GlobalLockWaitIsBoundedAndCommitsResume
+  protocols_mysql_dump_test:MyDump.DdlDuringTheBackupIsBlockedAndAReadBehindItFailsNamingTheTable
+  protocols_mysql_dump_test:MyDump.AccountStatementsAndCommitsDuringBackupsNeverHang)
 
 foreach(entry IN LISTS dbsnap_serial_tests)
   string(REPLACE ":" ";" parts "${entry}")
