@@ -629,12 +629,15 @@ PgSchema read_schema(PGconn* conn, const DumpOptions& options) {
   read_comments(ctx);
   add_namespaces(ctx);
   add_extensions(ctx);
+  add_collations(ctx);
   add_types(ctx);
   add_routines(ctx);
   PgSchema schema;
   add_relations(ctx, schema.tables);
   add_post_data(ctx);
+  add_statistics(ctx);
   add_default_acls(ctx);
+  add_event_triggers(ctx);
   add_dependencies(ctx);
   DumpObject pre_boundary, post_boundary;
   pre_boundary.priority = Priority::pre_data_boundary;

@@ -17,7 +17,8 @@ struct PgTable {
   std::string schema, name;      // unquoted
   std::string owner;             // role name
   std::string qualified;         // quoted as pg_dump prints it: public.film, "My"."Tbl"
-  std::string columns;           // COPY column list "(a, b)"; generated columns excluded
+  std::string columns;           // COPY column list "(a, b)"; generated columns excluded;
+                                 // "" for a table without columns
   std::uint64_t data_bytes = 0;  // pg_table_size: heap + TOAST (+ maps), what COPY reads
   std::uint64_t pages = 0;       // pg_relation_size / block size: ctid slicing bound
 };

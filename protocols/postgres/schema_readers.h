@@ -59,6 +59,10 @@ void add_extensions(Context& ctx);
 void add_types(Context& ctx);
 void add_routines(Context& ctx);
 void add_default_acls(Context& ctx);
+// schema_objects.cc
+void add_collations(Context& ctx);
+void add_statistics(Context& ctx);
+void add_event_triggers(Context& ctx);
 // schema_relations.cc: sequences, tables, views, materialized views,
 // defaults, partition attachments, refreshes; fills tables.
 void add_relations(Context& ctx, std::vector<PgTable>& tables);

@@ -203,7 +203,8 @@ SELECT c.oid, n.nspname, c.relname, pg_catalog.pg_get_userbyid(c.relowner), c.re
        pg_catalog.pg_relation_size(c.oid) /
          pg_catalog.current_setting('block_size')::pg_catalog.int8,
        (SELECT rw.oid FROM pg_catalog.pg_rewrite rw
-         WHERE rw.ev_class = c.oid AND rw.rulename = '_RETURN')
+         WHERE rw.ev_class = c.oid AND rw.rulename = '_RETURN'),
+       c.relforcerowsecurity
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   LEFT JOIN pg_catalog.pg_class tc ON tc.oid = c.reltoastrelid
@@ -364,7 +365,7 @@ SELECT oid, conrelid, conname, pg_catalog.pg_get_constraintdef(oid), conislocal,
     std::string viewdef = r.str(i, 19), check_opt = check_option(r.get(i, 6));
     if (!viewdef.empty() && viewdef.back() == ';') viewdef.pop_back();
     std::string tablespace = r.str(i, 14), am = r.str(i, 15), replident = r.str(i, 22);
-    bool unlogged = r.get(i, 5) == "u";
+    bool unlogged = r.get(i, 5) == "u", force_rls = r.flag(i, 26);
     std::string acl = r.str(i, 16), base = r.str(i, 18);
     bool acl_null = r.flag(i, 17);
 
@@ -387,7 +388,8 @@ SELECT oid, conrelid, conname, pg_catalog.pg_get_constraintdef(oid), conislocal,
     }
     ctx.graph[id].render = [&ctx, oid, schema, name, owner, kind, partition, cols, defaults, checks,
                             options, parents, partkey, viewdef, check_opt, tablespace, am,
-                            replident, unlogged, acl, acl_null, base, dummy](Output& out) {
+                            replident, unlogged, force_rls, acl, acl_null, base,
+                            dummy](Output& out) {
       std::string q = ctx.qualified(schema, name);
       Toc toc;
       toc.tag = name;
@@ -455,6 +457,7 @@ SELECT oid, conrelid, conname, pg_catalog.pg_get_constraintdef(oid), conislocal,
         if (replident == "n")
           d += fmt::format("\nALTER TABLE ONLY {} REPLICA IDENTITY NOTHING;\n", q);
         if (replident == "f") d += fmt::format("\nALTER TABLE ONLY {} REPLICA IDENTITY FULL;\n", q);
+        if (force_rls) d += fmt::format("\nALTER TABLE ONLY {} FORCE ROW LEVEL SECURITY;\n", q);
         toc.defn = d;
       }
       toc.type = word;
@@ -511,7 +514,7 @@ SELECT oid, conrelid, conname, pg_catalog.pg_get_constraintdef(oid), conislocal,
         t.columns += t.columns.empty() ? "(" : ", ";
         t.columns += ctx.ident(c.name);
       }
-      t.columns += ")";
+      if (!t.columns.empty()) t.columns += ")";  // none: "COPY t  FROM stdin;" as pg_dump
       t.data_bytes = static_cast<std::uint64_t>(r.num(i, 23));
       t.pages = static_cast<std::uint64_t>(r.num(i, 24));
       tables.push_back(std::move(t));

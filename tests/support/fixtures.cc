@@ -33,9 +33,9 @@ void load(const std::string& fixture, const ScratchMyDatabase& db) {
 }  // namespace
 
 void load_pg_fixture(const std::string& fixture, const std::string& db) {
-  if (fixture == "stress") {
-    pg_load_sql_file(
-        db, existing(source_dir() / "tests" / "protocols" / "postgres" / "stress_schema.sql"));
+  if (fixture != "pagila") {  // the project's own: tests/protocols/postgres/<fixture>_schema.sql
+    pg_load_sql_file(db, existing(source_dir() / "tests" / "protocols" / "postgres" /
+                                  (fixture + "_schema.sql")));
     return;
   }
   fs::path dir = datasets_dir() / "pagila";

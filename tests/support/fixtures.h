@@ -17,8 +17,9 @@
 
 namespace dbsnap::test {
 
-// "pagila" (datasets_dir()/pagila schema + data) or "stress"
-// (tests/protocols/postgres/stress_schema.sql), loaded with psql into db.
+// "pagila" (datasets_dir()/pagila schema + data) or a project fixture such as
+// "stress" or "objects" (tests/protocols/postgres/<fixture>_schema.sql),
+// loaded with psql into db.
 void load_pg_fixture(const std::string& fixture, const std::string& db);
 
 // "sakila" (datasets_dir()/sakila, rewritten from the database name

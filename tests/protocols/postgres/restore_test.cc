@@ -46,7 +46,7 @@ TEST_P(PgRestore, RestoredDatabaseEqualsTheSource) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, PgRestore,
-                         ::testing::Combine(::testing::Values("pagila", "stress"),
+                         ::testing::Combine(::testing::Values("pagila", "stress", "objects"),
                                             ::testing::Values(1, 4)),
                          fixture_jobs_name);
 

@@ -29,11 +29,14 @@ Fixture pagila() {
   return {"pagila", {dir / "pagila-schema.sql", dir / "pagila-data.sql"}};
 }
 
-Fixture stress() {
-  return {"stress", {source_dir() / "tests" / "protocols" / "postgres" / "stress_schema.sql"}};
+// The project's own fixtures: tests/protocols/postgres/<name>_schema.sql.
+Fixture project_fixture(const std::string& name) {
+  return {name, {source_dir() / "tests" / "protocols" / "postgres" / (name + "_schema.sql")}};
 }
 
-Fixture fixture_named(const std::string& name) { return name == "pagila" ? pagila() : stress(); }
+Fixture fixture_named(const std::string& name) {
+  return name == "pagila" ? pagila() : project_fixture(name);
+}
 
 void load(const Fixture& f, const std::string& db) {
   for (const auto& file : f.files) {
@@ -99,7 +102,8 @@ TEST_P(PgRoundTripPgDump, PlainOutputComparesEqual) {
   expect_same_database(source.name(), target.name());
 }
 
-INSTANTIATE_TEST_SUITE_P(Fixtures, PgRoundTripPgDump, ::testing::Values("pagila", "stress"),
+INSTANTIATE_TEST_SUITE_P(Fixtures, PgRoundTripPgDump,
+                         ::testing::Values("pagila", "stress", "objects"),
                          [](const auto& info) { return info.param; });
 
 // ... and it is sensitive: one changed value, one extra index, one sequence
@@ -173,7 +177,7 @@ TEST_P(PgRoundTrip, BackupRestoredWithPsqlIsIdentical) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, PgRoundTrip,
-                         ::testing::Combine(::testing::Values("pagila", "stress"),
+                         ::testing::Combine(::testing::Values("pagila", "stress", "objects"),
                                             ::testing::Values(1, 4)),
                          [](const auto& info) {
                            return std::get<0>(info.param) + "_jobs" +
