@@ -625,13 +625,16 @@ std::string header(PGconn* conn) {
 }  // namespace
 
 PgSchema read_schema(PGconn* conn, const DumpOptions& options) {
-  Context ctx{conn, options, {}, {}, {}};
+  Context ctx{conn, options, {}, {}, {}, {}};
   read_comments(ctx);
   add_namespaces(ctx);
   add_extensions(ctx);
   add_collations(ctx);
   add_types(ctx);
+  add_base_types(ctx);
   add_routines(ctx);
+  add_casts(ctx);
+  add_operators(ctx);
   PgSchema schema;
   add_relations(ctx, schema.tables);
   add_post_data(ctx);
@@ -639,6 +642,7 @@ PgSchema read_schema(PGconn* conn, const DumpOptions& options) {
   add_default_acls(ctx);
   add_event_triggers(ctx);
   add_dependencies(ctx);
+  repair_type_function_loops(ctx);
   DumpObject pre_boundary, post_boundary;
   pre_boundary.priority = Priority::pre_data_boundary;
   post_boundary.priority = Priority::post_data_boundary;

@@ -1,6 +1,10 @@
-// Readers of the object kinds that stand alone in pg_dump's output:
-// collations, extended statistics and event triggers.
+// Readers of object kinds that pg_dump prints as entries of their own:
+// collations, extended statistics, event triggers, base types and their shells,
+// casts and operators.
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <memory>
 
 #include "protocols/postgres/connection.h"
 #include "protocols/postgres/schema_readers.h"
@@ -130,6 +134,224 @@ SELECT e.oid, e.evtname, pg_catalog.pg_get_userbyid(e.evtowner), e.evtevent, e.e
                   "", owner);
     };
     ctx.graph.map({catalog::kPgEventTrigger, oid}, ctx.graph.add(std::move(o)));
+  }
+}
+
+namespace {
+
+const char* alignment_word(char a) {
+  return a == 'c' ? "char" : a == 's' ? "int2" : a == 'i' ? "int4" : "double";
+}
+const char* storage_word(char s) {
+  return s == 'p' ? "plain" : s == 'e' ? "external" : s == 'm' ? "main" : "extended";
+}
+
+// pg_dump.c dumpBaseType: CREATE TYPE with every property that is not the default.
+std::string base_type_definition(const std::string& qualified, const PgResult& r, int i) {
+  std::string len = r.str(i, 4);
+  std::string d = fmt::format("CREATE TYPE {} (\n    INTERNALLENGTH = {}", qualified,
+                              len == "-1" ? "variable" : len);
+  d += ",\n    INPUT = " + r.str(i, 5) + ",\n    OUTPUT = " + r.str(i, 6);
+  const char* optional[] = {"RECEIVE", "SEND", "TYPMOD_IN", "TYPMOD_OUT", "ANALYZE"};
+  for (int k = 0; k < 5; ++k)
+    if (r.get(i, 7 + k) != "-") d += fmt::format(",\n    {} = {}", optional[k], r.get(i, 7 + k));
+  if (r.flag(i, 12)) d += ",\n    COLLATABLE = true";
+  if (!r.is_null(i, 13)) d += ",\n    DEFAULT = " + r.str(i, 13);
+  if (!r.is_null(i, 14)) d += ",\n    DEFAULT = " + quote_literal(r.get(i, 14));
+  if (r.get(i, 15) != "-") d += ",\n    SUBSCRIPT = " + r.str(i, 15);
+  if (!r.is_null(i, 16)) d += ",\n    ELEMENT = " + r.str(i, 16);
+  if (r.get(i, 17) != "U") d += ",\n    CATEGORY = " + quote_literal(r.get(i, 17));
+  if (r.flag(i, 18)) d += ",\n    PREFERRED = true";
+  if (r.get(i, 19) != ",") d += ",\n    DELIMITER = " + quote_literal(r.get(i, 19));
+  d += fmt::format(",\n    ALIGNMENT = {},\n    STORAGE = {}", alignment_word(r.get(i, 20)[0]),
+                   storage_word(r.get(i, 21)[0]));
+  if (r.flag(i, 22)) d += ",\n    PASSEDBYVALUE";
+  return d + "\n);\n";
+}
+
+}  // namespace
+
+// pg_dump.c getTypes/dumpBaseType/dumpShellType. Auto-generated array types
+// (typname "_x" whose element's typarray is this type) go with their element.
+// The shell is printed only when repair_type_function_loops gives it a function.
+void add_base_types(Context& ctx) {
+  PgResult r = query(ctx.conn, fmt::format(R"(
+SELECT t.oid, n.nspname, t.typname, pg_catalog.pg_get_userbyid(t.typowner), t.typlen,
+       t.typinput, t.typoutput, t.typreceive, t.typsend, t.typmodin, t.typmodout, t.typanalyze,
+       t.typcollation <> 0,
+       pg_catalog.pg_get_expr(t.typdefaultbin, 0),
+       CASE WHEN t.typdefaultbin IS NULL THEN t.typdefault END,
+       t.typsubscript,
+       CASE WHEN t.typelem <> 0 THEN pg_catalog.format_type(t.typelem, NULL) END,
+       t.typcategory, t.typispreferred, t.typdelim, t.typalign, t.typstorage, t.typbyval,
+       t.typacl, t.typacl IS NULL, pg_catalog.acldefault('T', t.typowner), t.typarray
+  FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+ WHERE t.typtype = 'b' AND t.typisdefined AND {} AND {}
+   AND NOT (t.typname LIKE '\_%' AND t.typelem <> 0 AND
+            (SELECT e.typarray FROM pg_catalog.pg_type e WHERE e.oid = t.typelem) = t.oid))",
+                                           kUserSchema, not_in_extension("pg_type", "t.oid")));
+  for (int i = 0; i < r.rows(); ++i) {
+    std::uint32_t oid = r.oid(i, 0);
+    std::string schema = r.str(i, 1), name = r.str(i, 2), owner = r.str(i, 3);
+    std::string defn = base_type_definition(ctx.qualified(schema, name), r, i);
+    std::string acl = r.str(i, 23), base = r.str(i, 25);
+    bool acl_null = r.flag(i, 24);
+    auto needed = std::make_shared<bool>(false);
+    DumpObject shell;
+    shell.priority = Priority::type;
+    shell.schema = schema;
+    shell.name = name;
+    shell.oid = oid;
+    shell.render = [&ctx, schema, name, owner, needed](Output& out) {
+      if (!*needed) return;
+      out.entry({name,
+                 "SHELL TYPE",
+                 schema,
+                 owner,
+                 fmt::format("CREATE TYPE {};\n", ctx.qualified(schema, name)),
+                 "",
+                 {},
+                 {}});
+    };
+    DumpObject type;
+    type.priority = Priority::type;
+    type.schema = schema;
+    type.name = name;
+    type.oid = oid;
+    type.render = [&ctx, oid, schema, name, owner, defn, acl, acl_null, base](Output& out) {
+      std::string q = ctx.qualified(schema, name), tag = "TYPE " + ctx.ident(name);
+      out.entry({name, "TYPE", schema, owner, defn, "ALTER TYPE " + q, {}, {}});
+      ctx.comment(out, catalog::kPgType, oid, 0, tag, "TYPE " + q, schema, owner);
+      out.acl(tag, "TYPE", ctx.ident(name), "", schema, owner, acl, acl_null, base);
+    };
+    std::size_t shell_id = ctx.graph.add(std::move(shell));
+    std::size_t id = ctx.graph.add(std::move(type));
+    ctx.graph.map({catalog::kPgType, oid}, id);
+    if (r.oid(i, 26) != 0) ctx.graph.map({catalog::kPgType, r.oid(i, 26)}, id);
+    ctx.shell_types.push_back({id, shell_id, needed});
+  }
+}
+
+// pg_dump_sort.c repairTypeFuncLoop: a base type needs its I/O functions and
+// they name the type; each such function follows the shell type instead.
+void repair_type_function_loops(Context& ctx) {
+  for (const auto& shell : ctx.shell_types) {
+    for (std::size_t f : ctx.graph[shell.type].deps) {
+      auto& deps = ctx.graph[f].deps;
+      if (std::find(deps.begin(), deps.end(), shell.type) == deps.end()) continue;
+      std::erase(deps, shell.type);
+      deps.push_back(shell.shell);
+      *shell.needed = true;
+    }
+  }
+}
+
+// pg_dump.c dumpCast: user casts (OID from FirstNormalObjectId, 16384); not
+// the range-to-multirange casts CREATE TYPE ... AS RANGE makes (internal
+// dependency on the type).
+void add_casts(Context& ctx) {
+  PgResult r = query(ctx.conn, fmt::format(R"(
+SELECT c.oid, pg_catalog.format_type(c.castsource, NULL),
+       pg_catalog.format_type(c.casttarget, NULL), c.castmethod, c.castcontext,
+       c.castfunc::pg_catalog.regprocedure
+  FROM pg_catalog.pg_cast c
+ WHERE c.oid >= 16384 AND {}
+   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
+                    WHERE d.classid = 'pg_catalog.pg_cast'::pg_catalog.regclass
+                      AND d.objid = c.oid AND d.deptype = 'i'))",
+                                           not_in_extension("pg_cast", "c.oid")));
+  for (int i = 0; i < r.rows(); ++i) {
+    std::uint32_t oid = r.oid(i, 0);
+    std::string name = fmt::format("CAST ({} AS {})", r.get(i, 1), r.get(i, 2));
+    char method = r.get(i, 3)[0], context = r.get(i, 4)[0];
+    std::string d = "CREATE " + name +
+                    (method == 'b'   ? " WITHOUT FUNCTION"
+                     : method == 'i' ? " WITH INOUT"
+                                     : " WITH FUNCTION " + r.str(i, 5));
+    d += context == 'a' ? " AS ASSIGNMENT;\n" : context == 'i' ? " AS IMPLICIT;\n" : ";\n";
+    DumpObject o;
+    o.priority = Priority::cast;
+    o.name = name;
+    o.oid = oid;
+    o.render = [&ctx, oid, name, d](Output& out) {
+      out.entry({name, "CAST", "", "", d, "", {}, {}});
+      ctx.comment(out, catalog::kPgCast, oid, 0, name, name, "", "");
+    };
+    ctx.graph.map({catalog::kPgCast, oid}, ctx.graph.add(std::move(o)));
+  }
+}
+
+namespace {
+
+// regprocedure text without its argument list; "-" (none) is empty
+// (pg_dump.c convertRegProcReference).
+std::string proc_name(std::string_view regprocedure) {
+  if (regprocedure == "-") return "";
+  return std::string(regprocedure.substr(0, regprocedure.find('(')));
+}
+
+// pg_dump.c dumpOpr: the properties in its order.
+std::string operator_details(const PgResult& r, int i) {
+  std::string d = "    FUNCTION = " + proc_name(r.get(i, 5));
+  char kind = r.get(i, 4)[0];
+  if (kind == 'b' || kind == 'r') d += ",\n    LEFTARG = " + r.str(i, 6);
+  if (kind == 'b' || kind == 'l') d += ",\n    RIGHTARG = " + r.str(i, 7);
+  if (!r.is_null(i, 8)) d += ",\n    COMMUTATOR = " + r.str(i, 8);
+  if (!r.is_null(i, 9)) d += ",\n    NEGATOR = " + r.str(i, 9);
+  if (r.flag(i, 10)) d += ",\n    MERGES";
+  if (r.flag(i, 11)) d += ",\n    HASHES";
+  if (std::string p = proc_name(r.get(i, 12)); !p.empty()) d += ",\n    RESTRICT = " + p;
+  if (std::string p = proc_name(r.get(i, 13)); !p.empty()) d += ",\n    JOIN = " + p;
+  return d;
+}
+
+}  // namespace
+
+// pg_dump.c getOperators/dumpOpr; shell operators (no function, made by a
+// COMMUTATOR or NEGATOR reference) are not printed.
+void add_operators(Context& ctx) {
+  PgResult r = query(ctx.conn, fmt::format(R"(
+SELECT o.oid, n.nspname, o.oprname, pg_catalog.pg_get_userbyid(o.oprowner), o.oprkind,
+       o.oprcode::pg_catalog.regprocedure,
+       o.oprleft::pg_catalog.regtype, o.oprright::pg_catalog.regtype,
+       (SELECT 'OPERATOR(' || pg_catalog.quote_ident(cn.nspname) || '.' || c.oprname || ')'
+          FROM pg_catalog.pg_operator c JOIN pg_catalog.pg_namespace cn ON cn.oid = c.oprnamespace
+         WHERE c.oid = o.oprcom),
+       (SELECT 'OPERATOR(' || pg_catalog.quote_ident(cn.nspname) || '.' || c.oprname || ')'
+          FROM pg_catalog.pg_operator c JOIN pg_catalog.pg_namespace cn ON cn.oid = c.oprnamespace
+         WHERE c.oid = o.oprnegate),
+       o.oprcanmerge, o.oprcanhash, o.oprrest::pg_catalog.regprocedure,
+       o.oprjoin::pg_catalog.regprocedure
+  FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace n ON n.oid = o.oprnamespace
+ WHERE o.oprcode <> 0 AND {} AND {})",
+                                           kUserSchema, not_in_extension("pg_operator", "o.oid")));
+  for (int i = 0; i < r.rows(); ++i) {
+    std::uint32_t oid = r.oid(i, 0);
+    std::string schema = r.str(i, 1), name = r.str(i, 2), owner = r.str(i, 3);
+    char kind = r.get(i, 4)[0];
+    std::string args = fmt::format("({}, {})", kind == 'l' ? "NONE" : r.get(i, 6),
+                                   kind == 'r' ? "NONE" : r.get(i, 7));
+    std::string details = operator_details(r, i);
+    DumpObject o;
+    o.priority = Priority::operator_;
+    o.schema = schema;
+    o.name = name;
+    o.tiebreak = args;
+    o.oid = oid;
+    o.render = [&ctx, oid, schema, name, owner, args, details](Output& out) {
+      std::string q = ctx.ident(schema) + "." + name;
+      out.entry({name + " " + args,
+                 "OPERATOR",
+                 schema,
+                 owner,
+                 fmt::format("CREATE OPERATOR {} (\n{}\n);\n", q, details),
+                 fmt::format("ALTER OPERATOR {} {}", q, args),
+                 {},
+                 {}});
+      ctx.comment(out, catalog::kPgOperator, oid, 0, "OPERATOR " + name + " " + args,
+                  "OPERATOR " + q + " " + args, schema, owner);
+    };
+    ctx.graph.map({catalog::kPgOperator, oid}, ctx.graph.add(std::move(o)));
   }
 }
 

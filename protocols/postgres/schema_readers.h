@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -42,6 +43,12 @@ struct Context {
   // Materialized view object -> its REFRESH object; a refresh follows the
   // refreshes of the materialized views it reads (buildMatViewRefreshDependencies).
   std::map<std::size_t, std::size_t> refreshes;
+  // Base types and their shells; a shell is printed once `needed` is set.
+  struct ShellType {
+    std::size_t type, shell;
+    std::shared_ptr<bool> needed;
+  };
+  std::vector<ShellType> shell_types;
 
   std::string ident(std::string_view name) const { return quote_ident(conn, name); }
   std::string qualified(std::string_view schema, std::string_view name) const {
@@ -63,6 +70,11 @@ void add_default_acls(Context& ctx);
 void add_collations(Context& ctx);
 void add_statistics(Context& ctx);
 void add_event_triggers(Context& ctx);
+void add_base_types(Context& ctx);
+void add_casts(Context& ctx);
+void add_operators(Context& ctx);
+// After add_dependencies: I/O functions of a base type follow its shell.
+void repair_type_function_loops(Context& ctx);
 // schema_relations.cc: sequences, tables, views, materialized views,
 // defaults, partition attachments, refreshes; fills tables.
 void add_relations(Context& ctx, std::vector<PgTable>& tables);

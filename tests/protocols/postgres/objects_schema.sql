@@ -50,3 +50,31 @@ ALTER EVENT TRIGGER objs_ddl_replica ENABLE REPLICA;
 CREATE EVENT TRIGGER objs_ddl_always ON table_rewrite EXECUTE FUNCTION objs.log_ddl();
 ALTER EVENT TRIGGER objs_ddl_always ENABLE ALWAYS;
 COMMENT ON EVENT TRIGGER objs_ddl_always IS 'fires in every session_replication_role';
+
+-- A base type (shell type, I/O functions, then the type), casts both ways,
+-- an operator with a commutator that exists only as a shell, and a view
+-- and a table that need them.
+CREATE TYPE objs.int8alias;
+CREATE FUNCTION objs.int8alias_in(cstring) RETURNS objs.int8alias
+  LANGUAGE internal IMMUTABLE STRICT AS 'int8in';
+CREATE FUNCTION objs.int8alias_out(objs.int8alias) RETURNS cstring
+  LANGUAGE internal IMMUTABLE STRICT AS 'int8out';
+CREATE TYPE objs.int8alias (INPUT = objs.int8alias_in, OUTPUT = objs.int8alias_out, LIKE = int8,
+                            CATEGORY = 'N');
+COMMENT ON TYPE objs.int8alias IS 'bigint by another name';
+CREATE CAST (bigint AS objs.int8alias) WITHOUT FUNCTION AS IMPLICIT;
+CREATE CAST (objs.int8alias AS bigint) WITHOUT FUNCTION AS ASSIGNMENT;
+CREATE FUNCTION objs.text_alias(text) RETURNS objs.int8alias
+  LANGUAGE sql IMMUTABLE AS 'SELECT length($1)::bigint::objs.int8alias';
+CREATE CAST (text AS objs.int8alias) WITH FUNCTION objs.text_alias(text);
+COMMENT ON CAST (text AS objs.int8alias) IS 'the length';
+CREATE TABLE objs.amounts (id integer PRIMARY KEY, v objs.int8alias NOT NULL);
+INSERT INTO objs.amounts VALUES (1, '42'), (2, '-7');
+
+CREATE FUNCTION objs.int4_lt(integer, integer) RETURNS boolean
+  LANGUAGE sql IMMUTABLE AS 'SELECT $1 < $2';
+CREATE OPERATOR objs.<<< (FUNCTION = objs.int4_lt, LEFTARG = integer, RIGHTARG = integer,
+                          COMMUTATOR = OPERATOR(objs.>>>), RESTRICT = scalarltsel,
+                          JOIN = scalarltjoinsel);
+COMMENT ON OPERATOR objs.<<< (integer, integer) IS 'less than, spelt long';
+CREATE VIEW objs.small_zips AS SELECT id FROM objs.people WHERE zip OPERATOR(objs.<<<) 60000;
