@@ -32,11 +32,11 @@ PgResult query(PGconn* conn, std::string_view sql);
 
 // System catalog OIDs (fixed in every PostgreSQL release), the classid of
 // pg_depend and pg_description rows.
-inline constexpr std::uint32_t kPgType = 1247, kPgProc = 1255, kPgClass = 1259, kPgAttrdef = 2604,
-                               kPgCast = 2605, kPgConstraint = 2606, kPgOperator = 2617,
-                               kPgRewrite = 2618, kPgTrigger = 2620, kPgNamespace = 2615,
-                               kPgExtension = 3079, kPgPolicy = 3256, kPgStatisticExt = 3381,
-                               kPgCollation = 3456, kPgEventTrigger = 3466;
+inline constexpr std::uint32_t kPgType = 1247, kPgProc = 1255, kPgClass = 1259, kPgAm = 2601,
+                               kPgAttrdef = 2604, kPgCast = 2605, kPgConstraint = 2606,
+                               kPgOperator = 2617, kPgRewrite = 2618, kPgTrigger = 2620,
+                               kPgNamespace = 2615, kPgExtension = 3079, kPgPolicy = 3256,
+                               kPgStatisticExt = 3381, kPgCollation = 3456, kPgEventTrigger = 3466;
 
 // pg_dump_sort.c dbObjectTypePriorities (PostgreSQL 15), the first sort key.
 enum class Priority : int {

@@ -635,6 +635,7 @@ PgSchema read_schema(PGconn* conn, const DumpOptions& options) {
   add_routines(ctx);
   add_casts(ctx);
   add_operators(ctx);
+  add_access_methods(ctx);
   PgSchema schema;
   add_relations(ctx, schema.tables);
   add_post_data(ctx);

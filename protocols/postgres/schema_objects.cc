@@ -1,6 +1,6 @@
 // Readers of object kinds that pg_dump prints as entries of their own:
 // collations, extended statistics, event triggers, base types and their shells,
-// casts and operators.
+// casts, operators and access methods.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -352,6 +352,31 @@ SELECT o.oid, n.nspname, o.oprname, pg_catalog.pg_get_userbyid(o.oprowner), o.op
                   "OPERATOR " + q + " " + args, schema, owner);
     };
     ctx.graph.map({catalog::kPgOperator, oid}, ctx.graph.add(std::move(o)));
+  }
+}
+
+// pg_dump.c dumpAccessMethod: user access methods (OID from 16384).
+void add_access_methods(Context& ctx) {
+  PgResult r = query(ctx.conn, fmt::format(R"(
+SELECT a.oid, a.amname, a.amtype, a.amhandler::pg_catalog.regproc
+  FROM pg_catalog.pg_am a
+ WHERE a.oid >= 16384 AND {})",
+                                           not_in_extension("pg_am", "a.oid")));
+  for (int i = 0; i < r.rows(); ++i) {
+    std::uint32_t oid = r.oid(i, 0);
+    std::string name = r.str(i, 1);
+    std::string d = fmt::format("CREATE ACCESS METHOD {} TYPE {} HANDLER {};\n", ctx.ident(name),
+                                r.get(i, 2) == "t" ? "TABLE" : "INDEX", r.get(i, 3));
+    DumpObject o;
+    o.priority = Priority::access_method;
+    o.name = name;
+    o.oid = oid;
+    o.render = [&ctx, oid, name, d](Output& out) {
+      out.entry({name, "ACCESS METHOD", "", "", d, "", {}, {}});
+      std::string target = "ACCESS METHOD " + ctx.ident(name);
+      ctx.comment(out, catalog::kPgAm, oid, 0, target, target, "", "");
+    };
+    ctx.graph.map({catalog::kPgAm, oid}, ctx.graph.add(std::move(o)));
   }
 }
 

@@ -73,6 +73,7 @@ void add_event_triggers(Context& ctx);
 void add_base_types(Context& ctx);
 void add_casts(Context& ctx);
 void add_operators(Context& ctx);
+void add_access_methods(Context& ctx);
 // After add_dependencies: I/O functions of a base type follow its shell.
 void repair_type_function_loops(Context& ctx);
 // schema_relations.cc: sequences, tables, views, materialized views,

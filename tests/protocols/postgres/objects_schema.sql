@@ -78,3 +78,9 @@ CREATE OPERATOR objs.<<< (FUNCTION = objs.int4_lt, LEFTARG = integer, RIGHTARG =
                           JOIN = scalarltjoinsel);
 COMMENT ON OPERATOR objs.<<< (integer, integer) IS 'less than, spelt long';
 CREATE VIEW objs.small_zips AS SELECT id FROM objs.people WHERE zip OPERATOR(objs.<<<) 60000;
+
+-- A table access method of the user's (heap under another name) and a table using it.
+CREATE ACCESS METHOD heap_copy TYPE TABLE HANDLER heap_tableam_handler;
+COMMENT ON ACCESS METHOD heap_copy IS 'heap by another name';
+CREATE TABLE objs.other_am (id integer PRIMARY KEY, note text) USING heap_copy;
+INSERT INTO objs.other_am VALUES (1, 'stored by heap_copy');
