@@ -274,9 +274,23 @@ SELECT d.oid, d.adrelid, d.adnum, pg_catalog.pg_get_expr(d.adbin, d.adrelid)
     defaults_of[dr.oid(i, 1)].emplace_back(dr.oid(i, 0), static_cast<int>(dr.num(i, 2)),
                                            dr.str(i, 3));
 
+  // A check that calls a function taking the table's row type would close a
+  // loop (table -> function -> row type): it is added after the data, as
+  // pg_dump's repairTableConstraintLoop does, like a NOT VALID one.
   PgResult kr = query(ctx.conn, R"(
-SELECT oid, conrelid, conname, pg_catalog.pg_get_constraintdef(oid), conislocal, convalidated
-  FROM pg_catalog.pg_constraint WHERE contype = 'c' AND conrelid <> 0 ORDER BY conrelid, conname)");
+SELECT k.oid, k.conrelid, k.conname, pg_catalog.pg_get_constraintdef(k.oid), k.conislocal,
+       k.convalidated AND NOT EXISTS (
+         SELECT 1 FROM pg_catalog.pg_depend d
+           JOIN pg_catalog.pg_depend f
+             ON f.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND f.objid = d.refobjid
+          WHERE d.classid = 'pg_catalog.pg_constraint'::pg_catalog.regclass AND d.objid = k.oid
+            AND d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+            AND ((f.refclassid = 'pg_catalog.pg_type'::pg_catalog.regclass AND f.refobjid =
+                    (SELECT c.reltype FROM pg_catalog.pg_class c WHERE c.oid = k.conrelid))
+                 OR (f.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                     AND f.refobjid = k.conrelid)))
+  FROM pg_catalog.pg_constraint k WHERE k.contype = 'c' AND k.conrelid <> 0
+ ORDER BY k.conrelid, k.conname)");
   std::map<std::uint32_t, std::vector<Check>> checks_of;
   std::vector<std::tuple<std::uint32_t, std::uint32_t, std::string, std::string>> separate_checks;
   for (int i = 0; i < kr.rows(); ++i) {

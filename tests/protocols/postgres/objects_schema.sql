@@ -84,3 +84,11 @@ CREATE ACCESS METHOD heap_copy TYPE TABLE HANDLER heap_tableam_handler;
 COMMENT ON ACCESS METHOD heap_copy IS 'heap by another name';
 CREATE TABLE objs.other_am (id integer PRIMARY KEY, note text) USING heap_copy;
 INSERT INTO objs.other_am VALUES (1, 'stored by heap_copy');
+
+-- A CHECK constraint calling a function of the table's own row type: the
+-- constraint must be added after the table, the function and the data.
+CREATE TABLE objs.self_checked (f1 integer);
+CREATE FUNCTION objs.positive(objs.self_checked) RETURNS boolean
+  LANGUAGE sql IMMUTABLE AS 'SELECT $1.f1 > 0';
+ALTER TABLE objs.self_checked ADD CONSTRAINT self_checked_check CHECK (objs.positive(self_checked.*));
+INSERT INTO objs.self_checked VALUES (1), (NULL);
