@@ -18,6 +18,9 @@ struct Column {
   std::string name, type, collation, storage_change, compression, options;
   bool not_null = false, inherited_not_null = false, local = true;
   bool default_dropped = false;  // a parent has a default, this column none
+  // A parent's column is generated too: an inheritance child takes its
+  // expression and may not state one (pg_dump common.c flagInhAttrs).
+  bool generation_inherited = false;
   char identity = 0, generated = 0;
   int statistics = -1;
   std::string acl;
@@ -231,7 +234,11 @@ SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.att
        NOT a.atthasdef AND a.attgenerated = '' AND EXISTS (
          SELECT 1 FROM pg_catalog.pg_inherits i
            JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent
-          WHERE i.inhrelid = a.attrelid AND pa.attname = a.attname AND pa.atthasdef)
+          WHERE i.inhrelid = a.attrelid AND pa.attname = a.attname AND pa.atthasdef),
+       a.attgenerated <> '' AND EXISTS (
+         SELECT 1 FROM pg_catalog.pg_inherits i
+           JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent
+          WHERE i.inhrelid = a.attrelid AND pa.attname = a.attname AND pa.attgenerated <> '')
   FROM pg_catalog.pg_attribute a
   JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
   JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
@@ -263,6 +270,7 @@ SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.att
     c.acl_null = cr.flag(i, 15);
     c.inherited_not_null = cr.flag(i, 16);
     c.default_dropped = cr.flag(i, 17);
+    c.generation_inherited = cr.flag(i, 18);
     columns[cr.oid(i, 0)].push_back(std::move(c));
   }
 
@@ -441,8 +449,10 @@ SELECT k.oid, k.conrelid, k.conname, pg_catalog.pg_get_constraintdef(k.oid), k.c
           d += printed++ ? ",\n    " : " (\n    ";
           d += ctx.ident(c.name) + " " + c.type;
           auto def = defaults.find(c.num);
-          if (def != defaults.end() && c.generated)
-            d += " GENERATED ALWAYS AS (" + def->second.expr + ") STORED";
+          if (def != defaults.end() && c.generated) {
+            if (!c.generation_inherited || partition)
+              d += " GENERATED ALWAYS AS (" + def->second.expr + ") STORED";
+          }
           else if (def != defaults.end() && !*def->second.separate)
             d += " DEFAULT " + def->second.expr;
           if (c.not_null && (!c.inherited_not_null || partition)) d += " NOT NULL";

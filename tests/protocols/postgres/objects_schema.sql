@@ -92,3 +92,11 @@ CREATE FUNCTION objs.positive(objs.self_checked) RETURNS boolean
   LANGUAGE sql IMMUTABLE AS 'SELECT $1.f1 > 0';
 ALTER TABLE objs.self_checked ADD CONSTRAINT self_checked_check CHECK (objs.positive(self_checked.*));
 INSERT INTO objs.self_checked VALUES (1), (NULL);
+
+-- An inheritance child that was given the parent's generated column before
+-- it inherited: the child takes the parent's expression on restore.
+CREATE TABLE objs.gen_parent (a integer, b integer GENERATED ALWAYS AS (a * 2) STORED);
+CREATE TABLE objs.gen_child (a integer, b integer GENERATED ALWAYS AS (a * 2) STORED);
+ALTER TABLE objs.gen_child INHERIT objs.gen_parent;
+INSERT INTO objs.gen_parent (a) VALUES (1);
+INSERT INTO objs.gen_child (a) VALUES (2);
