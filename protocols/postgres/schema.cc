@@ -532,6 +532,25 @@ namespace {
 
 // pg_dump.c getDependencies: every pg_depend edge between two dumped objects,
 // except internal/extension/pin ones that only tie an object to its parts.
+// The refresh of a materialized view follows the refreshes of the
+// materialized views it reads, directly or through views
+// (pg_dump.c buildMatViewRefreshDependencies).
+void link_refresh(Context& ctx, std::size_t from, std::size_t refresh) {
+  std::vector<std::size_t> todo = ctx.graph[from].deps;
+  std::vector<bool> seen(ctx.graph.size());
+  while (!todo.empty()) {
+    std::size_t d = todo.back();
+    todo.pop_back();
+    if (seen[d]) continue;
+    seen[d] = true;
+    if (auto it = ctx.refreshes.find(d); it != ctx.refreshes.end()) {
+      ctx.graph.depend(refresh, it->second);
+    } else if (ctx.graph[d].dummy) {  // a view: what it reads
+      todo.insert(todo.end(), ctx.graph[d].deps.begin(), ctx.graph[d].deps.end());
+    }
+  }
+}
+
 void add_dependencies(Context& ctx) {
   PgResult r = query(ctx.conn, R"(
 SELECT classid, objid, refclassid, refobjid FROM pg_catalog.pg_depend
@@ -546,10 +565,7 @@ SELECT classid, objid, refclassid, refobjid FROM pg_catalog.pg_depend
     if (r.oid(i, 0) == catalog::kPgRewrite && ctx.graph[*from].dummy)
       ctx.graph[*from].definition_deps.push_back(*to);
   }
-  for (auto [matview, refresh] : ctx.refreshes)
-    for (std::size_t d : ctx.graph[matview].deps)
-      if (auto it = ctx.refreshes.find(d); it != ctx.refreshes.end())
-        ctx.graph.depend(refresh, it->second);
+  for (auto [matview, refresh] : ctx.refreshes) link_refresh(ctx, matview, refresh);
 }
 
 // pg_dump's addBoundaryDependencies: pre-data before data before post-data.

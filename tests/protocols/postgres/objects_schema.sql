@@ -100,3 +100,9 @@ CREATE TABLE objs.gen_child (a integer, b integer GENERATED ALWAYS AS (a * 2) ST
 ALTER TABLE objs.gen_child INHERIT objs.gen_parent;
 INSERT INTO objs.gen_parent (a) VALUES (1);
 INSERT INTO objs.gen_child (a) VALUES (2);
+
+-- A materialized view that reads another through a plain view, named so
+-- that sorting by name alone would refresh it first.
+CREATE MATERIALIZED VIEW objs.zz_source AS SELECT id, zip FROM objs.people;
+CREATE VIEW objs.zz_source_view AS SELECT id, zip FROM objs.zz_source;
+CREATE MATERIALIZED VIEW objs.aa_reader AS SELECT count(*) AS n FROM objs.zz_source_view;
