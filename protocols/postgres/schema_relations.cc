@@ -452,8 +452,7 @@ SELECT k.oid, k.conrelid, k.conname, pg_catalog.pg_get_constraintdef(k.oid), k.c
           if (def != defaults.end() && c.generated) {
             if (!c.generation_inherited || partition)
               d += " GENERATED ALWAYS AS (" + def->second.expr + ") STORED";
-          }
-          else if (def != defaults.end() && !*def->second.separate)
+          } else if (def != defaults.end() && !*def->second.separate)
             d += " DEFAULT " + def->second.expr;
           if (c.not_null && (!c.inherited_not_null || partition)) d += " NOT NULL";
           if (!c.collation.empty()) d += " COLLATE " + c.collation;

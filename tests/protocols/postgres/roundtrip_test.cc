@@ -197,5 +197,32 @@ TEST(PgBackup, MissingDatabaseExitsWith15AndLeavesNoSnapshot) {
     EXPECT_EQ(read_file(m).find("\"completed\""), std::string::npos) << m << " claims completion";
 }
 
+// PostgreSQL's own regression database, built by ../shared/tools/pg-regress-db.sh
+// (beside the data sets) from datasets/pg-regress: nearly every object kind.
+// A dbsnap backup of it loads with psql -v ON_ERROR_STOP=1 and gives back
+// every table's rows and every sequence. Not yet asserted: the schema text
+// (object kinds still missing are listed in docs/ARCHITECTURE.md).
+TEST(PgRegressDatabase, BackupLoadsWithPsqlWithoutAnErrorAndKeepsEveryRow) {
+  DBSNAP_SKIP_WITHOUT_DATA_SET("pg-regress");
+  fs::path script = datasets_dir().parent_path() / "tools" / "pg-regress-db.sh";
+  ASSERT_TRUE(fs::exists(script)) << script << " builds the regression database; it is missing";
+  ScratchPgDatabase source("regress_src");
+  ScratchPgDatabase target("regress_dst");
+  auto built = run({"bash", script.string(), "--db", source.name(), "--force", "--url", pg_url()});
+  ASSERT_EQ(built.exit_code, 0) << "pg-regress-db.sh failed: " << built.describe();
+
+  ScratchDir volume;
+  auto r = run_dbsnap({"backup", source.url(), "--to", volume.path().string(), "--jobs", "2"});
+  ASSERT_EQ(r.exit_code, 0) << "dbsnap backup failed: " << r.describe();
+  Snapshot snap = only_snapshot(volume.path());
+  ASSERT_FALSE(snap.data.empty());
+  ASSERT_NO_FATAL_FAILURE(restore_with_psql(snap.data, target.name()));
+  auto want = pg_table_fingerprints(source.name());
+  EXPECT_GT(want.size(), 500u) << "the regression database has about 600 tables";
+  EXPECT_EQ(pg_table_fingerprints(target.name()), want) << "table contents differ";
+  EXPECT_EQ(pg_sequence_values(target.name()), pg_sequence_values(source.name()))
+      << "sequence values differ";
+}
+
 }  // namespace
 }  // namespace dbsnap::test
