@@ -268,6 +268,13 @@ SELECT pg_catalog.pg_export_snapshot(),
   auto block_size = static_cast<std::uint64_t>(taken.num(0, 2));
 
   PgSchema schema = read_schema(conn.get(), options);
+  // Large objects are not dumped yet (issue 10): said on every backup, never lost quietly.
+  PgResult blobs = conn.exec("SELECT pg_catalog.count(*) FROM pg_catalog.pg_largeobject_metadata");
+  if (blobs.num(0, 0) > 0)
+    fmt::print(stderr,
+               "warning: {} large objects are NOT in this backup (dbsnap does not dump large "
+               "objects yet); back them up with pg_dump --blobs\n",
+               blobs.num(0, 0));
   // Tables created between the listing and the snapshot: locked now, as
   // pg_dump locks every table (after its snapshot).
   std::vector<std::pair<std::string, std::uint32_t>> late;

@@ -197,6 +197,19 @@ TEST(PgBackup, MissingDatabaseExitsWith15AndLeavesNoSnapshot) {
     EXPECT_EQ(read_file(m).find("\"completed\""), std::string::npos) << m << " claims completion";
 }
 
+// Until large objects are dumped, a backup of a database that has them says
+// so on stderr (never a quiet loss).
+TEST(PgBackup, LargeObjectsLeftOutAreCountedInAWarning) {
+  ScratchPgDatabase source("blobs");
+  pg_exec(source.name(),
+          "SELECT pg_catalog.lo_from_bytea(0, 'one'); SELECT pg_catalog.lo_from_bytea(0, 'two')");
+  ScratchDir volume;
+  auto r = run_dbsnap({"backup", source.url(), "--to", volume.path().string()});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_NE(r.err.find("warning: 2 large objects are NOT in this backup"), std::string::npos)
+      << r.err;
+}
+
 // PostgreSQL's own regression database, built by ../shared/tools/pg-regress-db.sh
 // (beside the data sets) from datasets/pg-regress: nearly every object kind.
 // A dbsnap backup of it loads with psql -v ON_ERROR_STOP=1 and gives back
