@@ -151,7 +151,8 @@ BackupResult run_backup(Driver& driver, Volume& volume, const CompressorFactory&
                       {"compress", std::to_string(request.compress_level)},
                       {"chunk_bytes", std::to_string(request.chunk_bytes)},
                       {"no_owner", request.dump.no_owner ? "true" : "false"},
-                      {"no_privileges", request.dump.no_privileges ? "true" : "false"}};
+                      {"no_privileges", request.dump.no_privileges ? "true" : "false"},
+                      {"no_large_objects", request.dump.no_large_objects ? "true" : "false"}};
 
   std::string stem = snapshot_stem();
   std::string dir = fmt::format("{}/{}/", manifest.server_name, request.url.database);

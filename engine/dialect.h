@@ -46,7 +46,8 @@ struct DumpOptions {
   bool no_privileges = false;               // pg_dump --no-privileges
   int lock_wait_timeout_s = 60;             // bounded wait for locks before a clear error
   std::size_t net_buffer_length = 1 << 20;  // mysqldump --net-buffer-length (bytes per INSERT)
-  bool no_sandbox = false;  // MariaDB: no mariadb-dump sandbox line at the top of the script
+  bool no_sandbox = false;        // MariaDB: no mariadb-dump sandbox line at the top of the script
+  bool no_large_objects = false;  // PostgreSQL: pg_dump --no-blobs (-B)
 };
 
 // One unit of data work: a whole table or a slice of one.

@@ -111,9 +111,10 @@ std::string copy_block_header(const PgTable& table, bool no_owner) {
 }
 
 CopyChunker::CopyChunker(std::string header, std::string_view table, std::string& buffer,
-                         ChunkSink& out)
+                         ChunkSink& out, std::string_view trailer)
     : header_(std::move(header)),
       table_(table),
+      trailer_(trailer),
       buffer_(buffer),
       out_(out),
       chunk_bytes_(out.chunk_bytes()) {
@@ -123,7 +124,7 @@ CopyChunker::CopyChunker(std::string header, std::string_view table, std::string
 }
 
 void CopyChunker::emit() {
-  buffer_ += kCopyBlockTrailer;
+  buffer_ += trailer_;
   out_.emit(Section::data, table_, buffer_, chunk_rows_);
   if (buffer_.capacity() > 2 * (chunk_bytes_ + kBufferSlack)) {
     std::string().swap(buffer_);  // an oversized row passed: give its memory back
@@ -134,7 +135,7 @@ void CopyChunker::emit() {
 // A row bigger than the slack (a big bytea): room for exactly it and the
 // trailer, so the buffer does not double beyond it (and copy it twice).
 void CopyChunker::grow(std::size_t row_bytes) {
-  buffer_.reserve(buffer_.size() + row_bytes + kCopyBlockTrailer.size());
+  buffer_.reserve(buffer_.size() + row_bytes + trailer_.size());
 }
 
 void CopyChunker::cut() {

@@ -62,24 +62,27 @@ std::string copy_block_header(const PgTable& table, bool no_owner);
 inline constexpr std::string_view kCopyBlockTrailer = "\\.\n\n\n";
 
 // Packs COPY rows into data chunks, the server-free half of dump_copy: each
-// chunk is header + whole rows + kCopyBlockTrailer, so it restores alone with
-// psql; a chunk is emitted before the row that would append to a buffer
-// already holding out.chunk_bytes(). buffer is the caller's memory, reused for
+// chunk is header + whole rows + trailer (kCopyBlockTrailer for COPY), so it
+// restores alone with psql; a chunk is emitted before the row that would
+// append to a buffer already holding out.chunk_bytes() (and more than the
+// header). The large objects' data (large_objects.h) is packed alike, its
+// "rows" being lo_put statements. buffer is the caller's memory, reused for
 // every chunk (no allocation of ours per row or per chunk); after a chunk that
 // an oversized row (a big bytea) grew beyond twice its usual size, the memory
 // is given back. Checks for cancellation once per chunk.
 class CopyChunker {
  public:
-  CopyChunker(std::string header, std::string_view table, std::string& buffer, ChunkSink& out);
+  CopyChunker(std::string header, std::string_view table, std::string& buffer, ChunkSink& out,
+              std::string_view trailer = kCopyBlockTrailer);
 
-  // One row's text, including its final '\n'.
-  void add(std::string_view row) {
-    if (chunk_rows_ > 0 && buffer_.size() >= chunk_bytes_) cut();
-    if (buffer_.capacity() - buffer_.size() < row.size() + kCopyBlockTrailer.size())
-      grow(row.size());
+  // One row's text, including its final '\n'; rows: what it counts in the
+  // manifest (0 for a piece continuing an earlier row).
+  void add(std::string_view row, std::uint64_t rows = 1) {
+    if (buffer_.size() > header_.size() && buffer_.size() >= chunk_bytes_) cut();
+    if (buffer_.capacity() - buffer_.size() < row.size() + trailer_.size()) grow(row.size());
     buffer_.append(row);
-    ++chunk_rows_;
-    ++rows_;
+    chunk_rows_ += rows;
+    rows_ += rows;
   }
   // Emits the last chunk: zero rows for an empty table, as pg_dump prints it.
   // Returns the rows added in all.
@@ -90,7 +93,7 @@ class CopyChunker {
   void cut();
   void grow(std::size_t row_bytes);
   std::string header_;
-  std::string_view table_;
+  std::string_view table_, trailer_;
   std::string& buffer_;
   ChunkSink& out_;
   std::size_t chunk_bytes_;

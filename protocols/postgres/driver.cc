@@ -9,6 +9,7 @@
 
 #include "engine/error.h"
 #include "protocols/postgres/connection.h"
+#include "protocols/postgres/large_objects.h"
 #include "protocols/postgres/schema.h"
 
 namespace dbsnap::pg {
@@ -109,6 +110,10 @@ class PgSession final : public SnapshotSession {
   }
 
   void dump(const DataItem& item, ChunkSink& out) override {
+    if (item.table == kLargeObjectsTable) {
+      dump_large_objects(conn_, parse_oid_range(item.slice), buffer_, out);
+      return;
+    }
     auto it = dump_->tables.find(item.table);
     if (it == dump_->tables.end())
       throw Error(ExitCode::failure, fmt::format("table {} is not part of this dump", item.table));
@@ -149,7 +154,15 @@ class PgDump final : public DatabaseDump {
   void pre_data(ChunkSink& out) override { out.emit(Section::pre_data, "", schema_.pre_data, 0); }
 
   std::vector<DataItem> plan(std::uint64_t chunk_bytes) override {
-    return plan_copy_items(schema_.tables, block_size_, std::max(slice_bytes_, chunk_bytes));
+    std::vector<DataItem> items =
+        plan_copy_items(schema_.tables, block_size_, std::max(slice_bytes_, chunk_bytes));
+    if (shared_->options.no_large_objects) return items;
+    std::vector<DataItem> objects = plan_large_objects(leader_);
+    items.insert(items.end(), objects.begin(), objects.end());
+    std::stable_sort(items.begin(), items.end(), [](const DataItem& a, const DataItem& b) {
+      return a.estimated_bytes > b.estimated_bytes;
+    });
+    return items;
   }
 
   // The ACCESS SHARE locks stay with the leader until the end, as pg_dump's.
@@ -268,13 +281,6 @@ SELECT pg_catalog.pg_export_snapshot(),
   auto block_size = static_cast<std::uint64_t>(taken.num(0, 2));
 
   PgSchema schema = read_schema(conn.get(), options);
-  // Large objects are not dumped yet (issue 10): said on every backup, never lost quietly.
-  PgResult blobs = conn.exec("SELECT pg_catalog.count(*) FROM pg_catalog.pg_largeobject_metadata");
-  if (blobs.num(0, 0) > 0)
-    fmt::print(stderr,
-               "warning: {} large objects are NOT in this backup (dbsnap does not dump large "
-               "objects yet); back them up with pg_dump --blobs\n",
-               blobs.num(0, 0));
   // Tables created between the listing and the snapshot: locked now, as
   // pg_dump locks every table (after its snapshot).
   std::vector<std::pair<std::string, std::uint32_t>> late;

@@ -418,11 +418,13 @@ class PgTarget final : public RestoreTarget {
         "'A'),"
         "       (SELECT count(*) FROM pg_catalog.pg_namespace n WHERE {0} AND n.nspname <> "
         "'public'),"
-        "       (SELECT count(*) FROM pg_catalog.pg_extension WHERE extname <> 'plpgsql')",
+        "       (SELECT count(*) FROM pg_catalog.pg_extension WHERE extname <> 'plpgsql'),"
+        "       (SELECT count(*) FROM pg_catalog.pg_largeobject_metadata)",
         kUserSchema));
     std::string out;
-    const char* names[] = {"relations", "routines", "types", "schemas", "extensions"};
-    for (int i = 0; i < 5; ++i)
+    const char* names[] = {"relations", "routines",   "types",
+                           "schemas",   "extensions", "large objects"};
+    for (int i = 0; i < 6; ++i)
       if (long long n = r.num(0, i); n > 0)
         out += fmt::format("{}{} {}", out.empty() ? "" : ", ", n, names[i]);
     return out;
@@ -448,6 +450,7 @@ class PgTarget final : public RestoreTarget {
                     "GRANT USAGE ON SCHEMA public TO PUBLIC"
                   : "CREATE SCHEMA public; GRANT ALL ON SCHEMA public TO PUBLIC");
     conn.exec("COMMENT ON SCHEMA public IS 'standard public schema'");
+    conn.exec("SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata");
     conn.exec("COMMIT");
   }
 

@@ -658,6 +658,7 @@ PgSchema read_schema(PGconn* conn, const DumpOptions& options) {
   add_statistics(ctx);
   add_default_acls(ctx);
   add_event_triggers(ctx);
+  add_large_objects(ctx);
   add_dependencies(ctx);
   repair_type_function_loops(ctx);
   DumpObject pre_boundary, post_boundary;

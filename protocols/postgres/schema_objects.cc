@@ -380,4 +380,38 @@ SELECT a.oid, a.amname, a.amtype, a.amhandler::pg_catalog.regproc
   }
 }
 
+// pg_dump.c getBlobs and dumpBlob (pg_dump 15: one BLOB entry per large
+// object, in the pre-data): lo_create, owner, comment and ACL. The data is
+// dumped by the workers (large_objects.h). One graph object prints them all:
+// they depend on nothing but roles.
+void add_large_objects(Context& ctx) {
+  if (ctx.options.no_large_objects) return;
+  PgResult r = query(ctx.conn, R"(
+SELECT l.oid, pg_catalog.pg_get_userbyid(l.lomowner), l.lomacl IS NULL, l.lomacl,
+       pg_catalog.acldefault('L', l.lomowner)
+  FROM pg_catalog.pg_largeobject_metadata l
+ ORDER BY l.oid)");
+  if (r.rows() == 0) return;
+  DumpObject o;
+  o.priority = Priority::large_object;
+  o.name = "large objects";
+  o.render = [&ctx, r = std::make_shared<PgResult>(std::move(r))](Output& out) {
+    for (int i = 0; i < r->rows(); ++i) {
+      std::string oid = r->str(i, 0), owner = r->str(i, 1), target = "LARGE OBJECT " + oid;
+      out.entry({oid,
+                 "BLOB",
+                 "",
+                 owner,
+                 fmt::format("SELECT pg_catalog.lo_create('{}');\n", oid),
+                 "ALTER LARGE OBJECT " + oid,
+                 {},
+                 {}});
+      ctx.comment(out, catalog::kPgLargeObject, r->oid(i, 0), 0, target, target, "", owner);
+      out.acl(target, "LARGE OBJECT", oid, "", "", owner, r->get(i, 3), r->flag(i, 2),
+              r->get(i, 4));
+    }
+  };
+  ctx.graph.add(std::move(o));
+}
+
 }  // namespace dbsnap::pg

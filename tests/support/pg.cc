@@ -136,6 +136,17 @@ std::map<std::string, std::string> pg_sequence_values(const std::string& db) {
   return result;
 }
 
+std::map<std::string, std::string> pg_large_objects(const std::string& db) {
+  std::map<std::string, std::string> result;
+  for (const auto& row : pg_query(db, R"(
+      SELECT l.oid, concat_ws('|', md5(lo_get(l.oid)), pg_get_userbyid(l.lomowner),
+                              coalesce(l.lomacl::text, 'null'),
+                              coalesce(obj_description(l.oid, 'pg_largeobject'), 'null'))
+      FROM pg_largeobject_metadata l)"))
+    result[row[0]] = row[1];
+  return result;
+}
+
 ScratchPgDatabase::ScratchPgDatabase(const std::string& tag) : name_(unique_name(tag)) {
   pg_drop_database(name_);
   pg_create_database(name_);
@@ -156,6 +167,7 @@ void expect_same_pg_database(const std::string& source, const std::string& targe
   EXPECT_FALSE(want.empty());
   EXPECT_EQ(pg_table_fingerprints(target), want) << "table contents differ";
   EXPECT_EQ(pg_sequence_values(target), pg_sequence_values(source)) << "sequences differ";
+  EXPECT_EQ(pg_large_objects(target), pg_large_objects(source)) << "large objects differ";
 }
 
 }  // namespace dbsnap::test

@@ -54,8 +54,11 @@ std::map<std::string, TableFingerprint> pg_table_fingerprints(const std::string&
 // Every sequence's last value ("null" before its first use), by "schema.sequence".
 std::map<std::string, std::string> pg_sequence_values(const std::string& db);
 
+// Every large object by OID: "md5 of its data|owner|ACL|comment".
+std::map<std::string, std::string> pg_large_objects(const std::string& db);
+
 // Records gtest failures unless target equals source: the same schema dump,
-// table fingerprints (source has tables) and sequence values.
+// table fingerprints (source has tables), sequence values and large objects.
 void expect_same_pg_database(const std::string& source, const std::string& target);
 
 // A scratch database, created now and dropped when this object goes. Name from

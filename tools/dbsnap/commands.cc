@@ -180,7 +180,8 @@ int run_ping(const PingArgs& a) {
 struct BackupArgs {
   std::string server, database, to, compress = "default", chunk_size = "4MiB";
   int jobs = 4;
-  bool no_owner = false, no_privileges = false, no_sandbox = false, quiet = false;
+  bool no_owner = false, no_privileges = false, no_sandbox = false, no_large_objects = false,
+       quiet = false;
   int lock_wait_timeout = 60;
   std::string net_buffer_length = "1MiB";
   VolumeOptions volume;
@@ -197,6 +198,7 @@ int run_backup_cmd(const BackupArgs& a) {
   req.dump.no_owner = a.no_owner;
   req.dump.no_privileges = a.no_privileges;
   req.dump.no_sandbox = a.no_sandbox;
+  req.dump.no_large_objects = a.no_large_objects;
   req.dump.lock_wait_timeout_s = a.lock_wait_timeout;
   req.dump.net_buffer_length = parse_size(a.net_buffer_length);
   auto driver = driver_for(url);
@@ -365,6 +367,8 @@ void register_commands(CLI::App& app) {
   backup->add_option("--chunk-size", b.chunk_size, "SQL text per data chunk, e.g. 4MiB");
   backup->add_flag("--no-owner", b.no_owner, "do not emit ownership (as pg_dump --no-owner)");
   backup->add_flag("--no-privileges", b.no_privileges, "do not emit GRANT/REVOKE");
+  backup->add_flag("--no-large-objects", b.no_large_objects,
+                   "PostgreSQL: leave large objects out (as pg_dump --no-blobs)");
   backup->add_flag("--no-sandbox", b.no_sandbox,
                    "MariaDB: omit the sandbox line (for mariadb clients older than 10.5.25)");
   backup->add_option("--lock-wait-timeout", b.lock_wait_timeout,

@@ -2,7 +2,7 @@
 -- which a dump must give back: collations (libc, ICU, nondeterministic) and
 -- a table that uses them, FORCE ROW LEVEL SECURITY, extended statistics
 -- with a statistics target, event triggers in every firing state, and a
--- table without columns that still has rows.
+-- table without columns that still has rows, large objects.
 CREATE SCHEMA objs;
 CREATE COLLATION objs.case_insensitive (provider = icu, locale = 'und-u-ks-level2',
                                         deterministic = false);
@@ -106,3 +106,16 @@ INSERT INTO objs.gen_child (a) VALUES (2);
 CREATE MATERIALIZED VIEW objs.zz_source AS SELECT id, zip FROM objs.people;
 CREATE VIEW objs.zz_source_view AS SELECT id, zip FROM objs.zz_source;
 CREATE MATERIALIZED VIEW objs.aa_reader AS SELECT count(*) AS n FROM objs.zz_source_view;
+
+-- Large objects (pg_dump's BLOB and BLOBS entries): one with a comment and a
+-- grant, an empty one, and one of 640,000 bytes that takes five lo_put pieces;
+-- a table refers to them by OID, as applications do.
+SELECT pg_catalog.lo_from_bytea(70001, 'a small object');
+SELECT pg_catalog.lo_from_bytea(70002, '');
+SELECT pg_catalog.lo_from_bytea(70003, (SELECT string_agg(sha256(i::text::bytea), '' ORDER BY i)
+                                          FROM generate_series(1, 20000) i));
+COMMENT ON LARGE OBJECT 70001 IS 'object with a comment';
+GRANT SELECT ON LARGE OBJECT 70001 TO PUBLIC;
+GRANT SELECT, UPDATE ON LARGE OBJECT 70003 TO PUBLIC;
+CREATE TABLE objs.documents (id integer PRIMARY KEY, content oid);
+INSERT INTO objs.documents VALUES (1, 70001), (2, 70002), (3, 70003);
