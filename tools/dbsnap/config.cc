@@ -34,53 +34,249 @@ std::string expand_home(const std::string& path) {
   return path;
 }
 
-[[noreturn]] void bad_file(const std::string& path, const toml::source_region& where,
-                           const std::string& why) {
-  throw Error(ExitCode::usage,
-              fmt::format("config file {} line {}: {}", path, where.begin.line, why));
+// The problems of one file, each "config file PATH line N: why".
+class Problems {
+ public:
+  explicit Problems(std::string path) : path_(std::move(path)) {}
+  void add(const toml::source_region& where, const std::string& why) {
+    lines_.push_back(fmt::format("config file {} line {}: {}", path_, where.begin.line, why));
+  }
+  std::vector<std::string> take() { return std::move(lines_); }
+  std::size_t size() const { return lines_.size(); }
+
+ private:
+  std::string path_;
+  std::vector<std::string> lines_;
+};
+
+// A key's node if it names one of known; else a problem listing them.
+bool known_key(const toml::key& key, const std::vector<std::string_view>& known,
+               const std::string& where, Problems& problems) {
+  for (auto k : known)
+    if (key.str() == k) return true;
+  problems.add(key.source(), fmt::format("unknown key '{}' in [{}] (known: {})", key.str(), where,
+                                         fmt::join(known, ", ")));
+  return false;
 }
 
 // Copies the string value of every key of table into the fields; an unknown
-// key or a non-string value is an error naming the line (never the value).
-void read_fields(const toml::table& table, const std::string& path, const std::string& where,
-                 const std::map<std::string, std::string*>& fields) {
+// key or a non-string value is a problem naming the line (never the value).
+void read_fields(const toml::table& table, const std::string& where,
+                 const std::map<std::string, std::string*>& fields, Problems& problems) {
+  std::vector<std::string_view> known;
+  for (const auto& [k, v] : fields) known.push_back(k);
   for (const auto& [key, node] : table) {
-    std::string name(key.str());
-    auto it = fields.find(name);
-    if (it == fields.end()) {
-      std::string known;
-      for (const auto& [k, v] : fields) known += (known.empty() ? "" : ", ") + k;
-      bad_file(path, key.source(),
-               fmt::format("unknown key '{}' in [{}] (known: {})", name, where, known));
-    }
+    if (!known_key(key, known, where, problems)) continue;
     const auto* value = node.as_string();
-    if (!value) bad_file(path, node.source(), fmt::format("{}.{} must be a string", where, name));
-    *it->second = value->get();
+    if (!value) {
+      problems.add(node.source(), fmt::format("{}.{} must be a string", where, key.str()));
+      continue;
+    }
+    *fields.at(std::string(key.str())) = value->get();
   }
 }
 
-template <typename Entry, typename Bind>
+// Each named table of [section], handed to read(where, table, node) which
+// returns the entry or nullopt after adding its problems.
+template <typename Entry, typename Read>
 std::map<std::string, Entry> read_section(const toml::table& root, const char* section,
-                                          const std::string& path, Bind bind) {
+                                          Problems& problems, Read read) {
   std::map<std::string, Entry> out;
   const toml::node* node = root.get(section);
   if (!node) return out;
   const auto* tables = node->as_table();
-  if (!tables)
-    bad_file(path, node->source(), fmt::format("[{}] must be a table of named tables", section));
+  if (!tables) {
+    problems.add(node->source(), fmt::format("[{}] must be a table of named tables", section));
+    return out;
+  }
   for (const auto& [key, entry_node] : *tables) {
     std::string name(key.str());
     std::string where = fmt::format("{}.{}", section, name);
     const auto* table = entry_node.as_table();
-    if (!table)
-      bad_file(path, entry_node.source(), fmt::format("{} must be a table ([{}])", where, where));
-    Entry entry;
-    read_fields(*table, path, where, bind(entry));
-    if (entry.url.empty())
-      bad_file(path, entry_node.source(), fmt::format("[{}] has no url", where));
-    out.emplace(name, std::move(entry));
+    if (!table) {
+      problems.add(entry_node.source(), fmt::format("{} must be a table ([{}])", where, where));
+      continue;
+    }
+    if (std::optional<Entry> entry = read(where, *table, entry_node))
+      out.emplace(name, std::move(*entry));
   }
   return out;
+}
+
+// A string entry of [section.name] with url set.
+template <typename Entry>
+auto url_entry(Problems& problems, std::map<std::string, std::string*> (*bind)(Entry&)) {
+  return [&problems, bind](const std::string& where, const toml::table& table,
+                           const toml::node& node) -> std::optional<Entry> {
+    Entry entry;
+    read_fields(table, where, bind(entry), problems);
+    if (!entry.url.empty()) return entry;
+    problems.add(node.source(), fmt::format("[{}] has no url", where));
+    return std::nullopt;
+  };
+}
+
+std::map<std::string, std::string*> server_fields(ServerEntry& e) {
+  return {{"url", &e.url}, {"password", &e.password}};
+}
+
+std::map<std::string, std::string*> volume_fields(VolumeEntry& e) {
+  return {{"url", &e.url},
+          {"endpoint", &e.endpoint},
+          {"region", &e.region},
+          {"access_key", &e.access_key},
+          {"secret_key", &e.secret_key}};
+}
+
+// An array of strings; a problem for any other value.
+std::vector<std::string> read_strings(const toml::node& node, const std::string& what,
+                                      Problems& problems) {
+  std::vector<std::string> out;
+  const auto* array = node.as_array();
+  if (!array) {
+    problems.add(node.source(), fmt::format("{} must be an array of strings", what));
+    return out;
+  }
+  for (const auto& item : *array) {
+    if (const auto* value = item.as_string()) {
+      out.push_back(value->get());
+    } else {
+      problems.add(item.source(), fmt::format("{} must be an array of strings", what));
+    }
+  }
+  return out;
+}
+
+// A duration as restic's --keep-within takes it: numbers each followed by a
+// unit y, m (months), d or h, e.g. "30d", "1y6m".
+bool is_duration(std::string_view text) {
+  bool digits = false;
+  for (char ch : text) {
+    if (ch >= '0' && ch <= '9') {
+      digits = true;
+    } else if (digits && std::string_view("ymdh").find(ch) != std::string_view::npos) {
+      digits = false;
+    } else {
+      return false;
+    }
+  }
+  return !text.empty() && !digits;
+}
+
+void read_keep(const toml::node& node, const std::string& where, KeepEntry& keep,
+               Problems& problems) {
+  const auto* table = node.as_table();
+  if (!table) {
+    problems.add(node.source(), fmt::format("{}.keep must be a table, e.g. {{ last = 3 }}", where));
+    return;
+  }
+  std::map<std::string_view, int*> counts = {{"last", &keep.last},       {"hourly", &keep.hourly},
+                                             {"daily", &keep.daily},     {"weekly", &keep.weekly},
+                                             {"monthly", &keep.monthly}, {"yearly", &keep.yearly}};
+  for (const auto& [key, value] : *table) {
+    if (!known_key(key, {"last", "hourly", "daily", "weekly", "monthly", "yearly", "within"},
+                   where + ".keep", problems))
+      continue;
+    if (key.str() == "within") {
+      const auto* text = value.as_string();
+      if (text && is_duration(text->get())) {
+        keep.within = text->get();
+      } else {
+        problems.add(value.source(), fmt::format("{}.keep.within must be a duration such as "
+                                                 "\"30d\", \"12h\" or \"1y6m\"",
+                                                 where));
+      }
+      continue;
+    }
+    const auto* count = value.as_integer();
+    if (!count || count->get() < 0 || count->get() > 100000) {
+      problems.add(value.source(),
+                   fmt::format("{}.keep.{} must be a whole number from 0", where, key.str()));
+      continue;
+    }
+    *counts.at(key.str()) = static_cast<int>(count->get());
+  }
+}
+
+bool is_http_url(std::string_view url) {
+  return url.starts_with("http://") || url.starts_with("https://");
+}
+
+// A spec shown in a message only when it cannot hold a password.
+std::string shown(const std::string& spec) {
+  return spec.find_first_of("@:") == std::string::npos ? "'" + spec + "'" : "(a URL)";
+}
+
+// Checks what refers outside the job: its server, volume, schedule, hooks.
+void check_job(const Config& c, const std::string& where, const toml::table& table,
+               const std::string& schedule, const std::string& timezone, JobEntry& job,
+               Problems& problems) {
+  if (job.server.empty()) {
+    problems.add(table.source(), fmt::format("[{}] has no server", where));
+  } else if (job.server.find("://") == std::string::npos && !c.servers.count(job.server)) {
+    problems.add(
+        table["server"].node()->source(),
+        fmt::format("{}: server {} is not in [servers] and not a URL", where, shown(job.server)));
+  }
+  if (job.volume.empty()) {
+    problems.add(table.source(), fmt::format("[{}] has no volume", where));
+  } else if (job.volume.find_first_of("/~.") == std::string::npos && !c.volumes.count(job.volume)) {
+    problems.add(table["volume"].node()->source(),
+                 fmt::format("{}: volume {} is not in [volumes] and not a path or s3:// URL", where,
+                             shown(job.volume)));
+  }
+  if (!schedule.empty()) {
+    try {
+      job.schedule = Schedule::parse(schedule, timezone);
+    } catch (const Error& e) {
+      problems.add(table["schedule"].node()->source(), fmt::format("{}: {}", where, e.what()));
+    }
+  }
+  for (const auto& url : job.notify)
+    if (!is_http_url(url))
+      problems.add(
+          table["notify"].node()->source(),
+          fmt::format("{}.notify: each webhook must be an http:// or https:// URL", where));
+  if (!job.healthcheck.empty() && !is_http_url(job.healthcheck))
+    problems.add(table["healthcheck"].node()->source(),
+                 fmt::format("{}.healthcheck must be an http:// or https:// URL", where));
+}
+
+std::optional<JobEntry> read_job(const Config& c, const std::string& where,
+                                 const toml::table& table, Problems& problems) {
+  std::size_t before = problems.size();
+  JobEntry job;
+  std::string schedule, timezone = "UTC", on = "failure";
+  std::map<std::string, std::string*> strings = {
+      {"server", &job.server},          {"volume", &job.volume}, {"prefix", &job.prefix},
+      {"schedule", &schedule},          {"timezone", &timezone}, {"on", &on},
+      {"healthcheck", &job.healthcheck}};
+  std::map<std::string_view, std::vector<std::string>*> lists = {
+      {"databases", &job.databases}, {"exclude", &job.exclude}, {"notify", &job.notify}};
+  for (const auto& [key, node] : table) {
+    std::string name(key.str());
+    if (lists.count(name)) {
+      *lists.at(name) = read_strings(node, where + "." + name, problems);
+    } else if (name == "keep") {
+      read_keep(node, where, job.keep, problems);
+    } else if (!strings.count(name)) {
+      known_key(key,
+                {"server", "databases", "exclude", "volume", "prefix", "schedule", "timezone",
+                 "keep", "notify", "on", "healthcheck"},
+                where, problems);
+    } else if (const auto* value = node.as_string()) {
+      *strings.at(name) = value->get();
+    } else {
+      problems.add(node.source(), fmt::format("{}.{} must be a string", where, name));
+    }
+  }
+  if (on != "failure" && on != "always")
+    problems.add(table["on"].node()->source(),
+                 fmt::format("{}.on must be \"failure\" or \"always\"", where));
+  job.notify_always = on == "always";
+  check_job(c, where, table, schedule, timezone, job, problems);
+  if (problems.size() != before) return std::nullopt;
+  return job;
 }
 
 // Where the default config file lives ("" without $HOME).
@@ -89,35 +285,49 @@ std::string default_path() {
   return home.empty() ? "" : home + "/.config/dbsnap/config.toml";
 }
 
-}  // namespace
-
-Config parse_config(const std::string& text, const std::string& path) {
+Config parse_collecting(const std::string& text, const std::string& path, Problems& problems) {
+  Config c;
+  c.path = path;
+  c.loaded = true;
   toml::table root;
   try {
     root = toml::parse(text, path);
   } catch (const toml::parse_error& e) {
-    bad_file(path, e.source(), std::string(e.description()));
+    problems.add(e.source(), std::string(e.description()));
+    return c;
   }
-  for (const auto& [key, node] : root) {
-    if (key.str() != "servers" && key.str() != "volumes")
-      bad_file(path, key.source(),
-               fmt::format("unknown section '{}' (known: servers, volumes)", key.str()));
-  }
-  Config c;
-  c.path = path;
-  c.loaded = true;
-  c.servers = read_section<ServerEntry>(root, "servers", path, [](ServerEntry& e) {
-    return std::map<std::string, std::string*>{{"url", &e.url}, {"password", &e.password}};
-  });
-  c.volumes = read_section<VolumeEntry>(root, "volumes", path, [](VolumeEntry& e) {
-    return std::map<std::string, std::string*>{{"url", &e.url},
-                                               {"endpoint", &e.endpoint},
-                                               {"region", &e.region},
-                                               {"access_key", &e.access_key},
-                                               {"secret_key", &e.secret_key}};
-  });
+  for (const auto& [key, node] : root)
+    known_key(key, {"servers", "volumes", "jobs"}, "top level", problems);
+  c.servers = read_section<ServerEntry>(root, "servers", problems,
+                                        url_entry<ServerEntry>(problems, &server_fields));
+  c.volumes = read_section<VolumeEntry>(root, "volumes", problems,
+                                        url_entry<VolumeEntry>(problems, &volume_fields));
   for (auto& [name, v] : c.volumes) v.url = expand_home(v.url);
+  c.jobs = read_section<JobEntry>(root, "jobs", problems,
+                                  [&](const std::string& where, const toml::table& table,
+                                      const toml::node&) -> std::optional<JobEntry> {
+                                    return read_job(c, where, table, problems);
+                                  });
   return c;
+}
+
+}  // namespace
+
+std::vector<std::string> check_config(const std::string& text, const std::string& path) {
+  Problems problems(path);
+  parse_collecting(text, path, problems);
+  return problems.take();
+}
+
+Config parse_config(const std::string& text, const std::string& path) {
+  Problems problems(path);
+  Config c = parse_collecting(text, path, problems);
+  std::vector<std::string> found = problems.take();
+  if (found.empty()) return c;
+  if (found.size() == 1) throw Error(ExitCode::usage, found[0]);
+  throw Error(ExitCode::usage, fmt::format("{} (and {} more problems: dbsnap check-config lists "
+                                           "them all)",
+                                           found[0], found.size() - 1));
 }
 
 void add_config_option(CLI::App& app) {
@@ -126,7 +336,7 @@ void add_config_option(CLI::App& app) {
                  "~/.config/dbsnap/config.toml if it exists)");
 }
 
-void load_config() {
+std::pair<std::string, std::optional<std::string>> read_config_file() {
   std::string path = config_flag();
   bool explicit_path = !path.empty();
   if (!explicit_path) {
@@ -137,12 +347,9 @@ void load_config() {
     }
   }
   if (!explicit_path) path = default_path();
-  Config& c = loaded_config();
-  c = Config{};
-  c.path = path;
-  if (path.empty()) return;
   std::error_code ec;
-  if (!explicit_path && !std::filesystem::exists(path, ec)) return;
+  if (path.empty() || (!explicit_path && !std::filesystem::exists(path, ec)))
+    return {path, std::nullopt};
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
   if (in) text << in.rdbuf();
@@ -151,7 +358,15 @@ void load_config() {
                 fmt::format("cannot read config file {}: {}", path,
                             std::filesystem::exists(path, ec) ? "permission denied or not a file"
                                                               : "no such file"));
-  c = parse_config(text.str(), path);
+  return {path, text.str()};
+}
+
+void load_config() {
+  auto [path, text] = read_config_file();
+  Config& c = loaded_config();
+  c = Config{};
+  c.path = path;
+  if (text) c = parse_config(*text, path);
 }
 
 const Config& config() { return loaded_config(); }

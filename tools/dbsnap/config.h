@@ -10,6 +10,15 @@
 //   region = "eu-west-1"
 //   access_key = "..."          # optional; else AWS env / ~/.aws/credentials
 //   secret_key = "..."
+//   [jobs.nightly]               # a backup set up once (README "Scheduled backups")
+//   server = "prod"              # a [servers] name or a URL
+//   databases = ["app"]          # default: every user database; exclude = [...]
+//   volume = "offsite"           # a [volumes] name, a path or s3:// URL
+//   prefix = "eu/prod"           # folder / key prefix inside the volume
+//   schedule = "30 2 * * *"      # cron (engine/cron.h); timezone = "Europe/Paris"
+//   keep = { last = 3, daily = 7, weekly = 4, monthly = 12, yearly = 3, within = "30d" }
+//   notify = ["https://hooks.example.com/x"]   # webhooks; on = "failure" | "always"
+//   healthcheck = "https://hc.example.com/ping/uuid"
 //
 // Secrets read here are never printed: servers are shown with
 // ServerUrl::masked(), and no message of this file quotes a value.
@@ -17,8 +26,11 @@
 
 #include <CLI/CLI.hpp>
 #include <map>
+#include <optional>
 #include <string>
+#include <vector>
 
+#include "engine/cron.h"
 #include "engine/url.h"
 #include "tools/dbsnap/volumes.h"
 
@@ -37,21 +49,58 @@ struct VolumeEntry {
   std::string access_key, secret_key;  // secret; empty: AWS env / ~/.aws/credentials
 };
 
+// A job's retention policy (restic forget's --keep-*): counts of snapshots
+// to keep per rule, 0 = rule unused; within: a duration ("30d"), "" = unused.
+struct KeepEntry {
+  int last = 0, hourly = 0, daily = 0, weekly = 0, monthly = 0, yearly = 0;
+  std::string within;
+  bool empty() const {
+    return last + hourly + daily + weekly + monthly + yearly == 0 && within.empty();
+  }
+};
+
+// One [jobs.<name>] table, validated: its server and volume resolve, its
+// schedule parses.
+struct JobEntry {
+  std::string server;  // SERVER spec (resolve_server)
+  std::vector<std::string> databases, exclude;
+  std::string volume;  // VOLUME spec (resolve_volume)
+  std::string prefix;
+  std::optional<Schedule> schedule;  // none: run by hand only
+  KeepEntry keep;
+  std::vector<std::string> notify;  // webhook URLs
+  bool notify_always = false;       // on = "always": successes too
+  std::string healthcheck;          // ping URL, "" = none
+};
+
 // A loaded config file (possibly none).
 struct Config {
   std::string path;  // the file read, or the default path looked for
   bool loaded = false;
   std::map<std::string, ServerEntry> servers;
   std::map<std::string, VolumeEntry> volumes;
+  std::map<std::string, JobEntry> jobs;
 };
 
+// Every problem of the TOML text of the file at path, one line each,
+// "config file PATH line N: why" (never quoting a value): malformed TOML
+// (the first syntax error only), a value of the wrong type, an unknown key,
+// a table without url, a job whose server, volume, schedule, time zone,
+// keep or notify is wrong. Empty when the file is good.
+std::vector<std::string> check_config(const std::string& text, const std::string& path);
+
 // Parses the TOML text of the file at path. Throws dbsnap::Error(ExitCode::usage)
-// naming path and the line for malformed TOML, a value of the wrong type, an
-// unknown key or a table without url.
+// with the first problem check_config() finds and how many more there are.
 Config parse_config(const std::string& text, const std::string& path);
 
 // Adds the global --config FILE option to app. Call once, before parse.
 void add_config_option(CLI::App& app);
+
+// The text and path of the config file for this run (--config FILE, else
+// $DBSNAP_CONFIG, else the default path); text is nullopt when the default
+// file does not exist. Throws dbsnap::Error(ExitCode::usage) when an explicit
+// file cannot be read.
+std::pair<std::string, std::optional<std::string>> read_config_file();
 
 // Loads the config file for this run: --config FILE, else $DBSNAP_CONFIG,
 // else ~/.config/dbsnap/config.toml if it exists (absent is fine; an explicit
