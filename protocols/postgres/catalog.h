@@ -36,7 +36,9 @@ inline constexpr std::uint32_t kPgType = 1247, kPgProc = 1255, kPgClass = 1259, 
                                kPgAttrdef = 2604, kPgCast = 2605, kPgConstraint = 2606,
                                kPgOperator = 2617, kPgRewrite = 2618, kPgTrigger = 2620,
                                kPgNamespace = 2615, kPgExtension = 3079, kPgPolicy = 3256,
-                               kPgStatisticExt = 3381, kPgLargeObject = 2613, kPgCollation = 3456,
+                               kPgStatisticExt = 3381, kPgLargeObject = 2613, kPgTsDict = 3600,
+                               kPgTsParser = 3601, kPgTsConfig = 3602, kPgTsTemplate = 3764,
+                               kPgConversion = 2607, kPgLanguage = 2612, kPgCollation = 3456,
                                kPgEventTrigger = 3466;
 
 // pg_dump_sort.c dbObjectTypePriorities (PostgreSQL 15), the first sort key.

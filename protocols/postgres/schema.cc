@@ -652,6 +652,9 @@ PgSchema read_schema(PGconn* conn, const DumpOptions& options) {
   add_casts(ctx);
   add_operators(ctx);
   add_access_methods(ctx);
+  add_text_search(ctx);
+  add_conversions(ctx);
+  add_languages(ctx);
   PgSchema schema;
   add_relations(ctx, schema.tables);
   add_post_data(ctx);

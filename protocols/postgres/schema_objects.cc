@@ -1,6 +1,7 @@
 // Readers of object kinds that pg_dump prints as entries of their own:
 // collations, extended statistics, event triggers, base types and their shells,
-// casts, operators and access methods.
+// casts, operators, access methods, large objects, conversions and procedural
+// languages.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -412,6 +413,77 @@ SELECT l.oid, pg_catalog.pg_get_userbyid(l.lomowner), l.lomacl IS NULL, l.lomacl
     }
   };
   ctx.graph.add(std::move(o));
+}
+
+// pg_dump.c dumpConversion.
+void add_conversions(Context& ctx) {
+  PgResult r =
+      query(ctx.conn, fmt::format(R"(
+SELECT c.oid, n.nspname, c.conname, pg_catalog.pg_get_userbyid(c.conowner), c.condefault,
+       pg_catalog.pg_encoding_to_char(c.conforencoding),
+       pg_catalog.pg_encoding_to_char(c.contoencoding), c.conproc::pg_catalog.regproc
+  FROM pg_catalog.pg_conversion c JOIN pg_catalog.pg_namespace n ON n.oid = c.connamespace
+ WHERE {} AND {})",
+                                  kUserSchema, not_in_extension("pg_conversion", "c.oid")));
+  for (int i = 0; i < r.rows(); ++i) {
+    std::uint32_t oid = r.oid(i, 0);
+    std::string schema = r.str(i, 1), name = r.str(i, 2), owner = r.str(i, 3);
+    std::string d =
+        fmt::format("CREATE {}CONVERSION {} FOR {} TO {} FROM {};\n",
+                    r.flag(i, 4) ? "DEFAULT " : "", ctx.qualified(schema, name),
+                    quote_literal(r.get(i, 5)), quote_literal(r.get(i, 6)), r.get(i, 7));
+    DumpObject o;
+    o.priority = Priority::conversion;
+    o.schema = schema;
+    o.name = name;
+    o.oid = oid;
+    o.render = [&ctx, oid, schema, name, owner, d](Output& out) {
+      std::string q = ctx.qualified(schema, name);
+      out.entry({name, "CONVERSION", schema, owner, d, "ALTER CONVERSION " + q, {}, {}});
+      ctx.comment(out, catalog::kPgConversion, oid, 0, "CONVERSION " + ctx.ident(name),
+                  "CONVERSION " + q, schema, owner);
+    };
+    ctx.graph.map({catalog::kPgConversion, oid}, ctx.graph.add(std::move(o)));
+  }
+}
+
+// pg_dump.c dumpProcLang: user languages (OID from 16384, not an
+// extension's), with their handler, inline and validator functions.
+void add_languages(Context& ctx) {
+  PgResult r = query(ctx.conn, fmt::format(R"(
+SELECT l.oid, l.lanname, pg_catalog.pg_get_userbyid(l.lanowner), l.lanpltrusted,
+       pg_catalog.format('%I.%I', hn.nspname, h.proname),
+       (SELECT pg_catalog.format('%I.%I', n.nspname, p.proname) FROM pg_catalog.pg_proc p
+          JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE p.oid = l.laninline),
+       (SELECT pg_catalog.format('%I.%I', n.nspname, p.proname) FROM pg_catalog.pg_proc p
+          JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace WHERE p.oid = l.lanvalidator),
+       l.lanacl IS NULL, l.lanacl, pg_catalog.acldefault('l', l.lanowner)
+  FROM pg_catalog.pg_language l JOIN pg_catalog.pg_proc h ON h.oid = l.lanplcallfoid
+  JOIN pg_catalog.pg_namespace hn ON hn.oid = h.pronamespace
+ WHERE l.oid >= 16384 AND {})",
+                                           not_in_extension("pg_language", "l.oid")));
+  for (int i = 0; i < r.rows(); ++i) {
+    std::uint32_t oid = r.oid(i, 0);
+    std::string name = r.str(i, 1), owner = r.str(i, 2), q = ctx.ident(name);
+    std::string d = fmt::format("CREATE {}PROCEDURAL LANGUAGE {} HANDLER {}",
+                                r.flag(i, 3) ? "TRUSTED " : "", q, r.get(i, 4));
+    if (!r.is_null(i, 5)) d += " INLINE " + r.str(i, 5);
+    if (!r.is_null(i, 6)) d += " VALIDATOR " + r.str(i, 6);
+    d += ";\n";
+    std::string acl = r.str(i, 8), base = r.str(i, 9);
+    bool acl_null = r.flag(i, 7);
+    DumpObject o;
+    o.priority = Priority::proclang;
+    o.name = name;
+    o.oid = oid;
+    o.render = [&ctx, oid, name, owner, q, d, acl, acl_null, base](Output& out) {
+      out.entry(
+          {name, "PROCEDURAL LANGUAGE", "", owner, d, "ALTER PROCEDURAL LANGUAGE " + q, {}, {}});
+      ctx.comment(out, catalog::kPgLanguage, oid, 0, "LANGUAGE " + q, "LANGUAGE " + q, "", owner);
+      out.acl("LANGUAGE " + q, "LANGUAGE", q, "", "", owner, acl, acl_null, base);
+    };
+    ctx.graph.map({catalog::kPgLanguage, oid}, ctx.graph.add(std::move(o)));
+  }
 }
 
 }  // namespace dbsnap::pg

@@ -74,8 +74,12 @@ void add_base_types(Context& ctx);
 void add_casts(Context& ctx);
 void add_operators(Context& ctx);
 void add_access_methods(Context& ctx);
+// schema_text_search.cc: parsers, templates, dictionaries, configurations.
+void add_text_search(Context& ctx);
 // Skipped with options.no_large_objects.
 void add_large_objects(Context& ctx);
+void add_conversions(Context& ctx);
+void add_languages(Context& ctx);
 // After add_dependencies: I/O functions of a base type follow its shell.
 void repair_type_function_loops(Context& ctx);
 // schema_relations.cc: sequences, tables, views, materialized views,

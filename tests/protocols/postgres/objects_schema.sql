@@ -119,3 +119,29 @@ GRANT SELECT ON LARGE OBJECT 70001 TO PUBLIC;
 GRANT SELECT, UPDATE ON LARGE OBJECT 70003 TO PUBLIC;
 CREATE TABLE objs.documents (id integer PRIMARY KEY, content oid);
 INSERT INTO objs.documents VALUES (1, 70001), (2, 70002), (3, 70003);
+
+-- Text search: a parser and a template over the server's own functions, a
+-- dictionary with options and a comment, a configuration with mappings, and
+-- a generated column that uses it.
+CREATE TEXT SEARCH PARSER objs.words (START = prsd_start, GETTOKEN = prsd_nexttoken,
+  END = prsd_end, LEXTYPES = prsd_lextype, HEADLINE = prsd_headline);
+CREATE TEXT SEARCH TEMPLATE objs.plain (INIT = dsimple_init, LEXIZE = dsimple_lexize);
+CREATE TEXT SEARCH DICTIONARY objs.stopped (TEMPLATE = objs.plain, STOPWORDS = english,
+  ACCEPT = false);
+COMMENT ON TEXT SEARCH DICTIONARY objs.stopped IS 'simple, without English stop words';
+CREATE TEXT SEARCH CONFIGURATION objs.search (PARSER = objs.words);
+ALTER TEXT SEARCH CONFIGURATION objs.search
+  ADD MAPPING FOR asciiword, word WITH objs.stopped, simple;
+ALTER TEXT SEARCH CONFIGURATION objs.search ADD MAPPING FOR int WITH simple;
+CREATE TABLE objs.texts (id integer PRIMARY KEY, body text,
+  words tsvector GENERATED ALWAYS AS (to_tsvector('objs.search'::regconfig, body)) STORED);
+INSERT INTO objs.texts (id, body) VALUES (1, 'The quick brown fox 42'), (2, 'and the lazy dog');
+
+-- A conversion and a procedural language of the user's (plpgsql's handler
+-- under another name), with a comment and no USAGE for PUBLIC.
+CREATE CONVERSION objs.latin1_in FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8;
+CREATE FUNCTION objs.other_handler() RETURNS language_handler
+  AS '$libdir/plpgsql', 'plpgsql_call_handler' LANGUAGE c;
+CREATE TRUSTED LANGUAGE other_lang HANDLER objs.other_handler;
+COMMENT ON LANGUAGE other_lang IS 'plpgsql by another name';
+REVOKE USAGE ON LANGUAGE other_lang FROM PUBLIC;
