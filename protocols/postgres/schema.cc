@@ -655,12 +655,15 @@ PgSchema read_schema(PGconn* conn, const DumpOptions& options) {
   add_text_search(ctx);
   add_conversions(ctx);
   add_languages(ctx);
+  add_foreign_data_wrappers(ctx);
+  add_foreign_servers(ctx);
   PgSchema schema;
   add_relations(ctx, schema.tables);
   add_post_data(ctx);
   add_statistics(ctx);
   add_default_acls(ctx);
   add_event_triggers(ctx);
+  add_publications(ctx);
   add_large_objects(ctx);
   add_dependencies(ctx);
   repair_type_function_loops(ctx);

@@ -76,6 +76,11 @@ void add_operators(Context& ctx);
 void add_access_methods(Context& ctx);
 // schema_text_search.cc: parsers, templates, dictionaries, configurations.
 void add_text_search(Context& ctx);
+// schema_foreign.cc: foreign data wrappers, servers and their user mappings.
+void add_foreign_data_wrappers(Context& ctx);
+void add_foreign_servers(Context& ctx);
+// schema_publications.cc: publications, their tables and schemas (post-data).
+void add_publications(Context& ctx);
 // Skipped with options.no_large_objects.
 void add_large_objects(Context& ctx);
 void add_conversions(Context& ctx);

@@ -145,3 +145,19 @@ CREATE FUNCTION objs.other_handler() RETURNS language_handler
 CREATE TRUSTED LANGUAGE other_lang HANDLER objs.other_handler;
 COMMENT ON LANGUAGE other_lang IS 'plpgsql by another name';
 REVOKE USAGE ON LANGUAGE other_lang FROM PUBLIC;
+
+-- Foreign data: a wrapper without functions, a server with options, a
+-- comment and a grant, a user mapping for PUBLIC with options.
+CREATE FOREIGN DATA WRAPPER objs_fdw OPTIONS (mode 'test');
+CREATE SERVER objs_server TYPE 'test' VERSION '1.0' FOREIGN DATA WRAPPER objs_fdw
+  OPTIONS (host 'db.example.com', port '5432');
+COMMENT ON SERVER objs_server IS 'a server nobody connects to';
+GRANT USAGE ON FOREIGN SERVER objs_server TO PUBLIC;
+CREATE USER MAPPING FOR PUBLIC SERVER objs_server OPTIONS (user 'reader');
+
+-- Publications: one table with a column list and a row filter, and one of a
+-- whole schema published through partition roots.
+CREATE PUBLICATION objs_texts FOR TABLE objs.texts (id, body) WHERE (id > 0)
+  WITH (publish = 'insert, update');
+COMMENT ON PUBLICATION objs_texts IS 'texts, new and changed';
+CREATE PUBLICATION objs_schema FOR TABLES IN SCHEMA objs WITH (publish_via_partition_root = true);
