@@ -651,6 +651,8 @@ PgSchema read_schema(PGconn* conn, const DumpOptions& options) {
   add_routines(ctx);
   add_casts(ctx);
   add_operators(ctx);
+  add_operator_families(ctx);
+  add_operator_classes(ctx);
   add_access_methods(ctx);
   add_text_search(ctx);
   add_conversions(ctx);

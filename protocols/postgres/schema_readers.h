@@ -22,6 +22,7 @@
 namespace dbsnap::pg {
 
 // The catalog.h names every reader uses.
+using catalog::CatalogKey;
 using catalog::DumpObject;
 using catalog::Output;
 using catalog::Priority;
@@ -81,6 +82,9 @@ void add_foreign_data_wrappers(Context& ctx);
 void add_foreign_servers(Context& ctx);
 // schema_publications.cc: publications, their tables and schemas (post-data).
 void add_publications(Context& ctx);
+// schema_opclasses.cc: operator families (with loose members) and classes.
+void add_operator_families(Context& ctx);
+void add_operator_classes(Context& ctx);
 // Skipped with options.no_large_objects.
 void add_large_objects(Context& ctx);
 void add_conversions(Context& ctx);

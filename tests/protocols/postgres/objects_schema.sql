@@ -161,3 +161,19 @@ CREATE PUBLICATION objs_texts FOR TABLE objs.texts (id, body) WHERE (id > 0)
   WITH (publish = 'insert, update');
 COMMENT ON PUBLICATION objs_texts IS 'texts, new and changed';
 CREATE PUBLICATION objs_schema FOR TABLES IN SCHEMA objs WITH (publish_via_partition_root = true);
+
+-- Operator families and classes: a btree class in a family of its own with a
+-- support function of the user's, a loose cross-type member added to the
+-- family, a hash class with an implicit family, and an index using the class.
+CREATE OPERATOR FAMILY objs.int_family USING btree;
+CREATE FUNCTION objs.int_compare(integer, integer) RETURNS integer LANGUAGE sql IMMUTABLE
+  AS 'SELECT CASE WHEN $1 < $2 THEN -1 WHEN $1 > $2 THEN 1 ELSE 0 END';
+CREATE OPERATOR CLASS objs.int_order FOR TYPE integer USING btree FAMILY objs.int_family AS
+  OPERATOR 1 <, OPERATOR 2 <=, OPERATOR 3 =, OPERATOR 4 >=, OPERATOR 5 >,
+  FUNCTION 1 objs.int_compare(integer, integer);
+ALTER OPERATOR FAMILY objs.int_family USING btree ADD
+  OPERATOR 1 < (integer, bigint), FUNCTION 1 (integer, bigint) btint48cmp(integer, bigint);
+COMMENT ON OPERATOR CLASS objs.int_order USING btree IS 'integers by objs.int_compare';
+CREATE OPERATOR CLASS objs.text_hash FOR TYPE text USING hash AS
+  OPERATOR 1 =, FUNCTION 1 hashtext(text);
+CREATE INDEX people_zip_order ON objs.people (zip objs.int_order);
