@@ -16,6 +16,7 @@
 #include <csignal>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -36,11 +37,16 @@ using namespace std::chrono_literals;
 
 // Exit codes promised by engine/error.h (kept literal here: the test states
 // the CLI's contract, not the header's current values).
+constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitRefused = 10;
 constexpr int kExitUnknownHost = 11;
+constexpr int kExitTimeout = 12;
 constexpr int kExitAccessDenied = 13;
+constexpr int kExitTls = 14;
 constexpr int kExitDatabaseMissing = 15;
+constexpr int kExitConnectionLost = 21;
+constexpr int kExitIoError = 30;
 constexpr int kExitInterrupted = 130;
 
 // Generous bounds for a child to react; they guard against hangs and are
@@ -291,6 +297,22 @@ TEST(CliPgConnect, PingMissingDatabaseExits15) {
   EXPECT_TRUE(contains(r.err, db)) << "the message should name the database: " << r.err;
 }
 
+// The test server runs without TLS (tools/pg-local.sh): a URL that requires
+// it cannot connect.
+TEST(CliPgConnect, PingRequiringTlsOfAServerWithoutTlsExits14) {
+  std::string url = pg_url_for("postgres") + "?sslmode=require";
+  CommandResult r = expect_cli_failure({"ping", url}, kExitTls, password_of(url));
+  EXPECT_TRUE(contains(r.err, "SSL")) << "the message should say why: " << r.err;
+}
+
+// A refusal none of the other codes describe (template0 never accepts
+// connections) is the generic failure, with the server's words.
+TEST(CliPgConnect, PingDatabaseThatAcceptsNoConnectionsExits1) {
+  std::string url = pg_url_for("template0");
+  CommandResult r = expect_cli_failure({"ping", url}, kExitFailure, password_of(url));
+  EXPECT_TRUE(contains(r.err, "not currently accepting connections")) << r.err;
+}
+
 // A backup that cannot connect fails before writing anything: not even a
 // directory or a "failed" manifest appears in the volume.
 TEST(CliPgConnect, BackupThatCannotConnectWritesNothing) {
@@ -308,6 +330,8 @@ TEST(CliPgConnect, BackupThatCannotConnectWritesNothing) {
        "wrong-secret-7f3a9c", kExitAccessDenied},
       {"missing database", pg_url_for(unique_name("missing")), password_of(url),
        kExitDatabaseMissing},
+      {"tls required", pg_url_for("postgres") + "?sslmode=require", password_of(url), kExitTls},
+      {"no connections allowed", pg_url_for("template0"), password_of(url), kExitFailure},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -392,6 +416,88 @@ TEST(CliMyConnect, PingMissingDatabaseExits15) {
   std::string url = my_url_for(db);
   CommandResult r = expect_cli_failure({"ping", url}, kExitDatabaseMissing, password_of(url));
   EXPECT_TRUE(contains(r.err, db)) << "the message should name the database: " << r.err;
+}
+
+// The test server has no TLS (tools/mariadb-local.sh): ssl-mode=required must
+// refuse it, not fall back to plain text.
+TEST(CliMyConnect, PingRequiringTlsOfAServerWithoutTlsExits14) {
+  for (std::string mode : {"required", "verify-identity"}) {
+    SCOPED_TRACE("ssl-mode=" + mode);
+    std::string url = my_url() + "?ssl-mode=" + mode;
+    CommandResult r = expect_cli_failure({"ping", url}, kExitTls, password_of(url));
+    EXPECT_TRUE(contains(r.err, "TLS")) << r.err;
+    ScratchDir dir;
+    expect_cli_failure(
+        {"backup", my_url_for("mysql") + "?ssl-mode=" + mode, "--to", dir.path().string()},
+        kExitTls, password_of(url));
+    EXPECT_EQ(list_tree(dir.path()), std::vector<std::string>{});
+  }
+}
+
+// ---- local volumes -----------------------------------------------------------
+
+// A volume path that cannot be a directory (it runs through a regular file,
+// which even root cannot write under) is a storage failure.
+TEST(CliLocalVolume, BackupUnderARegularFileExits30) {
+  ScratchPgDatabase db("cli_volfile");
+  pg_exec(db.name(), "CREATE TABLE t (id int); INSERT INTO t VALUES (1)");
+  ScratchDir dir;
+  fs::path file = dir.path() / "plain-file";
+  { std::ofstream(file) << "not a directory"; }
+  CommandResult r = expect_cli_failure({"backup", db.url(), "--to", (file / "volume").string()},
+                                       kExitIoError, password_of(db.url()));
+  EXPECT_TRUE(contains(r.err, "Not a directory")) << r.err;
+  EXPECT_EQ(list_tree(dir.path()), std::vector<std::string>{"plain-file"});
+}
+
+TEST(CliLocalVolume, VerifyAndRestoreOfAMissingSnapshotExit30) {
+  ScratchDir dir;
+  std::string missing = (dir.path() / "host-1" / "db" / "20260101T000000Z-000000").string();
+  CommandResult v = expect_cli_failure({"verify", missing}, kExitIoError, password_of(pg_url()));
+  EXPECT_TRUE(contains(v.err, "no snapshot at")) << v.err;
+  CommandResult r = expect_cli_failure({"restore", missing, "--to", pg_url_for("postgres")},
+                                       kExitIoError, password_of(pg_url()));
+  EXPECT_TRUE(contains(r.err, "no snapshot at")) << r.err;
+}
+
+// ---- lock waits --------------------------------------------------------------
+
+// Another session holds ACCESS EXCLUSIVE on a table for longer than
+// --lock-wait-timeout: the backup gives up with exit 12 naming the table and
+// the session, and leaves nothing in the volume (it had not started writing).
+TEST(CliLockWait, LockHeldLongerThanTheTimeoutExits12NamingTheHolder) {
+  ScratchPgDatabase db("cli_locktimeout");
+  pg_exec(db.name(), "CREATE TABLE locked (id int); INSERT INTO locked VALUES (1)");
+  const std::string holder_app = "cli_timeout_holder";
+  BackgroundProcess holder({"psql", "-X", "-q", "-d", db.url() + "?application_name=" + holder_app,
+                            "-c",
+                            "BEGIN; LOCK TABLE locked IN ACCESS EXCLUSIVE MODE; "
+                            "SELECT pg_sleep(600)"});
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return !pg_query("postgres",
+                         "SELECT 1 FROM pg_locks l JOIN pg_stat_activity a USING "
+                         "(pid) WHERE a.application_name = '" +
+                             holder_app +
+                             "' AND l.mode = 'AccessExclusiveLock' "
+                             "AND l.granted AND a.datname = '" +
+                             db.name() + "'")
+                    .empty() ||
+               !holder.running();
+      },
+      kFirstChunkTimeout));
+  ASSERT_TRUE(holder.running()) << holder.wait_for(0ms)->describe();
+
+  ScratchDir dir;
+  CommandResult r = expect_cli_failure(
+      {"backup", db.url(), "--to", dir.path().string(), "--lock-wait-timeout", "1"}, kExitTimeout,
+      password_of(db.url()));
+  pg_exec("postgres",
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '" +
+              holder_app + "'");
+  EXPECT_TRUE(contains(r.err, "locked") && contains(r.err, holder_app)) << r.err;
+  EXPECT_TRUE(find_files(dir.path(), ".sql.gz").empty()) << join(list_tree(dir.path()));
+  EXPECT_TRUE(find_files(dir.path(), ".partial").empty()) << join(list_tree(dir.path()));
 }
 
 // ---- interrupted and broken backups -----------------------------------------
@@ -545,8 +651,7 @@ TEST_F(CliInterruptedBackup, TerminatedWorkerSessionsFailTheBackup) {
 
   auto r = child->wait_for(kReactTimeout);
   ASSERT_TRUE(r.has_value()) << "dbsnap did not stop after its sessions were terminated";
-  EXPECT_NE(r->exit_code, 0) << r->describe();
-  EXPECT_NE(r->exit_code, kExitInterrupted) << r->describe();
+  EXPECT_EQ(r->exit_code, kExitConnectionLost) << r->describe();
   std::string message = expect_one_error_line(*r);
   expect_no_secret(*r, password_of(db.url()));
   std::string failure = expect_failed_snapshot(dir.path(), db.name(), db.url(), message);
