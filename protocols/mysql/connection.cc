@@ -122,11 +122,23 @@ bool apply_params(MYSQL* m, const ServerUrl& url) {
 
 }  // namespace
 
+namespace {
+
+// The server closed the connection (killed, shut down, network gone): the
+// CLI's exit 21, not a statement the server rejected.
+ExitCode code_of_failure(unsigned code) {
+  bool lost = code == CR_SERVER_LOST || code == CR_SERVER_GONE_ERROR ||
+              code == ER_CONNECTION_KILLED || code == ER_SERVER_SHUTDOWN;
+  return lost ? ExitCode::connection_lost : ExitCode::server_error;
+}
+
+}  // namespace
+
 bool MyResult::next() {
   row_ = mysql_fetch_row(res_.get());
   if (row_ == nullptr) {
-    if (mysql_errno(conn_) != 0)
-      throw Error(ExitCode::server_error,
+    if (unsigned code = mysql_errno(conn_); code != 0)
+      throw Error(code_of_failure(code),
                   fmt::format("reading rows failed: {}", one_line(mysql_error(conn_))));
     return false;
   }
@@ -182,7 +194,7 @@ void MyConnection::throw_error(std::string_view sql) const {
   if (code == kErrSpecificAccessDenied || code == ER_TABLEACCESS_DENIED_ERROR ||
       code == ER_DBACCESS_DENIED_ERROR || code == ER_PROCACCESS_DENIED_ERROR)
     throw Error(ExitCode::access_denied, fmt::format("{} (while running: {})", msg, head));
-  throw Error(ExitCode::server_error, fmt::format("{} (while running: {})", msg, head));
+  throw Error(code_of_failure(code), fmt::format("{} (while running: {})", msg, head));
 }
 
 void MyConnection::exec(std::string_view sql) const {

@@ -659,6 +659,163 @@ TEST_F(CliInterruptedBackup, TerminatedWorkerSessionsFailTheBackup) {
       << "the reason should say the connection was lost: " << failure;
 }
 
+// ---- interrupted and broken MariaDB backups, restores and verifies ---------
+
+// One MariaDB database of ~130 MB of row text in 3 tables, made per test (ctest
+// runs each test in its own process). Backed up with --compress 12 (the
+// slowest level) the backup is still running when its first chunks land.
+class CliInterruptedMy : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = std::make_unique<ScratchMyDatabase>("cli_mybig");
+    my_exec(db_->name(), R"(
+      CREATE TABLE big1 (id bigint PRIMARY KEY, a char(32), b text);
+      INSERT INTO big1 SELECT seq, md5(seq), repeat(md5(seq * 3), 8) FROM seq_1_to_150000;
+      CREATE TABLE big2 LIKE big1; INSERT INTO big2 SELECT * FROM big1;
+      CREATE TABLE big3 LIKE big1; INSERT INTO big3 SELECT * FROM big1;)");
+  }
+
+  const ScratchMyDatabase& db() const { return *db_; }
+
+  // `dbsnap backup` into dir, once its data file's temp file holds bytes.
+  std::unique_ptr<BackgroundProcess> start_slow_backup(const fs::path& dir) const {
+    auto child = std::make_unique<BackgroundProcess>(
+        std::vector<std::string>{dbsnap_bin().string(), "backup", db_->url(), "--to", dir.string(),
+                                 "--jobs", "2", "--compress", "12"});
+    bool landed = wait_until([&] { return data_partial_has_bytes(dir) || !child->running(); },
+                             kFirstChunkTimeout);
+    EXPECT_TRUE(landed) << "no data reached " << dir << " in time";
+    return child;
+  }
+
+  // A completed snapshot of the database (fast: --compress 1); returns its manifest.
+  fs::path completed_snapshot(const fs::path& dir) const {
+    CommandResult r = run_dbsnap(
+        {"backup", db_->url(), "--to", dir.string(), "--jobs", "2", "--compress", "1", "--quiet"});
+    EXPECT_EQ(r.exit_code, 0) << r.describe();
+    auto manifests = find_files(dir, ".manifest.json");
+    if (manifests.size() != 1) throw std::runtime_error("expected one snapshot in " + dir.string());
+    return manifests[0];
+  }
+
+  // Rows of big1..big3 in database (0 for a table not there yet).
+  static std::uint64_t rows_in(const std::string& database) {
+    auto rows = my_query("",
+                         "SELECT coalesce(sum(TABLE_ROWS), 0) FROM information_schema.TABLES "
+                         "WHERE TABLE_SCHEMA = '" +
+                             database + "'");
+    return std::stoull(rows.at(0).at(0));
+  }
+
+  // Sends SIGINT to a child that must still run; it must stop as interrupted,
+  // with one error line, and no password in its output.
+  static void expect_interrupted(BackgroundProcess& child, const std::string& url) {
+    ASSERT_TRUE(child.running()) << "it ended before the test could interrupt it: "
+                                 << child.wait_for(0ms)->describe();
+    child.signal(SIGINT);
+    auto r = child.wait_for(kReactTimeout);
+    ASSERT_TRUE(r.has_value()) << "dbsnap did not stop after SIGINT";
+    EXPECT_EQ(r->exit_code, kExitInterrupted) << r->describe();
+    std::string message = expect_one_error_line(*r);
+    EXPECT_TRUE(contains(message, "interrupt")) << message;
+    expect_no_secret(*r, password_of(url));
+  }
+
+  std::unique_ptr<ScratchMyDatabase> db_;
+};
+
+TEST_F(CliInterruptedMy, SigintDuringABackupLeavesAFailedManifestAndNoData) {
+  ScratchDir dir;
+  auto child = start_slow_backup(dir.path());
+  ASSERT_TRUE(child->running()) << "the backup ended before the test could interrupt it";
+  child->signal(SIGINT);
+  auto r = child->wait_for(kReactTimeout);
+  ASSERT_TRUE(r.has_value()) << "dbsnap did not stop after SIGINT";
+  EXPECT_EQ(r->exit_code, kExitInterrupted) << r->describe();
+  std::string message = expect_one_error_line(*r);
+  expect_no_secret(*r, password_of(db().url()));
+  std::string failure = expect_failed_snapshot(dir.path(), db().name(), db().url(), message);
+  EXPECT_TRUE(contains(failure, "interrupt")) << "failure reason: " << failure;
+}
+
+// The server ends the workers' sessions mid-stream (KILL CONNECTION, as an
+// administrator or a restart would): exit 21, a failed manifest, no data.
+TEST_F(CliInterruptedMy, KilledWorkerConnectionsFailTheBackupWithExit21) {
+  ScratchDir dir;
+  auto child = start_slow_backup(dir.path());
+  ASSERT_TRUE(child->running()) << "the backup ended before the test could break it";
+  std::size_t killed = 0;
+  wait_until(
+      [&] {
+        for (const auto& row : my_query("",
+                                        "SELECT ID FROM information_schema.PROCESSLIST "
+                                        "WHERE DB = '" +
+                                            db().name() +
+                                            "' AND COMMAND = 'Query' AND INFO LIKE 'SELECT%' "
+                                            "AND ID <> CONNECTION_ID()")) {
+          try {
+            my_exec("", "KILL CONNECTION " + row[0]);
+            ++killed;
+          } catch (const std::exception&) {
+            // It ended meanwhile.
+          }
+        }
+        return killed > 0 || !child->running();
+      },
+      kFirstChunkTimeout, 50ms);
+  ASSERT_GT(killed, 0u) << "no streaming dbsnap session found to kill";
+  auto r = child->wait_for(kReactTimeout);
+  ASSERT_TRUE(r.has_value()) << "dbsnap did not stop after its sessions were killed";
+  EXPECT_EQ(r->exit_code, kExitConnectionLost) << r->describe();
+  std::string message = expect_one_error_line(*r);
+  expect_no_secret(*r, password_of(db().url()));
+  expect_failed_snapshot(dir.path(), db().name(), db().url(), message);
+}
+
+// Ctrl-C while rows load: exit 130 with one line saying so, no success line,
+// and the workers stop (the target stops growing).
+TEST_F(CliInterruptedMy, SigintDuringARestoreStopsIt) {
+  ScratchDir dir;
+  fs::path manifest = completed_snapshot(dir.path());
+  ScratchMyDatabase target("cli_myint_dst");
+  BackgroundProcess child({dbsnap_bin().string(), "restore", manifest.string(), "--to",
+                           target.url(), "--jobs", "1", "--quiet"});
+  ASSERT_TRUE(wait_until([&] { return rows_in(target.name()) > 0 || !child.running(); },
+                         kFirstChunkTimeout));
+  ASSERT_NO_FATAL_FAILURE(expect_interrupted(child, target.url()));
+  EXPECT_TRUE(my_query("", "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = '" +
+                               target.name() + "' AND ID <> CONNECTION_ID()")
+                  .empty())
+      << "restore sessions still run after dbsnap exited";
+  EXPECT_LT(rows_in(target.name()), 3u * 150000u) << "the restore was not interrupted";
+}
+
+// Ctrl-C while verify --restore-into loads its scratch database: exit 130,
+// and the scratch database is dropped.
+TEST_F(CliInterruptedMy, SigintDuringVerifyRestoreIntoDropsTheScratchDatabase) {
+  ScratchDir dir;
+  fs::path manifest = completed_snapshot(dir.path());
+  BackgroundProcess child({dbsnap_bin().string(), "verify", manifest.string(), "--restore-into",
+                           my_url_for(""), "--jobs", "1", "--quiet"});
+  // Its scratch database is the dbsnap_verify_* one that receives big1.
+  std::string scratch;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto rows = my_query("",
+                             "SELECT TABLE_SCHEMA FROM information_schema.TABLES WHERE "
+                             "TABLE_SCHEMA LIKE 'dbsnap\\_verify\\_%' AND TABLE_NAME = "
+                             "'big1' AND TABLE_ROWS > 0");
+        if (!rows.empty()) scratch = rows[0][0];
+        return !scratch.empty() || !child.running();
+      },
+      kFirstChunkTimeout));
+  ASSERT_NO_FATAL_FAILURE(expect_interrupted(child, my_url()));
+  EXPECT_TRUE(my_query("", "SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '" +
+                               scratch + "'")
+                  .empty())
+      << "the scratch database " << scratch << " was left behind";
+}
+
 // ---- completed snapshots -----------------------------------------------------
 
 // A database with several shapes of table: many chunks (--chunk-size 64KiB),
