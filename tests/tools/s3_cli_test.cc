@@ -479,6 +479,39 @@ TEST(S3CliFault, FailedCheckAfterTheMultipartUploadRemovesTheData) {
       << "a multipart upload was left pending";
 }
 
+// A data part that keeps failing ends the multipart upload with an abort,
+// itself retried through a failure: nothing but the failed manifest is left,
+// not even a pending upload.
+TEST(S3CliFault, PartThatKeepsFailingAbortsTheUploadAndLeavesOnlyTheFailedManifest) {
+  ScratchPgDatabase source("s3f_abort");
+  pg_exec(source.name(),
+          "CREATE TABLE t (id int, v text); INSERT INTO t SELECT i, "
+          "repeat(md5(i::text), 3) FROM generate_series(1, 100000) i");
+  S3Prefix prefix("s3f_abort");
+  S3FaultProxy proxy(prefix.options().endpoint);
+  proxy.inject(S3Call::upload_part, 1, 1000, S3Fault::internal_error());
+  proxy.inject(S3Call::abort_upload, 1, 1, S3Fault::internal_error());
+  auto r =
+      run_dbsnap_s3({"backup", source.url(), "--to", prefix.url(), "--quiet", "--compress", "0"},
+                    through(proxy, prefix.options()));
+  EXPECT_EQ(r.exit_code, kExitIoError) << r.describe();
+  auto lines = lines_of(r.err);
+  ASSERT_EQ(lines.size(), 1u) << "one-line error expected: " << r.err;
+  EXPECT_TRUE(contains(lines[0], "UploadPart") && contains(lines[0], "InternalError")) << lines[0];
+  EXPECT_EQ(proxy.count(S3Call::abort_upload), 2) << "one abort, tried twice";
+  EXPECT_EQ(proxy.count(S3Call::complete_upload), 0);
+
+  auto keys = keys_of(prefix);
+  ASSERT_EQ(keys.size(), 1u) << "only the manifest should be left: "
+                             << ::testing::PrintToString(keys);
+  Manifest m = parse_manifest(prefix.volume().get(keys[0]));
+  EXPECT_EQ(m.status, "failed");
+  EXPECT_EQ("dbsnap: error: " + m.failure, lines[0]);
+  S3Client client(s3_base_url().bucket, prefix.options());
+  EXPECT_TRUE(client.list_multipart_uploads(prefix.prefix()).empty())
+      << "a multipart upload was left pending";
+}
+
 // A snapshot in a fresh prefix, backed up without the proxy; returns its stem URL.
 std::string small_snapshot(S3Prefix& prefix, const ScratchPgDatabase& source) {
   auto r =
