@@ -164,6 +164,7 @@ BackupResult run_backup(Driver& driver, Volume& volume, const CompressorFactory&
   ManifestHeartbeat heartbeat(volume, result.manifest_key, manifest);
 
   std::unique_ptr<Sink> sink;
+  bool finishing = false;  // from here on, the data object may be visible
   try {
     sink = volume.create(result.data_key);
     OrderedAppender appender(*sink, manifest, progress);
@@ -178,11 +179,26 @@ BackupResult run_backup(Driver& driver, Volume& volume, const CompressorFactory&
     throw_if_cancelled();
 
     std::tie(manifest.size, manifest.sha256) = appender.seal();
+    finishing = true;
     sink->finish();  // durable and visible before the manifest says completed
+    heartbeat.stop();
+    manifest.status = "completed";
+    manifest.finished_at = utc_now_iso();
+    volume.put(result.manifest_key, to_json(manifest));
   } catch (...) {
     auto error = std::current_exception();
     heartbeat.stop();
     if (sink) sink->abort();
+    if (finishing) {
+      // No manifest says completed: the data object must not stay beside the
+      // running one, where it would look like a usable (or resumable) snapshot.
+      try {
+        volume.remove(result.data_key);
+      } catch (const std::exception& e) {
+        fmt::print(stderr, "dbsnap: could not remove {} of the failed backup: {}\n",
+                   result.data_key, e.what());
+      }
+    }
     manifest.status = "failed";
     manifest.failure = describe(error);
     manifest.finished_at = utc_now_iso();
@@ -194,10 +210,6 @@ BackupResult run_backup(Driver& driver, Volume& volume, const CompressorFactory&
     }
     std::rethrow_exception(error);
   }
-  heartbeat.stop();
-  manifest.status = "completed";
-  manifest.finished_at = utc_now_iso();
-  volume.put(result.manifest_key, to_json(manifest));
   result.manifest = std::move(manifest);
   return result;
 }

@@ -40,7 +40,9 @@ struct BackupResult {
 // <server_name>/<database>/<UTC timestamp>-<id>.{sql.gz,manifest.json}.
 // The manifest is put with status "running" first and "completed" only after
 // the data object's sink finished; on any error it is put "failed" with the
-// reason, the data sink is aborted, and the error is rethrown.
+// reason, the data sink is aborted (and, when the error came while or after
+// it finished, the data object removed: none stays beside a manifest that
+// does not say completed), and the error is rethrown.
 // progress may be null.
 BackupResult run_backup(Driver& driver, Volume& volume, const CompressorFactory& compressors,
                         const BackupRequest& request, BackupProgress* progress);

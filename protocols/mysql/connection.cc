@@ -76,9 +76,10 @@ void set_option(MYSQL* m, mysql_option option, const void* value) {
 }
 
 // Applies the URL's query parameters as connection options, except socket
-// (a mysql_real_connect argument).
-void apply_params(MYSQL* m, const ServerUrl& url) {
+// (a mysql_real_connect argument). Returns whether ssl-mode requires TLS.
+bool apply_params(MYSQL* m, const ServerUrl& url) {
   unsigned timeout = kConnectTimeoutS;
+  bool tls_required = false;
   for (const auto& [key, value] : url.params) {
     if (key == "connect-timeout" || key == "connect_timeout") {
       if (value.empty() || value.size() > 6 ||
@@ -97,9 +98,11 @@ void apply_params(MYSQL* m, const ServerUrl& url) {
       my_bool on = 1;
       if (mode == "required" || mode == "require") {
         set_option(m, MYSQL_OPT_SSL_ENFORCE, &on);
+        tls_required = true;
       } else if (mode == "verify-ca" || mode == "verify-identity" || mode == "verify-full") {
         set_option(m, MYSQL_OPT_SSL_ENFORCE, &on);
         set_option(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
+        tls_required = true;
       } else if (mode != "disabled" && mode != "disable" && mode != "preferred") {
         throw Error(ExitCode::usage,
                     fmt::format("unknown ssl-mode '{}' in {}: use disabled, preferred, "
@@ -114,6 +117,19 @@ void apply_params(MYSQL* m, const ServerUrl& url) {
     }
   }
   set_option(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+  return tls_required;
+}
+
+}  // namespace
+
+namespace {
+
+// The server closed the connection (killed, shut down, network gone): the
+// CLI's exit 21, not a statement the server rejected.
+ExitCode code_of_failure(unsigned code) {
+  bool lost = code == CR_SERVER_LOST || code == CR_SERVER_GONE_ERROR ||
+              code == ER_CONNECTION_KILLED || code == ER_SERVER_SHUTDOWN;
+  return lost ? ExitCode::connection_lost : ExitCode::server_error;
 }
 
 }  // namespace
@@ -121,8 +137,8 @@ void apply_params(MYSQL* m, const ServerUrl& url) {
 bool MyResult::next() {
   row_ = mysql_fetch_row(res_.get());
   if (row_ == nullptr) {
-    if (mysql_errno(conn_) != 0)
-      throw Error(ExitCode::server_error,
+    if (unsigned code = mysql_errno(conn_); code != 0)
+      throw Error(code_of_failure(code),
                   fmt::format("reading rows failed: {}", one_line(mysql_error(conn_))));
     return false;
   }
@@ -137,7 +153,7 @@ MyConnection MyConnection::connect(const ServerUrl& url, const std::string& data
   if (raw == nullptr) throw std::bad_alloc();
   MyConnection conn(raw);
   set_option(raw, MYSQL_READ_DEFAULT_GROUP, "client");
-  apply_params(raw, url);
+  bool tls_required = apply_params(raw, url);
   std::string db = database.empty() ? url.database : database;
   // nullptr, not "", lets libmariadb fall back to the option files and MYSQL_PWD.
   auto or_null = [](const std::string& s) { return s.empty() ? nullptr : s.c_str(); };
@@ -147,6 +163,13 @@ MyConnection MyConnection::connect(const ServerUrl& url, const std::string& data
                          socket == url.params.end() ? nullptr : socket->second.c_str(),
                          CLIENT_MULTI_RESULTS) == nullptr)
     throw classify(url, db, mysql_errno(raw), mysql_error(raw));
+  // libmariadb 3.3 with MYSQL_OPT_SSL_ENFORCE alone falls back to plain text
+  // when the server offers no TLS: refuse such a connection here.
+  if (tls_required && mysql_get_ssl_cipher(raw) == nullptr)
+    throw Error(ExitCode::tls_required,
+                fmt::format("tls problem connecting to {}: ssl-mode requires TLS and the server "
+                            "does not offer it; enable TLS on the server or drop ssl-mode",
+                            url.masked()));
   if (mysql_set_character_set(raw, "utf8mb4") != 0)
     throw Error(ExitCode::server_error, fmt::format("cannot use character set utf8mb4 on {}: {}",
                                                     url.masked(), mysql_error(raw)));
@@ -171,7 +194,7 @@ void MyConnection::throw_error(std::string_view sql) const {
   if (code == kErrSpecificAccessDenied || code == ER_TABLEACCESS_DENIED_ERROR ||
       code == ER_DBACCESS_DENIED_ERROR || code == ER_PROCACCESS_DENIED_ERROR)
     throw Error(ExitCode::access_denied, fmt::format("{} (while running: {})", msg, head));
-  throw Error(ExitCode::server_error, fmt::format("{} (while running: {})", msg, head));
+  throw Error(code_of_failure(code), fmt::format("{} (while running: {})", msg, head));
 }
 
 void MyConnection::exec(std::string_view sql) const {

@@ -28,8 +28,9 @@ class MyResult {
   unsigned columns() const { return mysql_num_fields(res_.get()); }
   const MYSQL_FIELD& field(unsigned col) const { return mysql_fetch_fields(res_.get())[col]; }
 
-  // Moves to the next row; false after the last one. Throws
-  // dbsnap::Error(ExitCode::server_error) if a streaming result broke off.
+  // Moves to the next row; false after the last one. Throws dbsnap::Error
+  // if a streaming result broke off: connection_lost when the server closed
+  // the connection (killed, shut down, network), server_error otherwise.
   bool next();
   bool is_null(unsigned col) const { return row_[col] == nullptr; }
   // Bytes of a field of the current row; "" for NULL.
@@ -69,8 +70,9 @@ class MyConnection {
   // is then in error_message().
   unsigned try_exec(std::string_view sql) const;
   // As try_exec, but throws dbsnap::Error: timeout for a lock wait timeout,
-  // access_denied for a missing privilege, server_error otherwise; the message
-  // names the statement.
+  // access_denied for a missing privilege, connection_lost when the server
+  // closed the connection, server_error otherwise; the message names the
+  // statement.
   void exec(std::string_view sql) const;
   // Runs a query and buffers its whole result (catalog queries).
   MyResult query(std::string_view sql) const;

@@ -293,5 +293,52 @@ TEST_F(S3SinkFaultTest, WrongPartEtagIsDetected) {
   expect_nothing_left(key("bad-etag"));
 }
 
+TEST_F(S3SinkFaultTest, FailedAbortIsRetried) {
+  proxy_.inject(S3Call::upload_part, 2, 1000, S3Fault::internal_error());
+  proxy_.inject(S3Call::abort_upload, 1, 2, S3Fault::internal_error());
+  std::optional<Error> error = upload(key("abort-retried"), random_bytes(12 * kMiB, 17));
+  ASSERT_TRUE(error);
+  EXPECT_NE(std::string(error->what()).find("UploadPart"), std::string::npos) << error->what();
+  EXPECT_EQ(proxy_.count(S3Call::abort_upload), 3);
+  expect_nothing_left(key("abort-retried"));
+}
+
+// An abort that keeps failing cannot clean up: the part's error is what the
+// caller gets, and a warning names the upload left behind (its parts cost
+// storage until a lifecycle rule or a later abort removes them).
+TEST_F(S3SinkFaultTest, AbortThatKeepsFailingWarnsAndKeepsThePartsError) {
+  proxy_.inject(S3Call::upload_part, 2, 1000, S3Fault::internal_error());
+  proxy_.inject(S3Call::abort_upload, 1, 1000, S3Fault::internal_error());
+  ::testing::internal::CaptureStderr();
+  std::optional<Error> error = upload(key("abort-fails"), random_bytes(12 * kMiB, 18));
+  std::string warned = ::testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->code(), ExitCode::io_error);
+  EXPECT_NE(std::string(error->what()).find("UploadPart"), std::string::npos) << error->what();
+  EXPECT_EQ(proxy_.count(S3Call::abort_upload), options_.max_attempts);
+  EXPECT_NE(warned.find("warning: unable to abort multipart upload"), std::string::npos) << warned;
+  EXPECT_NE(warned.find(key("abort-fails")), std::string::npos) << warned;
+  EXPECT_EQ(client_.head_object(key("abort-fails")), std::nullopt);
+  auto pending = client_.list_multipart_uploads(prefix_);
+  ASSERT_EQ(pending.size(), 1u) << "the upload the abort could not remove";
+  EXPECT_NE(warned.find(pending[0].upload_id), std::string::npos) << warned;
+  client_.abort_multipart_upload(pending[0].key, pending[0].upload_id);
+  expect_nothing_left(key("abort-fails"));
+}
+
+// After CompleteMultipartUpload the sink checks the object with a HEAD; when
+// that keeps failing, finish() fails (the object may be visible by then: the
+// caller removes it, see engine/backup.cc).
+TEST_F(S3SinkFaultTest, CheckAfterCompleteThatKeepsFailingFailsTheFinish) {
+  proxy_.inject(S3Call::head_object, 1, 1000, S3Fault::internal_error());
+  std::optional<Error> error = upload(key("head-fails"), random_bytes(12 * kMiB, 19));
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->code(), ExitCode::io_error);
+  EXPECT_NE(std::string(error->what()).find("HEAD"), std::string::npos) << error->what();
+  EXPECT_EQ(proxy_.count(S3Call::complete_upload), 1);
+  EXPECT_EQ(proxy_.count(S3Call::head_object), options_.max_attempts);
+  EXPECT_EQ(proxy_.count(S3Call::abort_upload), 0) << "a completed upload cannot be aborted";
+}
+
 }  // namespace
 }  // namespace dbsnap

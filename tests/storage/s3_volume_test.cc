@@ -1,17 +1,20 @@
 // S3Volume and S3Client against a real S3 endpoint (Ceph RGW from
 // tools/s3-local.sh, DBSNAP_TEST_S3_*): round trips, ranged reads, listing
-// with continuation, and the errors a user sees for wrong keys or buckets.
+// with continuation, the errors a user sees for wrong keys or buckets, and
+// GET, HEAD and LIST under failures injected by tests/support/s3_fault_proxy.h.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "engine/error.h"
 #include "storage/s3/volume.h"
 #include "tests/support/s3_env.h"
+#include "tests/support/s3_fault_proxy.h"
 
 namespace dbsnap {
 namespace {
@@ -233,6 +236,76 @@ TEST_F(S3VolumeTest, TlsHandshakeFailureIsNotRetried) {
 TEST_F(S3VolumeTest, InvalidKeysAreUsageErrors) {
   EXPECT_THROW(volume_.put("", "x"), Error);
   EXPECT_THROW(volume_.put("/abs", "x"), Error);
+}
+
+// The volume's prefix seen through a fault-injecting proxy.
+class S3VolumeFaultTest : public S3VolumeTest {
+ protected:
+  S3VolumeFaultTest() : proxy_(test::s3_options().endpoint) {
+    options_ = test::s3_options();
+    options_.endpoint = proxy_.endpoint();
+    faulty_ = std::make_unique<S3Volume>(url_, options_);
+    volume_.put("srv/db/a.manifest.json", "{}");
+    volume_.put("srv/db/a.sql.gz", pattern(3000));
+  }
+
+  // The message of the Error that op throws (failing the test if none, or
+  // if its code is not io_error).
+  static std::string io_error_of(const std::function<void()>& op) {
+    try {
+      op();
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ExitCode::io_error) << e.what();
+      return e.what();
+    }
+    ADD_FAILURE() << "no error";
+    return "";
+  }
+
+  test::S3FaultProxy proxy_;
+  S3Options options_;
+  std::unique_ptr<S3Volume> faulty_;
+};
+
+TEST_F(S3VolumeFaultTest, GetHeadAndListAreRetriedThroughErrorsAndResets) {
+  using test::S3Call;
+  using test::S3Fault;
+  proxy_.inject(S3Call::get_object, 1, 1, S3Fault::internal_error());
+  proxy_.inject(S3Call::get_object, 3, 1,
+                S3Fault::answer(503, "<Error><Code>SlowDown</Code></Error>"));
+  proxy_.inject(S3Call::head_object, 1, 2, S3Fault::internal_error());
+  proxy_.inject(S3Call::list_objects, 1, 1, S3Fault::reset());
+  proxy_.inject(S3Call::list_objects, 2, 1, S3Fault::internal_error());
+  EXPECT_EQ(faulty_->get("srv/db/a.manifest.json"), "{}");
+  EXPECT_EQ(faulty_->read("srv/db/a.sql.gz", 100, 50), pattern(3000).substr(100, 50));
+  EXPECT_EQ(faulty_->read("srv/db/a.sql.gz", 0, 0), "") << "a read of 0 bytes is a HEAD";
+  std::vector<std::string> keys = faulty_->list("srv/");
+  std::sort(keys.begin(), keys.end());
+  EXPECT_EQ(keys, (std::vector<std::string>{"srv/db/a.manifest.json", "srv/db/a.sql.gz"}));
+  EXPECT_EQ(proxy_.count(S3Call::get_object), 4);
+  EXPECT_EQ(proxy_.count(S3Call::head_object), 3);
+  EXPECT_GE(proxy_.count(S3Call::list_objects), 3);
+}
+
+TEST_F(S3VolumeFaultTest, GetHeadAndListThatKeepFailingNameTheRequestAndTheObject) {
+  using test::S3Call;
+  using test::S3Fault;
+  for (S3Call call : {S3Call::get_object, S3Call::head_object, S3Call::list_objects})
+    proxy_.inject(call, 1, 1000, S3Fault::internal_error());
+  std::string object = fmt::format("s3://{}/{}srv/db/a.sql.gz", url_.bucket, url_.prefix);
+  std::string get = io_error_of([&] { faulty_->get("srv/db/a.sql.gz"); });
+  EXPECT_NE(get.find("s3 GET " + object + " failed: HTTP 500 InternalError"), std::string::npos)
+      << get;
+  std::string ranged = io_error_of([&] { faulty_->read("srv/db/a.sql.gz", 10, 10); });
+  EXPECT_NE(ranged.find("s3 GET " + object), std::string::npos) << ranged;
+  std::string head = io_error_of([&] { faulty_->read("srv/db/a.sql.gz", 0, 0); });
+  EXPECT_NE(head.find("s3 HEAD " + object + " failed: HTTP 500"), std::string::npos) << head;
+  std::string list = io_error_of([&] { faulty_->list("srv/"); });
+  EXPECT_NE(list.find("s3 ListObjectsV2 s3://" + url_.bucket), std::string::npos) << list;
+  EXPECT_NE(list.find("InternalError"), std::string::npos) << list;
+  EXPECT_EQ(proxy_.count(S3Call::get_object), 2 * options_.max_attempts);
+  EXPECT_EQ(proxy_.count(S3Call::head_object), options_.max_attempts);
+  EXPECT_EQ(proxy_.count(S3Call::list_objects), options_.max_attempts);
 }
 
 }  // namespace

@@ -101,20 +101,17 @@ std::ostream& operator<<(std::ostream& os, const TableFingerprint& f) {
   return os << "{rows " << f.rows << ", md5 " << f.md5 << "}";
 }
 
-std::map<std::string, TableFingerprint> pg_table_fingerprints(const std::string& db) {
-  auto tables = pg_query(db, R"(
-      SELECT format('%I.%I', n.nspname, c.relname)
-      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-        AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'
-      ORDER BY 1)");
+namespace {
+
+// The fingerprint of each relation (a "schema.name" as format('%I.%I') gives)
+// of db, in one statement: a UNION ALL of per-relation aggregates.
+std::map<std::string, TableFingerprint> fingerprints_of(const std::string& db,
+                                                        const std::vector<std::string>& names) {
   std::map<std::string, TableFingerprint> result;
-  if (tables.empty()) return result;
-  // One statement for all tables: a UNION ALL of per-table aggregates.
+  if (names.empty()) return result;
   std::string sql;
-  for (const auto& t : tables) {
+  for (const auto& name : names) {
     if (!sql.empty()) sql += "\nUNION ALL ";
-    const std::string& name = t[0];
     std::string literal = "'" + std::regex_replace(name, std::regex("'"), "''") + "'";
     sql +=
         "SELECT " + literal +
@@ -124,6 +121,41 @@ std::map<std::string, TableFingerprint> pg_table_fingerprints(const std::string&
   }
   for (const auto& row : pg_query(db, sql))
     result[row[0]] = TableFingerprint{std::stoull(row[1]), row[2]};
+  return result;
+}
+
+// "schema.name" and relispopulated of db's relations of kind relkind, outside
+// the system schemas.
+std::vector<std::vector<std::string>> relations_of_kind(const std::string& db, char relkind) {
+  return pg_query(db, std::string(R"(
+      SELECT format('%I.%I', n.nspname, c.relname), c.relispopulated
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE c.relkind = ')") +
+                          relkind + R"(' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+        AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'
+      ORDER BY 1)");
+}
+
+}  // namespace
+
+std::map<std::string, TableFingerprint> pg_table_fingerprints(const std::string& db) {
+  std::vector<std::string> names;
+  for (const auto& row : relations_of_kind(db, 'r')) names.push_back(row[0]);
+  return fingerprints_of(db, names);
+}
+
+std::ostream& operator<<(std::ostream& os, const MatViewState& m) {
+  return os << (m.populated ? "{populated, " : "{not populated, ") << m.content << "}";
+}
+
+std::map<std::string, MatViewState> pg_matview_states(const std::string& db) {
+  std::map<std::string, MatViewState> result;
+  std::vector<std::string> populated;
+  for (const auto& row : relations_of_kind(db, 'm')) {
+    result[row[0]].populated = row[1] == "t";
+    if (row[1] == "t") populated.push_back(row[0]);
+  }
+  for (auto& [name, content] : fingerprints_of(db, populated)) result[name].content = content;
   return result;
 }
 
@@ -166,6 +198,8 @@ void expect_same_pg_database(const std::string& source, const std::string& targe
   auto want = pg_table_fingerprints(source);
   EXPECT_FALSE(want.empty());
   EXPECT_EQ(pg_table_fingerprints(target), want) << "table contents differ";
+  EXPECT_EQ(pg_matview_states(target), pg_matview_states(source))
+      << "materialized views differ (content or populated state)";
   EXPECT_EQ(pg_sequence_values(target), pg_sequence_values(source)) << "sequences differ";
   EXPECT_EQ(pg_large_objects(target), pg_large_objects(source)) << "large objects differ";
 }

@@ -51,6 +51,19 @@ std::ostream& operator<<(std::ostream& os, const TableFingerprint& f);
 // "schema.table" (quoted where SQL needs it).
 std::map<std::string, TableFingerprint> pg_table_fingerprints(const std::string& db);
 
+// Every materialized view outside the system schemas, by "schema.view":
+// whether it is populated (pg_class.relispopulated; pg_dump --schema-only
+// writes every one WITH NO DATA, so only this tells) and, when it is, its
+// content as pg_table_fingerprints() computes it ({0, ""} when it is not: an
+// unpopulated view cannot be read).
+struct MatViewState {
+  bool populated = false;
+  TableFingerprint content;
+  bool operator==(const MatViewState&) const = default;
+};
+std::ostream& operator<<(std::ostream& os, const MatViewState& m);
+std::map<std::string, MatViewState> pg_matview_states(const std::string& db);
+
 // Every sequence's last value ("null" before its first use), by "schema.sequence".
 std::map<std::string, std::string> pg_sequence_values(const std::string& db);
 
@@ -58,7 +71,8 @@ std::map<std::string, std::string> pg_sequence_values(const std::string& db);
 std::map<std::string, std::string> pg_large_objects(const std::string& db);
 
 // Records gtest failures unless target equals source: the same schema dump,
-// table fingerprints (source has tables), sequence values and large objects.
+// table fingerprints (source has tables), materialized view states,
+// sequence values and large objects.
 void expect_same_pg_database(const std::string& source, const std::string& target);
 
 // A scratch database, created now and dropped when this object goes. Name from

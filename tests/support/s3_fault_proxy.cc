@@ -171,8 +171,10 @@ void S3FaultProxy::serve(int client_fd) {
         if (rule.call == call && n >= rule.first && n < rule.first + rule.count) fault = rule.fault;
     }
     if (fault && fault->kind == S3Fault::Kind::reset) {
+      // Part of the body, if there is one (a GET has none: waiting would hang).
+      bool has_body = parser.chunked() || parser.content_length().value_or(0) > 0;
       char some[64 << 10];
-      client.read_some(asio::buffer(some), ec);
+      if (has_body) client.read_some(asio::buffer(some), ec);
       client.set_option(asio::socket_base::linger(true, 0), ec);
       return;  // the socket closes with RST
     }
@@ -186,6 +188,8 @@ void S3FaultProxy::serve(int client_fd) {
       answer.body() = fault->body;
       answer.keep_alive(request.keep_alive());
       answer.prepare_payload();
+      // An answer to HEAD has the length of the body it would have, not the body.
+      if (request.method() == http::verb::head) answer.body().clear();
       http::write(client, answer, ec);
       if (ec || !request.keep_alive()) return;
       continue;

@@ -36,7 +36,7 @@ enum class S3Call {
 struct S3Fault {
   enum class Kind {
     answer,  // answer status + body instead of forwarding (keeps the connection)
-    reset,   // read the header and part of the body, then reset the connection
+    reset,   // read the header and part of the body (if any), then reset the connection
   };
   Kind kind = Kind::answer;
   unsigned status = 500;

@@ -3,8 +3,11 @@
 // MariaDB servers tools/test.sh started:
 //  - an interrupted or broken backup leaves no data file, no temp file and a
 //    manifest that says "failed" and why (and `snapshots` shows it so);
-//  - each connection failure has its own exit code and a one-line message,
-//    and the password in the URL is never printed;
+//  - the same for MariaDB, and Ctrl-C of a MariaDB restore or verify
+//    --restore-into stops it as interrupted (the scratch database dropped);
+//  - each failure has its own exit code, asserted exactly (1, 2, 10-15, 21,
+//    30, 130), and a one-line message, and the password in the URL is never
+//    printed;
 //  - a completed snapshot's manifest describes its .sql.gz exactly, checked
 //    with independent tools (sha256sum, zlib, gunzip, SELECT count(*)).
 #include "tests/support/cli.h"
@@ -16,6 +19,7 @@
 #include <csignal>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -36,11 +40,16 @@ using namespace std::chrono_literals;
 
 // Exit codes promised by engine/error.h (kept literal here: the test states
 // the CLI's contract, not the header's current values).
+constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitRefused = 10;
 constexpr int kExitUnknownHost = 11;
+constexpr int kExitTimeout = 12;
 constexpr int kExitAccessDenied = 13;
+constexpr int kExitTls = 14;
 constexpr int kExitDatabaseMissing = 15;
+constexpr int kExitConnectionLost = 21;
+constexpr int kExitIoError = 30;
 constexpr int kExitInterrupted = 130;
 
 // Generous bounds for a child to react; they guard against hangs and are
@@ -291,6 +300,22 @@ TEST(CliPgConnect, PingMissingDatabaseExits15) {
   EXPECT_TRUE(contains(r.err, db)) << "the message should name the database: " << r.err;
 }
 
+// The test server runs without TLS (tools/pg-local.sh): a URL that requires
+// it cannot connect.
+TEST(CliPgConnect, PingRequiringTlsOfAServerWithoutTlsExits14) {
+  std::string url = pg_url_for("postgres") + "?sslmode=require";
+  CommandResult r = expect_cli_failure({"ping", url}, kExitTls, password_of(url));
+  EXPECT_TRUE(contains(r.err, "SSL")) << "the message should say why: " << r.err;
+}
+
+// A refusal none of the other codes describe (template0 never accepts
+// connections) is the generic failure, with the server's words.
+TEST(CliPgConnect, PingDatabaseThatAcceptsNoConnectionsExits1) {
+  std::string url = pg_url_for("template0");
+  CommandResult r = expect_cli_failure({"ping", url}, kExitFailure, password_of(url));
+  EXPECT_TRUE(contains(r.err, "not currently accepting connections")) << r.err;
+}
+
 // A backup that cannot connect fails before writing anything: not even a
 // directory or a "failed" manifest appears in the volume.
 TEST(CliPgConnect, BackupThatCannotConnectWritesNothing) {
@@ -308,6 +333,8 @@ TEST(CliPgConnect, BackupThatCannotConnectWritesNothing) {
        "wrong-secret-7f3a9c", kExitAccessDenied},
       {"missing database", pg_url_for(unique_name("missing")), password_of(url),
        kExitDatabaseMissing},
+      {"tls required", pg_url_for("postgres") + "?sslmode=require", password_of(url), kExitTls},
+      {"no connections allowed", pg_url_for("template0"), password_of(url), kExitFailure},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -392,6 +419,88 @@ TEST(CliMyConnect, PingMissingDatabaseExits15) {
   std::string url = my_url_for(db);
   CommandResult r = expect_cli_failure({"ping", url}, kExitDatabaseMissing, password_of(url));
   EXPECT_TRUE(contains(r.err, db)) << "the message should name the database: " << r.err;
+}
+
+// The test server has no TLS (tools/mariadb-local.sh): ssl-mode=required must
+// refuse it, not fall back to plain text.
+TEST(CliMyConnect, PingRequiringTlsOfAServerWithoutTlsExits14) {
+  for (std::string mode : {"required", "verify-identity"}) {
+    SCOPED_TRACE("ssl-mode=" + mode);
+    std::string url = my_url() + "?ssl-mode=" + mode;
+    CommandResult r = expect_cli_failure({"ping", url}, kExitTls, password_of(url));
+    EXPECT_TRUE(contains(r.err, "TLS")) << r.err;
+    ScratchDir dir;
+    expect_cli_failure(
+        {"backup", my_url_for("mysql") + "?ssl-mode=" + mode, "--to", dir.path().string()},
+        kExitTls, password_of(url));
+    EXPECT_EQ(list_tree(dir.path()), std::vector<std::string>{});
+  }
+}
+
+// ---- local volumes -----------------------------------------------------------
+
+// A volume path that cannot be a directory (it runs through a regular file,
+// which even root cannot write under) is a storage failure.
+TEST(CliLocalVolume, BackupUnderARegularFileExits30) {
+  ScratchPgDatabase db("cli_volfile");
+  pg_exec(db.name(), "CREATE TABLE t (id int); INSERT INTO t VALUES (1)");
+  ScratchDir dir;
+  fs::path file = dir.path() / "plain-file";
+  { std::ofstream(file) << "not a directory"; }
+  CommandResult r = expect_cli_failure({"backup", db.url(), "--to", (file / "volume").string()},
+                                       kExitIoError, password_of(db.url()));
+  EXPECT_TRUE(contains(r.err, "Not a directory")) << r.err;
+  EXPECT_EQ(list_tree(dir.path()), std::vector<std::string>{"plain-file"});
+}
+
+TEST(CliLocalVolume, VerifyAndRestoreOfAMissingSnapshotExit30) {
+  ScratchDir dir;
+  std::string missing = (dir.path() / "host-1" / "db" / "20260101T000000Z-000000").string();
+  CommandResult v = expect_cli_failure({"verify", missing}, kExitIoError, password_of(pg_url()));
+  EXPECT_TRUE(contains(v.err, "no snapshot at")) << v.err;
+  CommandResult r = expect_cli_failure({"restore", missing, "--to", pg_url_for("postgres")},
+                                       kExitIoError, password_of(pg_url()));
+  EXPECT_TRUE(contains(r.err, "no snapshot at")) << r.err;
+}
+
+// ---- lock waits --------------------------------------------------------------
+
+// Another session holds ACCESS EXCLUSIVE on a table for longer than
+// --lock-wait-timeout: the backup gives up with exit 12 naming the table and
+// the session, and leaves nothing in the volume (it had not started writing).
+TEST(CliLockWait, LockHeldLongerThanTheTimeoutExits12NamingTheHolder) {
+  ScratchPgDatabase db("cli_locktimeout");
+  pg_exec(db.name(), "CREATE TABLE locked (id int); INSERT INTO locked VALUES (1)");
+  const std::string holder_app = "cli_timeout_holder";
+  BackgroundProcess holder({"psql", "-X", "-q", "-d", db.url() + "?application_name=" + holder_app,
+                            "-c",
+                            "BEGIN; LOCK TABLE locked IN ACCESS EXCLUSIVE MODE; "
+                            "SELECT pg_sleep(600)"});
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return !pg_query("postgres",
+                         "SELECT 1 FROM pg_locks l JOIN pg_stat_activity a USING "
+                         "(pid) WHERE a.application_name = '" +
+                             holder_app +
+                             "' AND l.mode = 'AccessExclusiveLock' "
+                             "AND l.granted AND a.datname = '" +
+                             db.name() + "'")
+                    .empty() ||
+               !holder.running();
+      },
+      kFirstChunkTimeout));
+  ASSERT_TRUE(holder.running()) << holder.wait_for(0ms)->describe();
+
+  ScratchDir dir;
+  CommandResult r = expect_cli_failure(
+      {"backup", db.url(), "--to", dir.path().string(), "--lock-wait-timeout", "1"}, kExitTimeout,
+      password_of(db.url()));
+  pg_exec("postgres",
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '" +
+              holder_app + "'");
+  EXPECT_TRUE(contains(r.err, "locked") && contains(r.err, holder_app)) << r.err;
+  EXPECT_TRUE(find_files(dir.path(), ".sql.gz").empty()) << join(list_tree(dir.path()));
+  EXPECT_TRUE(find_files(dir.path(), ".partial").empty()) << join(list_tree(dir.path()));
 }
 
 // ---- interrupted and broken backups -----------------------------------------
@@ -545,13 +654,170 @@ TEST_F(CliInterruptedBackup, TerminatedWorkerSessionsFailTheBackup) {
 
   auto r = child->wait_for(kReactTimeout);
   ASSERT_TRUE(r.has_value()) << "dbsnap did not stop after its sessions were terminated";
-  EXPECT_NE(r->exit_code, 0) << r->describe();
-  EXPECT_NE(r->exit_code, kExitInterrupted) << r->describe();
+  EXPECT_EQ(r->exit_code, kExitConnectionLost) << r->describe();
   std::string message = expect_one_error_line(*r);
   expect_no_secret(*r, password_of(db.url()));
   std::string failure = expect_failed_snapshot(dir.path(), db.name(), db.url(), message);
   EXPECT_TRUE(contains(failure, "terminat") || contains(failure, "connection"))
       << "the reason should say the connection was lost: " << failure;
+}
+
+// ---- interrupted and broken MariaDB backups, restores and verifies ---------
+
+// One MariaDB database of ~130 MB of row text in 3 tables, made per test (ctest
+// runs each test in its own process). Backed up with --compress 12 (the
+// slowest level) the backup is still running when its first chunks land.
+class CliInterruptedMy : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = std::make_unique<ScratchMyDatabase>("cli_mybig");
+    my_exec(db_->name(), R"(
+      CREATE TABLE big1 (id bigint PRIMARY KEY, a char(32), b text);
+      INSERT INTO big1 SELECT seq, md5(seq), repeat(md5(seq * 3), 8) FROM seq_1_to_150000;
+      CREATE TABLE big2 LIKE big1; INSERT INTO big2 SELECT * FROM big1;
+      CREATE TABLE big3 LIKE big1; INSERT INTO big3 SELECT * FROM big1;)");
+  }
+
+  const ScratchMyDatabase& db() const { return *db_; }
+
+  // `dbsnap backup` into dir, once its data file's temp file holds bytes.
+  std::unique_ptr<BackgroundProcess> start_slow_backup(const fs::path& dir) const {
+    auto child = std::make_unique<BackgroundProcess>(
+        std::vector<std::string>{dbsnap_bin().string(), "backup", db_->url(), "--to", dir.string(),
+                                 "--jobs", "2", "--compress", "12"});
+    bool landed = wait_until([&] { return data_partial_has_bytes(dir) || !child->running(); },
+                             kFirstChunkTimeout);
+    EXPECT_TRUE(landed) << "no data reached " << dir << " in time";
+    return child;
+  }
+
+  // A completed snapshot of the database (fast: --compress 1); returns its manifest.
+  fs::path completed_snapshot(const fs::path& dir) const {
+    CommandResult r = run_dbsnap(
+        {"backup", db_->url(), "--to", dir.string(), "--jobs", "2", "--compress", "1", "--quiet"});
+    EXPECT_EQ(r.exit_code, 0) << r.describe();
+    auto manifests = find_files(dir, ".manifest.json");
+    if (manifests.size() != 1) throw std::runtime_error("expected one snapshot in " + dir.string());
+    return manifests[0];
+  }
+
+  // Tables of database (those of the snapshot's pre-data once it ran).
+  static std::size_t tables_in(const std::string& database) {
+    return my_query("", "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = '" +
+                            database + "'")
+        .size();
+  }
+
+  // Sends SIGINT to a child that must still run; it must stop as interrupted,
+  // with one error line, and no password in its output.
+  static void expect_interrupted(BackgroundProcess& child, const std::string& url) {
+    ASSERT_TRUE(child.running()) << "it ended before the test could interrupt it: "
+                                 << child.wait_for(0ms)->describe();
+    child.signal(SIGINT);
+    auto r = child.wait_for(kReactTimeout);
+    ASSERT_TRUE(r.has_value()) << "dbsnap did not stop after SIGINT";
+    EXPECT_EQ(r->exit_code, kExitInterrupted) << r->describe();
+    std::string message = expect_one_error_line(*r);
+    EXPECT_TRUE(contains(message, "interrupt")) << message;
+    expect_no_secret(*r, password_of(url));
+  }
+
+  std::unique_ptr<ScratchMyDatabase> db_;
+};
+
+TEST_F(CliInterruptedMy, SigintDuringABackupLeavesAFailedManifestAndNoData) {
+  ScratchDir dir;
+  auto child = start_slow_backup(dir.path());
+  ASSERT_TRUE(child->running()) << "the backup ended before the test could interrupt it";
+  child->signal(SIGINT);
+  auto r = child->wait_for(kReactTimeout);
+  ASSERT_TRUE(r.has_value()) << "dbsnap did not stop after SIGINT";
+  EXPECT_EQ(r->exit_code, kExitInterrupted) << r->describe();
+  std::string message = expect_one_error_line(*r);
+  expect_no_secret(*r, password_of(db().url()));
+  std::string failure = expect_failed_snapshot(dir.path(), db().name(), db().url(), message);
+  EXPECT_TRUE(contains(failure, "interrupt")) << "failure reason: " << failure;
+}
+
+// The server ends the workers' sessions mid-stream (KILL CONNECTION, as an
+// administrator or a restart would): exit 21, a failed manifest, no data.
+TEST_F(CliInterruptedMy, KilledWorkerConnectionsFailTheBackupWithExit21) {
+  ScratchDir dir;
+  auto child = start_slow_backup(dir.path());
+  ASSERT_TRUE(child->running()) << "the backup ended before the test could break it";
+  std::size_t killed = 0;
+  wait_until(
+      [&] {
+        for (const auto& row : my_query("",
+                                        "SELECT ID FROM information_schema.PROCESSLIST "
+                                        "WHERE DB = '" +
+                                            db().name() +
+                                            "' AND COMMAND = 'Query' AND INFO LIKE 'SELECT%' "
+                                            "AND ID <> CONNECTION_ID()")) {
+          try {
+            my_exec("", "KILL CONNECTION " + row[0]);
+            ++killed;
+          } catch (const std::exception&) {
+            // It ended meanwhile.
+          }
+        }
+        return killed > 0 || !child->running();
+      },
+      kFirstChunkTimeout, 50ms);
+  ASSERT_GT(killed, 0u) << "no streaming dbsnap session found to kill";
+  auto r = child->wait_for(kReactTimeout);
+  ASSERT_TRUE(r.has_value()) << "dbsnap did not stop after its sessions were killed";
+  EXPECT_EQ(r->exit_code, kExitConnectionLost) << r->describe();
+  std::string message = expect_one_error_line(*r);
+  expect_no_secret(*r, password_of(db().url()));
+  expect_failed_snapshot(dir.path(), db().name(), db().url(), message);
+}
+
+// Ctrl-C while rows load: exit 130 with one line saying so, no success line,
+// and the workers stop (the target stops growing).
+TEST_F(CliInterruptedMy, SigintDuringARestoreStopsIt) {
+  ScratchDir dir;
+  fs::path manifest = completed_snapshot(dir.path());
+  ScratchMyDatabase target("cli_myint_dst");
+  BackgroundProcess child({dbsnap_bin().string(), "restore", manifest.string(), "--to",
+                           target.url(), "--jobs", "1", "--quiet"});
+  ASSERT_TRUE(wait_until([&] { return tables_in(target.name()) == 3 || !child.running(); },
+                         kFirstChunkTimeout));
+  ASSERT_NO_FATAL_FAILURE(expect_interrupted(child, target.url()));
+  EXPECT_TRUE(my_query("", "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = '" +
+                               target.name() + "' AND ID <> CONNECTION_ID()")
+                  .empty())
+      << "restore sessions still run after dbsnap exited";
+  auto rows = my_query(target.name(),
+                       "SELECT (SELECT count(*) FROM big1) + (SELECT count(*) "
+                       "FROM big2) + (SELECT count(*) FROM big3)");
+  EXPECT_LT(std::stoull(rows.at(0).at(0)), 3u * 150000u) << "the restore was not interrupted";
+}
+
+// Ctrl-C while verify --restore-into loads its scratch database: exit 130,
+// and the scratch database is dropped.
+TEST_F(CliInterruptedMy, SigintDuringVerifyRestoreIntoDropsTheScratchDatabase) {
+  ScratchDir dir;
+  fs::path manifest = completed_snapshot(dir.path());
+  BackgroundProcess child({dbsnap_bin().string(), "verify", manifest.string(), "--restore-into",
+                           my_url_for(""), "--jobs", "1", "--quiet"});
+  // Its scratch database is the dbsnap_verify_* one that receives big1.
+  std::string scratch;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto rows = my_query("",
+                             "SELECT TABLE_SCHEMA FROM information_schema.TABLES WHERE "
+                             "TABLE_SCHEMA LIKE 'dbsnap\\_verify\\_%' AND TABLE_NAME = "
+                             "'big1'");
+        if (!rows.empty()) scratch = rows[0][0];
+        return !scratch.empty() || !child.running();
+      },
+      kFirstChunkTimeout));
+  ASSERT_NO_FATAL_FAILURE(expect_interrupted(child, my_url()));
+  EXPECT_TRUE(my_query("", "SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '" +
+                               scratch + "'")
+                  .empty())
+      << "the scratch database " << scratch << " was left behind";
 }
 
 // ---- completed snapshots -----------------------------------------------------

@@ -9,9 +9,14 @@
 //  - a wrong secret key and a missing bucket fail with their exit codes and a
 //    one-line message saying what to fix, leaving nothing completed;
 //  - ping s3://bucket/prefix checks credentials, bucket, write and read, and
-//    leaves no probe object behind.
+//    leaves no probe object behind;
+//  - through a fault-injecting proxy (tests/support/s3_fault_proxy.h): GET,
+//    HEAD and LIST failures are retried or fail with exit 30 naming the
+//    request, and a backup whose data object finished but whose completed
+//    manifest could not be written leaves no data object behind.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -25,6 +30,7 @@
 #include "tests/support/mysql_server.h"
 #include "tests/support/pg.h"
 #include "tests/support/s3_env.h"
+#include "tests/support/s3_fault_proxy.h"
 
 namespace dbsnap::test {
 namespace {
@@ -36,6 +42,10 @@ constexpr int kExitUsage = 2;
 constexpr int kExitRefused = 10;
 constexpr int kExitAccessDenied = 13;
 constexpr int kExitIoError = 30;
+constexpr int kExitVerifyFailed = 40;
+
+// Tries per S3 request of the CLI (S3Options::max_attempts, not an option).
+constexpr int kCliAttempts = 5;
 
 constexpr std::string_view kManifestSuffix = ".manifest.json";
 
@@ -77,6 +87,7 @@ class S3Prefix {
     return "s3://" + bucket_ + "/" + prefix_.substr(0, prefix_.size() - 1);
   }
   const S3Options& options() const { return options_; }
+  const std::string& prefix() const { return prefix_; }  // "ci/t_.../"
   S3Volume& volume() { return volume_; }
 
  private:
@@ -336,6 +347,231 @@ TEST(S3CliPing, EndpointWithAServerUrlIsAUsageError) {
   auto r = run_dbsnap_s3({"ping", pg_url()}, s3_options());
   EXPECT_EQ(r.exit_code, kExitUsage) << r.describe();
   EXPECT_NE(r.err.find("s3:// volumes only"), std::string::npos) << r.err;
+}
+
+// ---- injected faults -------------------------------------------------------
+
+// options with the endpoint replaced by the proxy's.
+S3Options through(const S3FaultProxy& proxy, S3Options options) {
+  options.endpoint = proxy.endpoint();
+  return options;
+}
+
+bool contains(const std::string& haystack, std::string_view needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// A small PostgreSQL source (one table of 100 rows) for backups that only
+// the storage side makes interesting.
+void load_small_table(const ScratchPgDatabase& db) {
+  pg_exec(db.name(),
+          "CREATE TABLE t (id int, v text); "
+          "INSERT INTO t SELECT i, md5(i::text) FROM generate_series(1, 100) i");
+}
+
+// The keys under the prefix, sorted.
+std::vector<std::string> keys_of(S3Prefix& prefix) {
+  auto keys = prefix.volume().list("");
+  std::sort(keys.begin(), keys.end());
+  return keys;
+}
+
+// A backup of a small database is three PUTs: the running manifest, the data
+// object (one PUT: it is smaller than a part) and the completed manifest.
+// When every try of the last one fails, the data object is durable but no
+// manifest says so: it must be removed, and the manifest must say "failed".
+TEST(S3CliFault, FinalManifestPutFailingRemovesTheDataAndRecordsTheFailure) {
+  ScratchPgDatabase source("s3f_lastput");
+  load_small_table(source);
+  S3Prefix prefix("s3f_lastput");
+  S3FaultProxy proxy(prefix.options().endpoint);
+  proxy.inject(S3Call::put_object, 3, kCliAttempts, S3Fault::internal_error());
+  auto r = run_dbsnap_s3({"backup", source.url(), "--to", prefix.url(), "--quiet"},
+                         through(proxy, prefix.options()));
+  EXPECT_EQ(r.exit_code, kExitIoError) << r.describe();
+  auto lines = lines_of(r.err);
+  ASSERT_EQ(lines.size(), 1u) << "one-line error expected: " << r.err;
+  EXPECT_TRUE(contains(lines[0], "PUT") && contains(lines[0], ".manifest.json") &&
+              contains(lines[0], "InternalError"))
+      << lines[0];
+  EXPECT_EQ(proxy.count(S3Call::put_object), 2 + kCliAttempts + 1)
+      << "running manifest, data, the completed manifest's tries, the failed manifest";
+  EXPECT_EQ(proxy.count(S3Call::delete_object), 1) << "the data object is removed";
+
+  auto keys = keys_of(prefix);
+  ASSERT_EQ(keys.size(), 1u) << "only the manifest should be left: "
+                             << ::testing::PrintToString(keys);
+  ASSERT_TRUE(keys[0].ends_with(kManifestSuffix)) << keys[0];
+  Manifest m = parse_manifest(prefix.volume().get(keys[0]));
+  EXPECT_EQ(m.status, "failed");
+  EXPECT_EQ("dbsnap: error: " + m.failure, lines[0]) << "manifest and stderr give one reason";
+
+  auto listed = run_dbsnap_s3({"snapshots", prefix.url(), "--json"}, prefix.options());
+  ASSERT_EQ(listed.exit_code, 0) << listed.describe();
+  json rows = json::parse(listed.out);
+  ASSERT_EQ(rows.size(), 1u) << listed.out;
+  EXPECT_EQ(rows[0]["status"], "failed") << listed.out;
+  std::string stem = keys[0].substr(0, keys[0].size() - kManifestSuffix.size());
+  auto verified = run_dbsnap_s3({"verify", prefix.url() + "/" + stem}, prefix.options());
+  EXPECT_EQ(verified.exit_code, kExitVerifyFailed) << verified.describe();
+  EXPECT_TRUE(contains(verified.err, "is not a completed backup (status failed")) << verified.err;
+}
+
+// The same, but S3 takes no PUT at all after the data object: the failed
+// manifest cannot be written either. What is left is the running manifest of
+// a dead process, which snapshots lists as interrupted, and no data object.
+TEST(S3CliFault, NoPutAfterTheDataLeavesNoDataBesideTheRunningManifest) {
+  ScratchPgDatabase source("s3f_noput");
+  load_small_table(source);
+  S3Prefix prefix("s3f_noput");
+  S3FaultProxy proxy(prefix.options().endpoint);
+  proxy.inject(S3Call::put_object, 3, 1000, S3Fault::internal_error());
+  auto r = run_dbsnap_s3({"backup", source.url(), "--to", prefix.url(), "--quiet"},
+                         through(proxy, prefix.options()));
+  EXPECT_EQ(r.exit_code, kExitIoError) << r.describe();
+  EXPECT_TRUE(contains(r.err, "could not record the failure")) << r.err;
+  EXPECT_EQ(proxy.count(S3Call::delete_object), 1) << "the data object is removed";
+
+  auto keys = keys_of(prefix);
+  ASSERT_EQ(keys.size(), 1u) << "only the manifest should be left: "
+                             << ::testing::PrintToString(keys);
+  ASSERT_TRUE(keys[0].ends_with(kManifestSuffix)) << keys[0];
+  EXPECT_EQ(parse_manifest(prefix.volume().get(keys[0])).status, "running");
+
+  auto listed = run_dbsnap_s3({"snapshots", prefix.url(), "--json"}, prefix.options());
+  ASSERT_EQ(listed.exit_code, 0) << listed.describe();
+  json rows = json::parse(listed.out);
+  ASSERT_EQ(rows.size(), 1u) << listed.out;
+  EXPECT_EQ(rows[0]["status"], "interrupted") << listed.out;
+  std::string stem = keys[0].substr(0, keys[0].size() - kManifestSuffix.size());
+  auto verified = run_dbsnap_s3({"verify", prefix.url() + "/" + stem}, prefix.options());
+  EXPECT_EQ(verified.exit_code, kExitVerifyFailed) << verified.describe();
+  EXPECT_TRUE(contains(verified.err, "is not a completed backup (status running")) << verified.err;
+}
+
+// A data object of more than one part (--compress 0, ~10 MB) is a multipart
+// upload; the HEAD that checks it after CompleteMultipartUpload keeps failing.
+// The object is visible by then: the backup must remove it.
+TEST(S3CliFault, FailedCheckAfterTheMultipartUploadRemovesTheData) {
+  ScratchPgDatabase source("s3f_head");
+  pg_exec(source.name(),
+          "CREATE TABLE t (id int, v text); INSERT INTO t SELECT i, "
+          "repeat(md5(i::text), 3) FROM generate_series(1, 100000) i");
+  S3Prefix prefix("s3f_head");
+  S3FaultProxy proxy(prefix.options().endpoint);
+  proxy.inject(S3Call::head_object, 1, 1000, S3Fault::internal_error());
+  auto r =
+      run_dbsnap_s3({"backup", source.url(), "--to", prefix.url(), "--quiet", "--compress", "0"},
+                    through(proxy, prefix.options()));
+  EXPECT_EQ(r.exit_code, kExitIoError) << r.describe();
+  auto lines = lines_of(r.err);
+  ASSERT_EQ(lines.size(), 1u) << "one-line error expected: " << r.err;
+  EXPECT_TRUE(contains(lines[0], "HEAD") && contains(lines[0], ".sql.gz")) << lines[0];
+  EXPECT_EQ(proxy.count(S3Call::complete_upload), 1) << "the test needs a multipart upload";
+  EXPECT_EQ(proxy.count(S3Call::head_object), kCliAttempts);
+
+  auto keys = keys_of(prefix);
+  ASSERT_EQ(keys.size(), 1u) << "only the manifest should be left: "
+                             << ::testing::PrintToString(keys);
+  EXPECT_EQ(parse_manifest(prefix.volume().get(keys[0])).status, "failed");
+  S3Client client(s3_base_url().bucket, prefix.options());
+  EXPECT_TRUE(client.list_multipart_uploads(prefix.prefix()).empty())
+      << "a multipart upload was left pending";
+}
+
+// A data part that keeps failing ends the multipart upload with an abort,
+// itself retried through a failure: nothing but the failed manifest is left,
+// not even a pending upload.
+TEST(S3CliFault, PartThatKeepsFailingAbortsTheUploadAndLeavesOnlyTheFailedManifest) {
+  ScratchPgDatabase source("s3f_abort");
+  pg_exec(source.name(),
+          "CREATE TABLE t (id int, v text); INSERT INTO t SELECT i, "
+          "repeat(md5(i::text), 3) FROM generate_series(1, 100000) i");
+  S3Prefix prefix("s3f_abort");
+  S3FaultProxy proxy(prefix.options().endpoint);
+  proxy.inject(S3Call::upload_part, 1, 1000, S3Fault::internal_error());
+  proxy.inject(S3Call::abort_upload, 1, 1, S3Fault::internal_error());
+  auto r =
+      run_dbsnap_s3({"backup", source.url(), "--to", prefix.url(), "--quiet", "--compress", "0"},
+                    through(proxy, prefix.options()));
+  EXPECT_EQ(r.exit_code, kExitIoError) << r.describe();
+  auto lines = lines_of(r.err);
+  ASSERT_EQ(lines.size(), 1u) << "one-line error expected: " << r.err;
+  EXPECT_TRUE(contains(lines[0], "UploadPart") && contains(lines[0], "InternalError")) << lines[0];
+  EXPECT_EQ(proxy.count(S3Call::abort_upload), 2) << "one abort, tried twice";
+  EXPECT_EQ(proxy.count(S3Call::complete_upload), 0);
+
+  auto keys = keys_of(prefix);
+  ASSERT_EQ(keys.size(), 1u) << "only the manifest should be left: "
+                             << ::testing::PrintToString(keys);
+  Manifest m = parse_manifest(prefix.volume().get(keys[0]));
+  EXPECT_EQ(m.status, "failed");
+  EXPECT_EQ("dbsnap: error: " + m.failure, lines[0]);
+  S3Client client(s3_base_url().bucket, prefix.options());
+  EXPECT_TRUE(client.list_multipart_uploads(prefix.prefix()).empty())
+      << "a multipart upload was left pending";
+}
+
+// A snapshot in a fresh prefix, backed up without the proxy; returns its stem URL.
+std::string small_snapshot(S3Prefix& prefix, const ScratchPgDatabase& source) {
+  auto r =
+      run_dbsnap_s3({"backup", source.url(), "--to", prefix.url(), "--quiet"}, prefix.options());
+  if (r.exit_code != 0) throw std::runtime_error("dbsnap backup to S3 failed: " + r.describe());
+  return prefix.url() + "/" + only_completed_snapshot(prefix, source.name());
+}
+
+TEST(S3CliFault, ListFailuresAreRetriedAndThenExit30NamingTheListing) {
+  ScratchPgDatabase source("s3f_list");
+  load_small_table(source);
+  S3Prefix prefix("s3f_list");
+  small_snapshot(prefix, source);
+  S3FaultProxy proxy(prefix.options().endpoint);
+  proxy.inject(S3Call::list_objects, 1, kCliAttempts - 1, S3Fault::internal_error());
+  auto ok = run_dbsnap_s3({"snapshots", prefix.url(), "--json"}, through(proxy, prefix.options()));
+  ASSERT_EQ(ok.exit_code, 0) << ok.describe();
+  EXPECT_EQ(json::parse(ok.out).size(), 1u) << ok.out;
+  EXPECT_EQ(proxy.count(S3Call::list_objects), kCliAttempts);
+
+  proxy.inject(S3Call::list_objects, kCliAttempts + 1, 1000, S3Fault::internal_error());
+  auto failed =
+      run_dbsnap_s3({"snapshots", prefix.url(), "--json"}, through(proxy, prefix.options()));
+  EXPECT_EQ(failed.exit_code, kExitIoError) << failed.describe();
+  auto lines = lines_of(failed.err);
+  ASSERT_EQ(lines.size(), 1u) << failed.err;
+  EXPECT_TRUE(contains(lines[0], "ListObjectsV2") && contains(lines[0], "InternalError"))
+      << lines[0];
+  EXPECT_EQ(failed.out, "");
+}
+
+TEST(S3CliFault, GetFailuresAreRetriedByVerifyAndRestoreAndThenExit30) {
+  ScratchPgDatabase source("s3f_get");
+  load_small_table(source);
+  S3Prefix prefix("s3f_get");
+  std::string snapshot = small_snapshot(prefix, source);
+  S3FaultProxy proxy(prefix.options().endpoint);
+  // Every other GET fails once: the manifest's and the chunks' ranged reads.
+  for (int i = 1; i <= 40; i += 2)
+    proxy.inject(S3Call::get_object, i, 1, S3Fault::internal_error());
+  auto verified = run_dbsnap_s3({"verify", snapshot}, through(proxy, prefix.options()));
+  ASSERT_EQ(verified.exit_code, 0) << verified.describe();
+  int verify_gets = proxy.count(S3Call::get_object);
+  EXPECT_GE(verify_gets, 4) << "the manifest and the chunks, each tried twice";
+
+  ScratchPgDatabase target("s3f_get_dst");
+  auto restored = run_dbsnap_s3({"restore", snapshot, "--to", target.url(), "--quiet"},
+                                through(proxy, prefix.options()));
+  ASSERT_EQ(restored.exit_code, 0) << restored.describe();
+  EXPECT_GT(proxy.count(S3Call::get_object), verify_gets);
+  EXPECT_EQ(pg_table_fingerprints(target.name()), pg_table_fingerprints(source.name()));
+
+  proxy.inject(S3Call::get_object, 1, 1000000, S3Fault::internal_error());
+  auto failed = run_dbsnap_s3({"verify", snapshot}, through(proxy, prefix.options()));
+  EXPECT_EQ(failed.exit_code, kExitIoError) << failed.describe();
+  auto lines = lines_of(failed.err);
+  ASSERT_EQ(lines.size(), 1u) << failed.err;
+  EXPECT_TRUE(contains(lines[0], "GET") && contains(lines[0], ".manifest.json") &&
+              contains(lines[0], "InternalError"))
+      << lines[0];
 }
 
 }  // namespace
