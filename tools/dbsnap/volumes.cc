@@ -1,11 +1,21 @@
 #include "tools/dbsnap/volumes.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
+#include "engine/error.h"
 #include "storage/local/local_volume.h"
 #include "storage/s3/volume.h"
+#include "tools/dbsnap/config.h"
 
 namespace dbsnap::cli {
+namespace {
+
+constexpr std::string_view kManifestSuffix = ".manifest.json";
+constexpr std::string_view kDataSuffix = ".sql.gz";
+
+}  // namespace
 
 void add_volume_options(CLI::App* cmd, VolumeOptions& o) {
   cmd->add_option("--endpoint", o.endpoint,
@@ -30,9 +40,51 @@ std::unique_ptr<Volume> open_volume(const std::string& spec, const VolumeOptions
   return std::make_unique<LocalVolume>(spec);
 }
 
+std::unique_ptr<Volume> open_volume_arg(const std::string& arg, VolumeOptions options) {
+  std::string spec = resolve_volume(arg, options);
+  return open_volume(spec, options);
+}
+
 bool volume_has(Volume& volume, const std::string& key) {
   auto keys = volume.list(key);
   return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
+
+LocatedSnapshot locate_snapshot(const std::string& arg, const VolumeOptions& options) {
+  auto slash = arg.rfind('/');
+  bool s3 = arg.rfind("s3://", 0) == 0;
+  if (s3 && (slash == std::string::npos || slash < 5))
+    throw Error(ExitCode::usage,
+                fmt::format("'{}' names no snapshot: use s3://bucket/prefix/<stem>", arg));
+  std::string dir = slash == std::string::npos ? "." : arg.substr(0, slash);
+  if (dir.empty()) dir = "/";
+  std::string name = slash == std::string::npos ? arg : arg.substr(slash + 1);
+  LocatedSnapshot l{open_volume(dir, options), "", ""};
+  auto exists = [&](const std::string& file) { return volume_has(*l.volume, file); };
+  if (name.ends_with(kManifestSuffix)) {
+    l.manifest = name;
+    return l;
+  }
+  std::string stem =
+      name.ends_with(kDataSuffix) ? name.substr(0, name.size() - kDataSuffix.size()) : name;
+  if (exists(stem + std::string(kManifestSuffix))) {
+    l.manifest = stem + std::string(kManifestSuffix);
+    return l;
+  }
+  if (name.ends_with(".sql") || name.ends_with(".gz")) {
+    if (!exists(name)) throw Error(ExitCode::io_error, fmt::format("no file at '{}'", arg));
+    l.script = name;
+    return l;
+  }
+  if (exists(stem + std::string(kDataSuffix)))
+    throw Error(ExitCode::verify_failed,
+                fmt::format("snapshot '{}' has no manifest: '{}{}' is missing; without it the "
+                            "snapshot cannot be checked or restored in parallel (give the .sql.gz "
+                            "file itself to restore it as a plain script)",
+                            arg, arg, kManifestSuffix));
+  throw Error(ExitCode::io_error, fmt::format("no snapshot at '{}': expected '{}{}' or a .sql or "
+                                              ".sql.gz file",
+                                              arg, arg, kManifestSuffix));
 }
 
 }  // namespace dbsnap::cli

@@ -1,4 +1,5 @@
-// Opening a VOLUME argument: a local directory or s3://bucket/prefix.
+// Opening a VOLUME argument (a local directory, s3://bucket/prefix or a
+// [volumes] name of the config file) and a SNAPSHOT argument.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -28,7 +29,25 @@ void add_volume_options(CLI::App* cmd, VolumeOptions& options);
 // Throws dbsnap::Error(ExitCode::usage) for a malformed s3:// URL.
 std::unique_ptr<Volume> open_volume(const std::string& spec, const VolumeOptions& options);
 
+// A VOLUME argument: a [volumes] name of the config file (whose settings fill
+// the options left empty) or a spec as open_volume() takes it.
+std::unique_ptr<Volume> open_volume_arg(const std::string& arg, VolumeOptions options);
+
 // True when key names an object in volume (not a prefix of one).
 bool volume_has(Volume& volume, const std::string& key);
+
+// Where a SNAPSHOT argument points: a volume on its directory and the keys in it.
+struct LocatedSnapshot {
+  std::unique_ptr<Volume> volume;
+  std::string manifest;  // key of the manifest; empty for a script without one
+  std::string script;    // key of the script when there is no manifest
+};
+
+// SNAPSHOT is dir/<stem>.manifest.json, dir/<stem>.sql.gz, dir/<stem>, or any
+// .sql / .sql.gz file (dir: a local directory or s3://bucket/prefix). A
+// .sql.gz with a manifest beside it is that snapshot. Throws dbsnap::Error:
+// usage for an s3:// URL without a key, verify_failed for a snapshot whose
+// manifest is missing, io_error when nothing is there.
+LocatedSnapshot locate_snapshot(const std::string& arg, const VolumeOptions& options);
 
 }  // namespace dbsnap::cli

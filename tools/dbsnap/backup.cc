@@ -1,0 +1,164 @@
+// dbsnap backup SERVER --to VOLUME: one database, or every user database.
+#include "engine/backup.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "compress/gzip.h"
+#include "engine/error.h"
+#include "tools/dbsnap/commands.h"
+#include "tools/dbsnap/config.h"
+#include "tools/dbsnap/drivers.h"
+#include "tools/dbsnap/progress.h"
+#include "tools/dbsnap/volumes.h"
+
+namespace dbsnap::cli {
+namespace {
+
+// "64MiB", "4M", "1048576" -> bytes.
+std::size_t parse_size(const std::string& text) {
+  std::size_t pos = 0;
+  unsigned long long n = 0;
+  try {
+    n = std::stoull(text, &pos);
+  } catch (...) {
+    throw Error(ExitCode::usage, fmt::format("size '{}' is not a number like 64MiB", text));
+  }
+  std::string unit = text.substr(pos);
+  static const std::map<std::string, unsigned long long> units = {
+      {"", 1},           {"B", 1},
+      {"K", 1ull << 10}, {"KiB", 1ull << 10},
+      {"M", 1ull << 20}, {"MiB", 1ull << 20},
+      {"G", 1ull << 30}, {"GiB", 1ull << 30}};
+  auto it = units.find(unit);
+  if (it == units.end())
+    throw Error(ExitCode::usage,
+                fmt::format("size '{}' has unknown unit; use B, KiB, MiB or GiB", text));
+  return static_cast<std::size_t>(n * it->second);
+}
+
+int parse_level(const std::string& text) {
+  if (text == "fast") return 1;
+  if (text == "default") return kDefaultCompressLevel;
+  if (text == "best") return kMaxCompressLevel;
+  std::size_t pos = 0;
+  int level = -1;
+  try {
+    level = std::stoi(text, &pos);
+  } catch (...) {
+  }
+  if (pos != text.size() || level < kMinCompressLevel || level > kMaxCompressLevel)
+    throw Error(ExitCode::usage,
+                fmt::format("--compress '{}' is not 0..12, fast, default or best", text));
+  return level;
+}
+
+struct BackupArgs {
+  std::string server, database, to, compress = "default", chunk_size = "4MiB";
+  int jobs = 4;
+  bool no_owner = false, no_privileges = false, no_sandbox = false, no_large_objects = false,
+       quiet = false;
+  int lock_wait_timeout = 60;
+  std::string net_buffer_length = "1MiB";
+  VolumeOptions volume;
+};
+
+int run_backup_cmd(const BackupArgs& a) {
+  ServerUrl url = resolve_server(a.server);
+  if (!a.database.empty()) url.database = a.database;
+  BackupRequest req;
+  req.jobs = a.jobs;
+  req.compress_level = parse_level(a.compress);
+  req.chunk_bytes = parse_size(a.chunk_size);
+  if (req.chunk_bytes < 4096) throw Error(ExitCode::usage, "--chunk-size must be at least 4KiB");
+  req.dump.no_owner = a.no_owner;
+  req.dump.no_privileges = a.no_privileges;
+  req.dump.no_sandbox = a.no_sandbox;
+  req.dump.no_large_objects = a.no_large_objects;
+  req.dump.lock_wait_timeout_s = a.lock_wait_timeout;
+  req.dump.net_buffer_length = parse_size(a.net_buffer_length);
+  auto driver = driver_for(url);
+  auto volume = open_volume_arg(a.to, a.volume);
+  CompressorFactory compressors = [level = req.compress_level] {
+    return std::make_unique<GzipCompressor>(level);
+  };
+
+  std::vector<std::string> databases;
+  if (url.database.empty()) {
+    databases = driver->databases(url);
+    if (databases.empty())
+      throw Error(ExitCode::database_missing,
+                  fmt::format("{} has no user databases to back up", url.masked()));
+  } else {
+    databases.push_back(url.database);
+  }
+  for (const auto& db : databases) {
+    req.url = url;
+    req.url.database = db;
+    BackupProgress progress;
+    auto start = std::chrono::steady_clock::now();
+    BackupResult r;
+    {
+      std::unique_ptr<ProgressLine> line;
+      if (!a.quiet)
+        line = std::make_unique<ProgressLine>([&progress, &db](double s) {
+          auto raw = static_cast<double>(progress.raw_bytes.load());
+          return fmt::format(
+              "{}: {} SQL -> {} stored, {} rows, {}/s, {}/{} items{}", db, human_bytes(raw),
+              human_bytes(static_cast<double>(progress.stored_bytes.load())), progress.rows.load(),
+              human_bytes(s > 0 ? raw / s : 0), progress.items_done.load(),
+              progress.items_total.load(), eta(s, progress.items_done, progress.items_total));
+        });
+      r = run_backup(*driver, *volume, compressors, req, &progress);
+    }
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::uint64_t rows = 0, raw = 0;
+    for (const auto& [t, n] : r.manifest.tables) rows += n;
+    for (const auto& c : r.manifest.chunks) raw += c.raw_bytes;
+    if (!a.quiet)
+      fmt::print("{}/{}: {} tables, {} rows, {} SQL -> {} in {:.1f}s ({}/s)\n", volume->describe(),
+                 r.data_key, r.manifest.tables.size(), rows, human_bytes(static_cast<double>(raw)),
+                 human_bytes(static_cast<double>(r.manifest.size)), s,
+                 human_bytes(s > 0 ? raw / s : 0));
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_backup_command(CLI::App& app, Commands& commands) {
+  auto a = std::make_shared<BackupArgs>();
+  auto& b = *a;
+  auto* backup =
+      app.add_subcommand("backup", "back up one database (or every database) to a volume");
+  backup
+      ->add_option("server", b.server,
+                   "server URL or config name; without a database, every user database")
+      ->required();
+  backup->add_option("--database,-d", b.database, "database to back up (overrides the URL's)");
+  backup->add_option("--to", b.to, "volume: a local directory, s3://bucket/prefix or a config name")
+      ->required();
+  backup->add_option("--jobs,-j", b.jobs, "parallel connections")->check(CLI::Range(1, 256));
+  backup->add_option("--compress", b.compress, "gzip level 0..12, fast, default (6) or best");
+  backup->add_option("--chunk-size", b.chunk_size, "SQL text per data chunk, e.g. 4MiB");
+  backup->add_flag("--no-owner", b.no_owner, "do not emit ownership (as pg_dump --no-owner)");
+  backup->add_flag("--no-privileges", b.no_privileges, "do not emit GRANT/REVOKE");
+  backup->add_flag("--no-large-objects", b.no_large_objects,
+                   "PostgreSQL: leave large objects out (as pg_dump --no-blobs)");
+  backup->add_flag("--no-sandbox", b.no_sandbox,
+                   "MariaDB: omit the sandbox line (for mariadb clients older than 10.5.25)");
+  backup->add_option("--lock-wait-timeout", b.lock_wait_timeout,
+                     "seconds to wait for table/global locks before failing");
+  backup->add_option("--net-buffer-length", b.net_buffer_length,
+                     "MySQL: maximum bytes of one extended INSERT (as mysqldump)");
+  backup->add_flag("--quiet,-q", b.quiet, "print nothing but errors");
+  add_volume_options(backup, b.volume);
+  commands.emplace_back(backup, [a] { return run_backup_cmd(*a); });
+}
+
+}  // namespace dbsnap::cli
