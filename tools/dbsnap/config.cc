@@ -147,23 +147,7 @@ std::vector<std::string> read_strings(const toml::node& node, const std::string&
   return out;
 }
 
-// A duration as restic's --keep-within takes it: numbers each followed by a
-// unit y, m (months), d or h, e.g. "30d", "1y6m".
-bool is_duration(std::string_view text) {
-  bool digits = false;
-  for (char ch : text) {
-    if (ch >= '0' && ch <= '9') {
-      digits = true;
-    } else if (digits && std::string_view("ymdh").find(ch) != std::string_view::npos) {
-      digits = false;
-    } else {
-      return false;
-    }
-  }
-  return !text.empty() && !digits;
-}
-
-void read_keep(const toml::node& node, const std::string& where, KeepEntry& keep,
+void read_keep(const toml::node& node, const std::string& where, RetentionPolicy& keep,
                Problems& problems) {
   const auto* table = node.as_table();
   if (!table) {
@@ -179,12 +163,13 @@ void read_keep(const toml::node& node, const std::string& where, KeepEntry& keep
       continue;
     if (key.str() == "within") {
       const auto* text = value.as_string();
-      if (text && is_duration(text->get())) {
-        keep.within = text->get();
-      } else {
+      try {
+        if (!text) throw Error(ExitCode::usage, "it must be a string");
+        keep.within = parse_calendar_duration(text->get());
+      } catch (const Error& e) {
         problems.add(value.source(), fmt::format("{}.keep.within must be a duration such as "
-                                                 "\"30d\", \"12h\" or \"1y6m\"",
-                                                 where));
+                                                 "\"30d\" or \"1y6m\": {}",
+                                                 where, e.what()));
       }
       continue;
     }

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "engine/cron.h"
+#include "engine/retention.h"
 #include "engine/url.h"
 #include "tools/dbsnap/volumes.h"
 
@@ -49,16 +50,6 @@ struct VolumeEntry {
   std::string access_key, secret_key;  // secret; empty: AWS env / ~/.aws/credentials
 };
 
-// A job's retention policy (restic forget's --keep-*): counts of snapshots
-// to keep per rule, 0 = rule unused; within: a duration ("30d"), "" = unused.
-struct KeepEntry {
-  int last = 0, hourly = 0, daily = 0, weekly = 0, monthly = 0, yearly = 0;
-  std::string within;
-  bool empty() const {
-    return last + hourly + daily + weekly + monthly + yearly == 0 && within.empty();
-  }
-};
-
 // One [jobs.<name>] table, validated: its server and volume resolve, its
 // schedule parses.
 struct JobEntry {
@@ -67,10 +58,10 @@ struct JobEntry {
   std::string volume;  // VOLUME spec (resolve_volume)
   std::string prefix;
   std::optional<Schedule> schedule;  // none: run by hand only
-  KeepEntry keep;
-  std::vector<std::string> notify;  // webhook URLs
-  bool notify_always = false;       // on = "always": successes too
-  std::string healthcheck;          // ping URL, "" = none
+  RetentionPolicy keep;              // empty: the job keeps every snapshot
+  std::vector<std::string> notify;   // webhook URLs
+  bool notify_always = false;        // on = "always": successes too
+  std::string healthcheck;           // ping URL, "" = none
 };
 
 // A loaded config file (possibly none).
