@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -209,6 +210,75 @@ TEST_F(ConfigTest, MalformedFileIsAUsageErrorNamingTheFile) {
       run_dbsnap({"ping", "prod", "--config", (scratch_.path() / "nope.toml").string()});
   EXPECT_EQ(missing.exit_code, kExitUsage) << missing.describe();
   EXPECT_NE(missing.err.find("nope.toml"), std::string::npos) << missing.err;
+}
+
+// A [jobs] table: `dbsnap jobs` says the schedule in words with the next
+// runs in UTC; the job's server is shown masked.
+TEST_F(ConfigTest, JobsListsEachJobWithItsScheduleAndNextRuns) {
+  write_config();
+  std::string text = read_file(config_);
+  text +=
+      "\n[jobs.nightly]\nserver = \"prod\"\nvolume = \"local\"\nprefix = \"eu\"\n"
+      "schedule = \"30 2 * * *\"\ntimezone = \"Europe/Paris\"\n"
+      "keep = { last = 3, daily = 7, within = \"30d\" }\n";
+  write_file(config_, text);
+  CommandResult check = run_dbsnap({"check-config", "--config", config_.string()});
+  EXPECT_EQ(check.exit_code, 0) << check.describe();
+  EXPECT_NE(check.out.find("ok (1 servers, 1 volumes, 1 jobs)"), std::string::npos) << check.out;
+  CommandResult jobs = run_dbsnap({"jobs", "--config", config_.string()});
+  ASSERT_EQ(jobs.exit_code, 0) << jobs.describe();
+  EXPECT_NE(jobs.out.find("at 02:30 every day (Europe/Paris)"), std::string::npos) << jobs.out;
+  EXPECT_NE(jobs.out.find("keep: last 3, daily 7, within 30d"), std::string::npos) << jobs.out;
+  CommandResult json = run_dbsnap({"jobs", "--json", "--config", config_.string()});
+  ASSERT_EQ(json.exit_code, 0) << json.describe();
+  auto j = nlohmann::json::parse(json.out);
+  ASSERT_EQ(j.size(), 1u);
+  ASSERT_EQ(j[0]["next_runs"].size(), 3u);
+  // 02:30 in Paris is 01:30 UTC in winter and 00:30 in summer.
+  for (const auto& run : j[0]["next_runs"]) {
+    std::string t = run.get<std::string>();
+    EXPECT_TRUE(t.ends_with("T01:30:00Z") || t.ends_with("T00:30:00Z")) << t;
+  }
+  expect_no_password(jobs);
+  expect_no_password(json);
+}
+
+// check-config lists every problem at once, in line order, exit 2; any other
+// command stops at the first and counts the rest.
+TEST_F(ConfigTest, CheckConfigListsEveryProblemWithItsLine) {
+  write_file(config_, "[servers.prod]\nurl = " + toml_string(url_) +
+                          "\npassword = " + toml_string(password_) +
+                          "\n[jobs.nightly]\n"
+                          "server = \"prdo\"\n"                        // line 5
+                          "volume = \"nowhere\"\n"                     // line 6
+                          "schedule = \"61 2 * * *\"\n"                // line 7
+                          "keep = { daily = -1, within = \"30x\" }\n"  // line 8
+                          "notify = [\"ftp://hooks\"]\n"               // line 9
+                          "colour = \"blue\"\n");                      // line 10
+  CommandResult r = run_dbsnap({"check-config", "--config", config_.string()});
+  EXPECT_EQ(r.exit_code, kExitUsage) << r.describe();
+  EXPECT_EQ(line_count(r.err), 7) << r.err;
+  const char* expected[] = {
+      "line 5: jobs.nightly: server 'prdo' is not in [servers]",
+      "line 6: jobs.nightly: volume 'nowhere' is not in [volumes]",
+      "line 7: jobs.nightly: schedule \"61 2 * * *\": minute 61 is out of 0-59",
+      "line 8: jobs.nightly.keep.daily must be a whole number",
+      "line 8: jobs.nightly.keep.within must be a duration",
+      "line 9: jobs.nightly.notify: each webhook must be an http",
+      "line 10: unknown key 'colour' in [jobs.nightly]"};
+  std::size_t at = 0;
+  for (const char* want : expected) {
+    std::size_t found = r.err.find(want, at);
+    EXPECT_NE(found, std::string::npos) << "missing or out of order: " << want << "\n" << r.err;
+    if (found != std::string::npos) at = found;
+  }
+  expect_no_password(r);
+  CommandResult ping = run_dbsnap({"ping", "prod", "--config", config_.string()});
+  EXPECT_EQ(ping.exit_code, kExitUsage) << ping.describe();
+  EXPECT_EQ(line_count(ping.err), 1) << ping.err;
+  EXPECT_NE(ping.err.find("(and 6 more problems: dbsnap check-config lists them all)"),
+            std::string::npos)
+      << ping.err;
 }
 
 }  // namespace

@@ -20,15 +20,20 @@ void register_commands(CLI::App& app) {
   add_snapshots_command(app, commands);
   add_restore_command(app, commands);
   add_verify_command(app, commands);
+  add_jobs_command(app, commands);
+  add_check_config_command(app, commands);
   // --config is the app's; let it follow the subcommand too (dbsnap ping prod --config F).
   add_config_option(app);
   for (auto& [cmd, run] : commands) cmd->fallthrough();
 }
 
 int run_selected(CLI::App&) {
-  load_config();
-  for (auto& [cmd, run] : registry())
-    if (cmd->parsed()) return run();
+  for (auto& [cmd, run] : registry()) {
+    if (!cmd->parsed()) continue;
+    // check-config reads the file itself, to list every problem, not the first.
+    if (cmd->get_name() != "check-config") load_config();
+    return run();
+  }
   throw Error(ExitCode::usage, "no command given; see dbsnap --help");
 }
 

@@ -21,6 +21,8 @@ void add_backup_command(CLI::App& app, Commands& commands);
 void add_snapshots_command(CLI::App& app, Commands& commands);
 void add_restore_command(CLI::App& app, Commands& commands);
 void add_verify_command(CLI::App& app, Commands& commands);
+void add_jobs_command(CLI::App& app, Commands& commands);          // jobs.cc
+void add_check_config_command(CLI::App& app, Commands& commands);  // jobs.cc
 
 // Adds every subcommand with its options to app. Call once, before parse.
 void register_commands(CLI::App& app);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -39,14 +40,23 @@ class Problems {
  public:
   explicit Problems(std::string path) : path_(std::move(path)) {}
   void add(const toml::source_region& where, const std::string& why) {
-    lines_.push_back(fmt::format("config file {} line {}: {}", path_, where.begin.line, why));
+    found_.emplace_back(where.begin.line,
+                        fmt::format("config file {} line {}: {}", path_, where.begin.line, why));
   }
-  std::vector<std::string> take() { return std::move(lines_); }
-  std::size_t size() const { return lines_.size(); }
+  // The problems in the order of their lines.
+  std::vector<std::string> take() {
+    std::stable_sort(found_.begin(), found_.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<std::string> lines;
+    for (auto& [line, text] : found_) lines.push_back(std::move(text));
+    found_.clear();
+    return lines;
+  }
+  std::size_t size() const { return found_.size(); }
 
  private:
   std::string path_;
-  std::vector<std::string> lines_;
+  std::vector<std::pair<std::uint32_t, std::string>> found_;
 };
 
 // A key's node if it names one of known; else a problem listing them.
