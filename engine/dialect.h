@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "engine/manifest.h"
+#include "engine/name_pattern.h"
 #include "engine/url.h"
 
 namespace dbsnap {
@@ -48,6 +49,11 @@ struct DumpOptions {
   std::size_t net_buffer_length = 1 << 20;  // mysqldump --net-buffer-length (bytes per INSERT)
   bool no_sandbox = false;        // MariaDB: no mariadb-dump sandbox line at the top of the script
   bool no_large_objects = false;  // PostgreSQL: pg_dump --no-blobs (-B)
+  // backup --tables/--exclude-table (engine/name_pattern.h); empty: every
+  // table. MySQL/MariaDB: only selected tables, views and sequences, and the
+  // triggers of selected tables, are dumped (routines and events stay, as
+  // mysqldump with a table list). PostgreSQL refuses a filter (not done yet).
+  TableFilter tables;
 };
 
 // One unit of data work: a whole table or a slice of one.

@@ -251,8 +251,11 @@ class Dump final : public DatabaseDump {
     info_ = ServerInfo{leader_.is_mariadb() ? "mariadb" : "mysql", leader_.server_version()};
     leader_.exec("START TRANSACTION");
     std::vector<std::string> listed = table_names(leader_, url_.database);
+    std::erase_if(listed, [&](const std::string& name) {
+      return !options_.tables.selects(url_.database, name);
+    });
     guard_tables(leader_, url_.database, listed, options_.lock_wait_timeout_s);
-    schema_ = read_schema(leader_, url_.database);
+    schema_ = read_schema(leader_, url_.database, options_.tables);
     std::vector<std::string> created;  // since the listing: guarded now, before any data
     for (const auto& [name, t] : schema_.tables)
       if (!std::binary_search(listed.begin(), listed.end(), name)) created.push_back(name);

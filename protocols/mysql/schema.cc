@@ -206,7 +206,7 @@ void append_view(std::string& out, const MyConnection& conn, const std::string& 
 }
 
 void append_triggers(std::string& out, const MyConnection& conn, const std::string& db,
-                     const std::string& lit) {
+                     const std::string& lit, const TableFilter& filter) {
   auto list = conn.query(
       fmt::format("SELECT EVENT_OBJECT_TABLE, TRIGGER_NAME FROM information_schema.TRIGGERS "
                   "WHERE TRIGGER_SCHEMA = {} "
@@ -214,6 +214,7 @@ void append_triggers(std::string& out, const MyConnection& conn, const std::stri
                   lit));
   std::string table;
   while (list.next()) {
+    if (!filter.selects(db, list.get(0))) continue;
     if (table != list.get(0)) {
       table = list.str(0);
       out += fmt::format("\n--\n-- Triggers of table {}\n--\n\n",
@@ -268,10 +269,12 @@ void append_routines(std::string& out, const MyConnection& conn, const std::stri
 
 }  // namespace
 
-MySchema read_schema(const MyConnection& conn, const std::string& database) {
+MySchema read_schema(const MyConnection& conn, const std::string& database,
+                     const TableFilter& filter) {
   std::string lit = quote_string(database);
   bool history_supported = conn.is_mariadb() && conn.version_number() >= kHistoryMinVersion;
   auto tables = read_tables(conn, lit);
+  std::erase_if(tables, [&](const auto& t) { return !filter.selects(database, t.first); });
   MySchema schema;
   std::vector<const TableInfo*> views;
   for (const auto& [name, t] : tables)
@@ -287,7 +290,7 @@ MySchema read_schema(const MyConnection& conn, const std::string& database) {
       schema.tables[name] = data_table(t, history_supported && t.type == "SYSTEM VERSIONED");
   }
   for (const auto* v : views) append_placeholder_view(schema.pre_data, *v);
-  append_triggers(schema.post_data, conn, database, lit);
+  append_triggers(schema.post_data, conn, database, lit, filter);
   append_events(schema.post_data, conn, database, lit);
   append_routines(schema.post_data, conn, database, lit);
   for (const auto* v : views) append_view(schema.post_data, conn, database, *v);

@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 
+#include "engine/name_pattern.h"
 #include "protocols/mysql/connection.h"
 
 namespace dbsnap::mysql {
@@ -46,6 +47,7 @@ struct MySchema {
 // 10.11 on (system_versioning_insert_history restores it); older servers give
 // the current rows. Throws dbsnap::Error: server_error if a catalog query
 // fails, access_denied if a definition is hidden for lack of privilege.
-MySchema read_schema(const MyConnection& conn, const std::string& database);
+MySchema read_schema(const MyConnection& conn, const std::string& database,
+                     const TableFilter& filter);
 
 }  // namespace dbsnap::mysql

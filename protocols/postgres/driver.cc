@@ -243,6 +243,10 @@ std::vector<std::string> PgDriver::databases(const ServerUrl& url) {
 
 std::unique_ptr<DatabaseDump> PgDriver::open_dump(const ServerUrl& url,
                                                   const DumpOptions& options) {
+  if (!options.tables.empty())
+    throw Error(ExitCode::usage,
+                "--tables/--exclude-table are not supported for PostgreSQL backups yet; use "
+                "pg_dump -t/-T");
   PgConnection conn = PgConnection::connect(url);
   // Listed outside the transaction and locked before its snapshot is taken
   // (LOCK needs none), so a locked table's definition cannot change between

@@ -1,5 +1,5 @@
-// An S3 client for the requests dbsnap needs, on Boost.Beast (HTTP/1.1) with
-// OpenSSL TLS and AWS Signature Version 4.
+// An S3 client for the requests dbsnap needs, on the HTTP client of
+// storage/http/client.h (Boost.Beast, OpenSSL TLS) with AWS Signature Version 4.
 //
 // Sources of the format rules: S3 API reference (PutObject, GetObject with
 // Range, HeadObject, DeleteObject, ListObjectsV2, CreateMultipartUpload,
@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "storage/http/client.h"
 #include "storage/s3/credentials.h"
 
 namespace dbsnap {
@@ -146,26 +147,19 @@ class S3Client {
 
  private:
   struct Call;
-  struct Response;
-  class Connection;
-  class Pool;
 
   // Sends call, retrying as the options say; returns 2xx answers and those
   // whose status is in call.accept; throws for the rest.
-  Response execute(const Call& call);
-  // One try of call on a pooled or new connection.
-  Response attempt(const Call& call, const std::string& payload_sha256);
+  HttpResponse execute(const Call& call);
+  // One try of call.
+  HttpResponse attempt(const Call& call, const std::string& payload_sha256);
 
   std::string bucket_;
   S3Options options_;
   S3Credentials credentials_;
-  bool tls_ = true;
-  std::string endpoint_;      // "https://host[:port]" as given or derived
-  std::string connect_host_;  // name or address to connect to, without brackets
-  std::string port_;
-  std::string host_header_;  // Host header: "bucket.host" or "host", ":port" if not default
-  std::string path_prefix_;  // "/bucket" in path style, "" in virtual-host style
-  std::unique_ptr<Pool> pool_;
+  std::string endpoint_;              // "https://host[:port]" as given or derived
+  std::string path_prefix_;           // "/bucket" in path style, "" in virtual-host style
+  std::unique_ptr<HttpClient> http_;  // to "bucket.host" in virtual-host style, else host
 };
 
 }  // namespace dbsnap

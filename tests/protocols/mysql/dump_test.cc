@@ -12,8 +12,12 @@
 #include <string>
 #include <thread>
 
+#include "compress/gzip.h"
+#include "engine/backup.h"
 #include "engine/error.h"
+#include "engine/name_pattern.h"
 #include "protocols/mysql/driver.h"
+#include "storage/local/local_volume.h"
 #include "tests/support/cli.h"
 #include "tests/support/common.h"
 #include "tests/support/mysql_dump.h"
@@ -316,6 +320,57 @@ TEST(MyDriver, DatabasesListsUserDatabasesOnly) {
   EXPECT_NE(std::find(names.begin(), names.end(), db.name()), names.end());
   for (const char* system : {"mysql", "information_schema", "performance_schema", "sys"})
     EXPECT_EQ(std::find(names.begin(), names.end(), system), names.end()) << system;
+}
+
+}  // namespace
+}  // namespace dbsnap::test
+
+namespace dbsnap::test {
+namespace {
+
+// backup with --tables/--exclude-table patterns (DumpOptions::tables) keeps
+// only the selected tables, views and their triggers, and restores as such.
+TEST(MyDump, TablePatternsSelectTablesViewsAndTriggers) {
+  ScratchMyDatabase db("pattern");
+  my_exec(db.name(),
+          "CREATE TABLE film (id INT PRIMARY KEY); CREATE TABLE film_text (id INT PRIMARY KEY); "
+          "CREATE TABLE Film2 (id INT PRIMARY KEY); CREATE TABLE actor (id INT PRIMARY KEY); "
+          "INSERT INTO film VALUES (1), (2); INSERT INTO actor VALUES (1); "
+          "CREATE VIEW film_v AS SELECT id FROM film; "
+          "CREATE TRIGGER film_ins BEFORE INSERT ON film FOR EACH ROW SET NEW.id = NEW.id; "
+          "CREATE TRIGGER actor_ins BEFORE INSERT ON actor FOR EACH ROW SET NEW.id = NEW.id");
+  BackupRequest request;
+  request.url = ServerUrl::parse(db.url());
+  request.dump.tables.include = {NamePattern::table("film*", PatternDialect::mysql),
+                                 NamePattern::table(db.name() + ".act?r", PatternDialect::mysql)};
+  request.dump.tables.exclude = {NamePattern::table("film_text", PatternDialect::mysql)};
+  ScratchDir dir;
+  LocalVolume volume(dir.path());
+  auto driver = mysql::make_mysql_driver();
+  BackupResult result = run_backup(
+      *driver, volume, [] { return std::make_unique<GzipCompressor>(6); }, request, nullptr);
+  EXPECT_EQ(result.manifest.tables,
+            (std::map<std::string, std::uint64_t>{{"actor", 1}, {"film", 2}}));
+
+  ScratchMyDatabase target("pattern_to");
+  auto r = run_dbsnap(
+      {"restore", (dir.path() / result.manifest_key).string(), "--to", target.url(), "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  auto names = [&](const std::string& sql) {
+    std::vector<std::string> out;
+    for (const auto& row : my_query(target.name(), sql)) out.push_back(row[0]);
+    return out;
+  };
+  EXPECT_EQ(names(fmt::format("SELECT TABLE_NAME FROM information_schema.TABLES WHERE "
+                              "TABLE_SCHEMA = '{}' ORDER BY TABLE_NAME",
+                              target.name())),
+            (std::vector<std::string>{"actor", "film", "film_v"}))
+      << "Film2: case is exact; film_text: excluded";
+  EXPECT_EQ(names(fmt::format("SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE "
+                              "TRIGGER_SCHEMA = '{}' ORDER BY TRIGGER_NAME",
+                              target.name())),
+            (std::vector<std::string>{"actor_ins", "film_ins"}));
+  EXPECT_EQ(my_query(target.name(), "SELECT count(*) FROM film")[0][0], "2");
 }
 
 }  // namespace
