@@ -7,25 +7,19 @@
 #include <chrono>
 #include <exception>
 #include <mutex>
-#include <random>
 
 #include "engine/cancel.h"
 #include "engine/error.h"
 #include "engine/heartbeat.h"
 #include "engine/parallel.h"
 #include "engine/sha256.h"
+#include "engine/snapshots.h"
 
 namespace dbsnap {
 namespace {
 
 std::string utc_now_iso() {
   return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::time(nullptr)));
-}
-
-// "20261121T220000Z-3f9a1c": sorts by time; the id tells apart two backups in one second.
-std::string snapshot_stem() {
-  std::random_device rd;
-  return fmt::format("{:%Y%m%dT%H%M%SZ}-{:06x}", fmt::gmtime(std::time(nullptr)), rd() & 0xffffffu);
 }
 
 // Appends finished chunks to the sink in completion order, assigns their
@@ -139,11 +133,13 @@ BackupResult run_backup(Driver& driver, Volume& volume, const CompressorFactory&
 
   Manifest manifest;
   ServerInfo info = dump->server();
-  manifest.server_kind = info.kind;
+  manifest.server_kind = request.url.kind;
+  if (auto detected = parse_kind(info.kind)) manifest.server_kind = *detected;
   manifest.server_version = info.version;
   manifest.server_name =
       request.server_name.empty() ? request.url.volume_name() : request.server_name;
   manifest.server_url = request.url.masked();
+  manifest.job = request.job;
   manifest.database = request.url.database;
   manifest.position = dump->position();
   manifest.started_at = utc_now_iso();
@@ -154,12 +150,12 @@ BackupResult run_backup(Driver& driver, Volume& volume, const CompressorFactory&
                       {"no_privileges", request.dump.no_privileges ? "true" : "false"},
                       {"no_large_objects", request.dump.no_large_objects ? "true" : "false"}};
 
-  std::string stem = snapshot_stem();
-  std::string dir = fmt::format("{}/{}/", manifest.server_name, request.url.database);
+  std::string stem = new_snapshot_stem(static_cast<std::int64_t>(std::time(nullptr)));
+  SnapshotKeys keys = snapshot_keys(manifest.server_name, request.url.database, stem);
   BackupResult result;
-  result.data_key = dir + stem + ".sql.gz";
-  result.manifest_key = dir + stem + ".manifest.json";
-  manifest.data_object = stem + ".sql.gz";
+  result.data_key = keys.data;
+  result.manifest_key = keys.manifest;
+  manifest.data_object = stem + std::string(kDataSuffix);
   // Writes the running manifest (host, pid, heartbeat) and renews it until stopped.
   ManifestHeartbeat heartbeat(volume, result.manifest_key, manifest);
 
@@ -182,7 +178,7 @@ BackupResult run_backup(Driver& driver, Volume& volume, const CompressorFactory&
     finishing = true;
     sink->finish();  // durable and visible before the manifest says completed
     heartbeat.stop();
-    manifest.status = "completed";
+    manifest.status = SnapshotStatus::completed;
     manifest.finished_at = utc_now_iso();
     volume.put(result.manifest_key, to_json(manifest));
   } catch (...) {
@@ -199,7 +195,7 @@ BackupResult run_backup(Driver& driver, Volume& volume, const CompressorFactory&
                    result.data_key, e.what());
       }
     }
-    manifest.status = "failed";
+    manifest.status = SnapshotStatus::failed;
     manifest.failure = describe(error);
     manifest.finished_at = utc_now_iso();
     try {

@@ -18,6 +18,7 @@ constexpr std::size_t kDefaultChunkBytes = 4 << 20;
 struct BackupRequest {
   ServerUrl url;            // url.database names the database to dump
   std::string server_name;  // volume path component; default url.volume_name()
+  std::string job;          // recorded in the manifest; empty for a backup outside a job
   DumpOptions dump;
   int jobs = 4;                                  // worker connections
   int compress_level = 6;                        // 0..12 (libdeflate levels)

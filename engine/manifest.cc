@@ -26,7 +26,34 @@ std::string_view section_name(Section s) {
   return "data";
 }
 
+std::string_view status_name(SnapshotStatus s) {
+  switch (s) {
+    case SnapshotStatus::running:
+      return "running";
+    case SnapshotStatus::completed:
+      return "completed";
+    case SnapshotStatus::failed:
+      return "failed";
+    case SnapshotStatus::interrupted:
+      return "interrupted";
+    case SnapshotStatus::data_missing:
+      return "data-missing";
+  }
+  return "running";
+}
+
 namespace {
+
+SnapshotStatus parse_status(const std::string& s) {
+  for (auto v : {SnapshotStatus::running, SnapshotStatus::completed, SnapshotStatus::failed})
+    if (status_name(v) == s) return v;
+  throw Error(ExitCode::verify_failed, fmt::format("manifest has unknown status '{}'", s));
+}
+
+ServerKind parse_server_kind(const std::string& s) {
+  if (auto k = parse_kind(s)) return *k;
+  throw Error(ExitCode::verify_failed, fmt::format("manifest has unknown server kind '{}'", s));
+}
 
 Section parse_section(const std::string& s) {
   if (s == "pre-data") return Section::pre_data;
@@ -57,9 +84,10 @@ std::string to_json(const Manifest& m) {
   j["format"] = "dbsnap-manifest";
   j["format_version"] = Manifest::kFormatVersion;
   j["tool_version"] = DBSNAP_VERSION;
-  j["status"] = m.status;
+  j["status"] = status_name(m.status);
   if (!m.failure.empty()) j["failure"] = m.failure;
-  j["server"] = {{"kind", m.server_kind},
+  if (!m.job.empty()) j["job"] = m.job;
+  j["server"] = {{"kind", kind_name(m.server_kind)},
                  {"version", m.server_version},
                  {"name", m.server_name},
                  {"url", m.server_url}};
@@ -106,10 +134,11 @@ Manifest parse_manifest(std::string_view text) {
                               "{}); use a newer dbsnap",
                               version, Manifest::kFormatVersion));
     Manifest m;
-    m.status = j.at("status").get<std::string>();
+    m.status = parse_status(j.at("status").get<std::string>());
     m.failure = j.value("failure", "");
+    m.job = j.value("job", "");
     const auto& s = j.at("server");
-    m.server_kind = s.at("kind").get<std::string>();
+    m.server_kind = parse_server_kind(s.at("kind").get<std::string>());
     m.server_version = s.value("version", "");
     m.server_name = s.value("name", "");
     m.server_url = s.value("url", "");
@@ -176,14 +205,15 @@ std::int64_t parse_utc_iso(std::string_view t) {
   return days * 86400 + h * 3600 + mi * 60 + s;
 }
 
-std::string effective_status(const Manifest& m, std::string_view this_host, std::int64_t now_unix) {
-  if (m.status != "running") return m.status;
+SnapshotStatus effective_status(const Manifest& m, std::string_view this_host,
+                                std::int64_t now_unix) {
+  if (m.status != SnapshotStatus::running) return m.status;
   if (!m.host.empty() && m.host == this_host && m.pid != 0 && m.pid <= INT_MAX) {
     bool alive = kill(static_cast<pid_t>(m.pid), 0) == 0 || errno == EPERM;
-    if (!alive) return "interrupted";
+    if (!alive) return SnapshotStatus::interrupted;
   }
   std::int64_t last = parse_utc_iso(m.heartbeat_at.empty() ? m.started_at : m.heartbeat_at);
-  if (last >= 0 && now_unix - last > kHeartbeatStaleSeconds) return "interrupted";
+  if (last >= 0 && now_unix - last > kHeartbeatStaleSeconds) return SnapshotStatus::interrupted;
   return m.status;
 }
 

@@ -3,6 +3,7 @@
 //
 //   { "format": "dbsnap-manifest", "format_version": 1, "tool_version": "0.1.0",
 //     "status": "running" | "completed" | "failed", "failure": "reason",
+//     "job": "nightly",   (absent for a backup outside a job)
 //     "server": { "kind": "postgres", "version": "15.5", "name": "127.0.0.1-5432",
 //                 "url": "postgres://u:***@127.0.0.1:5432/app" },
 //     "database": "app", "data_object": "<ts>-<id>.sql.gz",
@@ -29,7 +30,18 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/url.h"
+
 namespace dbsnap {
+
+// A snapshot's state. The manifest holds running, completed or failed;
+// interrupted (effective_status()) and data_missing (list_snapshots(),
+// engine/snapshots.h) are only ever derived.
+enum class SnapshotStatus { running, completed, failed, interrupted, data_missing };
+
+// "running", "completed", "failed", "interrupted", "data-missing": the
+// manifest's text (and the listings').
+std::string_view status_name(SnapshotStatus s);
 
 // Where a chunk sits in the script (pg_dump's sections, plus the data).
 enum class Section { pre_data, data, post_data };
@@ -48,9 +60,11 @@ struct ChunkEntry {
 
 struct Manifest {
   static constexpr int kFormatVersion = 1;
-  std::string status = "running";                                    // running | completed | failed
-  std::string failure;                                               // reason when failed
-  std::string server_kind, server_version, server_name, server_url;  // url is masked
+  SnapshotStatus status = SnapshotStatus::running;
+  std::string failure;  // reason when failed
+  std::string job;      // the job that made it; empty for a backup outside a job
+  ServerKind server_kind = ServerKind::postgres;
+  std::string server_version, server_name, server_url;  // url is masked
   std::string database;
   std::string data_object;  // file name of the .sql.gz, relative to the manifest
   std::map<std::string, std::string> position;
@@ -69,17 +83,18 @@ struct Manifest {
 std::string to_json(const Manifest& m);
 
 // Parses a manifest; throws dbsnap::Error(ExitCode::verify_failed) naming what
-// is missing or malformed.
+// is missing or malformed (an unknown status or server kind among them).
 Manifest parse_manifest(std::string_view json);
 
 // A running backup older than this without a heartbeat is taken as gone.
 inline constexpr int kHeartbeatStaleSeconds = 300;
 
-// m.status, except that a "running" manifest whose process is gone reads
-// "interrupted": its host is this_host and no process m.pid exists here, or
+// m.status, except that a running manifest whose process is gone reads
+// interrupted: its host is this_host and no process m.pid exists here, or
 // its last heartbeat (started_at when it has none) is more than
 // kHeartbeatStaleSeconds before now_unix (seconds since the epoch).
-std::string effective_status(const Manifest& m, std::string_view this_host, std::int64_t now_unix);
+SnapshotStatus effective_status(const Manifest& m, std::string_view this_host,
+                                std::int64_t now_unix);
 
 // This machine's host name (gethostname), "" if it has none.
 std::string this_host_name();

@@ -125,7 +125,7 @@ ServerUrl ServerUrl::parse(const std::string& text) {
   return url;
 }
 
-std::string ServerUrl::kind_name() const {
+std::string_view kind_name(ServerKind kind) {
   switch (kind) {
     case ServerKind::postgres:
       return "postgres";
@@ -136,6 +136,14 @@ std::string ServerUrl::kind_name() const {
   }
   return "postgres";
 }
+
+std::optional<ServerKind> parse_kind(std::string_view text) {
+  for (ServerKind k : {ServerKind::postgres, ServerKind::mysql, ServerKind::mariadb})
+    if (kind_name(k) == text) return k;
+  return std::nullopt;
+}
+
+std::string ServerUrl::kind_name() const { return std::string(dbsnap::kind_name(kind)); }
 
 std::string ServerUrl::masked() const {
   std::string out = kind_name() + "://";

@@ -4,10 +4,17 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace dbsnap {
 
 enum class ServerKind { postgres, mysql, mariadb };
+
+// "postgres", "mysql" or "mariadb": the URL scheme and the manifest's server.kind.
+std::string_view kind_name(ServerKind kind);
+
+// The kind named by text (as kind_name() spells it); nullopt for anything else.
+std::optional<ServerKind> parse_kind(std::string_view text);
 
 // A parsed server URL: scheme://[user[:password]@]host[:port][/database][?k=v&...]
 //

@@ -60,10 +60,10 @@ Manifest load_manifest(Volume& volume, const std::string& manifest_key, Snapshot
     if (e.code() != ExitCode::verify_failed) throw;
     throw Error(e.code(), fmt::format("{}: {}", manifest_key, e.what()));
   }
-  if (m.status != "completed")
+  if (m.status != SnapshotStatus::completed)
     throw Error(ExitCode::verify_failed,
                 fmt::format("snapshot '{}' is not a completed backup (status {}{}{})", manifest_key,
-                            m.status, m.failure.empty() ? "" : ": ", m.failure));
+                            status_name(m.status), m.failure.empty() ? "" : ": ", m.failure));
   if (m.data_object.empty() || m.data_object.find('/') != std::string::npos)
     throw Error(ExitCode::verify_failed, fmt::format("{}: data_object '{}' is not a file name",
                                                      manifest_key, m.data_object));

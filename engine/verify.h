@@ -7,15 +7,10 @@
 
 #include "engine/compressor.h"
 #include "engine/manifest.h"
+#include "engine/snapshots.h"
 #include "engine/volume.h"
 
 namespace dbsnap {
-
-// A snapshot in a volume: its manifest and data object keys.
-struct SnapshotKeys {
-  std::string manifest;  // "<dir>/<ts>-<id>.manifest.json"
-  std::string data;      // "<dir>/" + Manifest::data_object
-};
 
 // Reads and parses the manifest at manifest_key and derives the data key
 // from its data_object (beside the manifest). Throws dbsnap::Error

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +42,12 @@ class Volume {
 
   // Deletes the object at key; a missing object is not an error.
   virtual void remove(const std::string& key) = 0;
+
+  // Deletes the objects at keys (missing ones are not an error); throws on
+  // the first that fails, naming it. Drivers may batch (S3 DeleteObjects).
+  virtual void remove_many(std::span<const std::string> keys) {
+    for (const auto& key : keys) remove(key);
+  }
 
   // Human-readable location for messages (a path, or a URL without secrets).
   virtual std::string describe() const = 0;

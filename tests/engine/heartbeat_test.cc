@@ -33,7 +33,7 @@ std::int64_t now() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
 Manifest running(std::string host, std::uint64_t pid, std::int64_t beat_ago) {
   Manifest m;
-  m.status = "running";
+  m.status = SnapshotStatus::running;
   m.started_at = "2026-01-01T00:00:00Z";
   m.host = std::move(host);
   m.pid = pid;
@@ -55,7 +55,7 @@ TEST(ParseUtcIso, KnownInstantsAndGarbage) {
 }
 
 TEST(EffectiveStatus, FinishedManifestsKeepTheirStatus) {
-  for (const char* s : {"completed", "failed"}) {
+  for (SnapshotStatus s : {SnapshotStatus::completed, SnapshotStatus::failed}) {
     Manifest m = running(this_host_name(), static_cast<std::uint64_t>(dead_pid()), 10'000);
     m.status = s;
     EXPECT_EQ(effective_status(m, this_host_name(), now()), s);
@@ -64,41 +64,42 @@ TEST(EffectiveStatus, FinishedManifestsKeepTheirStatus) {
 
 TEST(EffectiveStatus, LiveProcessWithFreshHeartbeatIsRunning) {
   Manifest m = running(this_host_name(), static_cast<std::uint64_t>(getpid()), 5);
-  EXPECT_EQ(effective_status(m, this_host_name(), now()), "running");
+  EXPECT_EQ(effective_status(m, this_host_name(), now()), SnapshotStatus::running);
 }
 
 TEST(EffectiveStatus, DeadProcessOnThisHostIsInterruptedAtOnce) {
   Manifest m = running(this_host_name(), static_cast<std::uint64_t>(dead_pid()), 1);
-  EXPECT_EQ(effective_status(m, this_host_name(), now()), "interrupted");
+  EXPECT_EQ(effective_status(m, this_host_name(), now()), SnapshotStatus::interrupted);
 }
 
 TEST(EffectiveStatus, OtherHostIsJudgedByItsHeartbeat) {
   Manifest fresh = running("elsewhere", 1, 30);
-  EXPECT_EQ(effective_status(fresh, "here", now()), "running");
+  EXPECT_EQ(effective_status(fresh, "here", now()), SnapshotStatus::running);
   Manifest stale = running("elsewhere", 1, kHeartbeatStaleSeconds + 60);
-  EXPECT_EQ(effective_status(stale, "here", now()), "interrupted");
+  EXPECT_EQ(effective_status(stale, "here", now()), SnapshotStatus::interrupted);
 }
 
 TEST(EffectiveStatus, StaleHeartbeatOfALiveLookingPidIsInterrupted) {
   // The pid may have been reused by another process since.
   Manifest m =
       running(this_host_name(), static_cast<std::uint64_t>(getpid()), kHeartbeatStaleSeconds + 1);
-  EXPECT_EQ(effective_status(m, this_host_name(), now()), "interrupted");
+  EXPECT_EQ(effective_status(m, this_host_name(), now()), SnapshotStatus::interrupted);
 }
 
 TEST(EffectiveStatus, OldManifestWithoutHeartbeatFallsBackToStartedAt) {
   Manifest m;
-  m.status = "running";
+  m.status = SnapshotStatus::running;
   m.started_at = "2026-01-01T00:00:00Z";
-  EXPECT_EQ(effective_status(m, "here", parse_utc_iso(m.started_at) + 60), "running");
-  EXPECT_EQ(effective_status(m, "here", parse_utc_iso(m.started_at) + 3600), "interrupted");
+  EXPECT_EQ(effective_status(m, "here", parse_utc_iso(m.started_at) + 60), SnapshotStatus::running);
+  EXPECT_EQ(effective_status(m, "here", parse_utc_iso(m.started_at) + 3600),
+            SnapshotStatus::interrupted);
 }
 
 TEST(ManifestHeartbeat, RecordsTheProcessAndRenewsUntilStopped) {
   test::ScratchDir dir;
   LocalVolume volume(dir.path());
   Manifest m;
-  m.server_kind = "postgres";
+  m.server_kind = ServerKind::postgres;
   m.database = "app";
   m.data_object = "x.sql.gz";
   m.started_at = "2026-01-01T00:00:00Z";
@@ -106,7 +107,7 @@ TEST(ManifestHeartbeat, RecordsTheProcessAndRenewsUntilStopped) {
   EXPECT_EQ(m.host, this_host_name());
   EXPECT_EQ(m.pid, static_cast<std::uint64_t>(getpid()));
   Manifest first = parse_manifest(volume.get("a/x.manifest.json"));
-  EXPECT_EQ(first.status, "running");
+  EXPECT_EQ(first.status, SnapshotStatus::running);
   EXPECT_EQ(first.pid, m.pid);
   EXPECT_EQ(first.host, m.host);
   ASSERT_GE(parse_utc_iso(first.heartbeat_at), 0) << first.heartbeat_at;
@@ -120,15 +121,15 @@ TEST(ManifestHeartbeat, RecordsTheProcessAndRenewsUntilStopped) {
   EXPECT_GT(parse_utc_iso(renewed), parse_utc_iso(first.heartbeat_at)) << "never renewed";
   beat.stop();
   // Nothing writes after stop(): the final manifest stays.
-  m.status = "completed";
+  m.status = SnapshotStatus::completed;
   volume.put("a/x.manifest.json", to_json(m));
   std::this_thread::sleep_for(std::chrono::milliseconds(2200));
-  EXPECT_EQ(parse_manifest(volume.get("a/x.manifest.json")).status, "completed");
+  EXPECT_EQ(parse_manifest(volume.get("a/x.manifest.json")).status, SnapshotStatus::completed);
 }
 
 TEST(ManifestJson, HostPidAndHeartbeatRoundTrip) {
   Manifest m = running("host-1", 4242, 0);
-  m.server_kind = "mysql";
+  m.server_kind = ServerKind::mysql;
   m.database = "d";
   m.data_object = "x.sql.gz";
   Manifest back = parse_manifest(to_json(m));

@@ -15,8 +15,8 @@ namespace {
 
 Manifest sample() {
   Manifest m;
-  m.status = "completed";
-  m.server_kind = "postgres";
+  m.status = SnapshotStatus::completed;
+  m.server_kind = ServerKind::postgres;
   m.server_version = "15.5";
   m.server_name = "127.0.0.1-5432";
   m.server_url = "postgres://u:***@127.0.0.1:5432/app";
@@ -93,18 +93,18 @@ TEST(Manifest, RoundTripsEveryField) {
 
 TEST(Manifest, FailedManifestKeepsTheReason) {
   Manifest m = sample();
-  m.status = "failed";
+  m.status = SnapshotStatus::failed;
   m.failure = "server closed the connection during COPY of public.film";
   Manifest back = parse_manifest(to_json(m));
-  EXPECT_EQ(back.status, "failed");
+  EXPECT_EQ(back.status, SnapshotStatus::failed);
   EXPECT_EQ(back.failure, m.failure);
 }
 
 TEST(Manifest, EmptyManifestRoundTrips) {
   Manifest m;
-  m.server_kind = "mysql";
+  m.server_kind = ServerKind::mysql;
   expect_equal(parse_manifest(to_json(m)), m);
-  EXPECT_EQ(parse_manifest(to_json(m)).status, "running");
+  EXPECT_EQ(parse_manifest(to_json(m)).status, SnapshotStatus::running);
 }
 
 TEST(Manifest, JsonHasTheDocumentedShape) {

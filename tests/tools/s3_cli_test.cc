@@ -122,7 +122,8 @@ std::vector<std::string> completed_objects(S3Volume& volume) {
   std::vector<std::string> found;
   for (const auto& key : volume.list("")) {
     if (key.ends_with(".sql.gz")) found.push_back(key);
-    if (key.ends_with(kManifestSuffix) && parse_manifest(volume.get(key)).status == "completed")
+    if (key.ends_with(kManifestSuffix) &&
+        parse_manifest(volume.get(key)).status == SnapshotStatus::completed)
       found.push_back(key);
   }
   return found;

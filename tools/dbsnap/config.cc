@@ -408,4 +408,9 @@ bool is_volume_name(const std::string& spec) {
   return spec.find("://") == std::string::npos && c.volumes.count(spec) && !c.servers.count(spec);
 }
 
+std::string resolve_server_name(const std::string& spec) {
+  if (config().servers.count(spec)) return resolve_server(spec).volume_name();
+  return spec;
+}
+
 }  // namespace dbsnap::cli

@@ -111,6 +111,10 @@ ServerUrl resolve_server(const std::string& spec);
 // command line; anything else is returned as is (a path or s3:// URL).
 std::string resolve_volume(const std::string& spec, VolumeOptions& options);
 
+// A --server filter -> Manifest::server_name: a [servers] name gives its
+// URL's "host-port"; anything else (a host-port, or empty) is returned as is.
+std::string resolve_server_name(const std::string& spec);
+
 // True when spec names a [volumes] entry (and no [servers] one).
 bool is_volume_name(const std::string& spec);
 

@@ -22,10 +22,11 @@ std::unique_ptr<RestoreTarget> make_target(const ServerUrl& url, const std::stri
 }
 
 void check_kind(const Manifest& m, const ServerUrl& url) {
-  bool source_pg = m.server_kind == "postgres";
+  bool source_pg = m.server_kind == ServerKind::postgres;
   if (source_pg != (url.kind == ServerKind::postgres))
-    throw Error(ExitCode::usage, fmt::format("a {} snapshot cannot be restored into {} ({})",
-                                             m.server_kind, url.kind_name(), url.masked()));
+    throw Error(ExitCode::usage,
+                fmt::format("a {} snapshot cannot be restored into {} ({})",
+                            kind_name(m.server_kind), url.kind_name(), url.masked()));
 }
 
 DecompressorFactory gzip_chunks() {

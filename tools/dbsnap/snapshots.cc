@@ -1,4 +1,6 @@
 // dbsnap snapshots [VOLUME]: the snapshots in a volume, newest first.
+#include "engine/snapshots.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -28,34 +30,13 @@ struct SnapshotsArgs {
 
 int run_snapshots(const SnapshotsArgs& a) {
   auto volume = open_volume_arg(a.volume, a.volume_options);
-  // --server takes the manifests' host-port, or a server name of the config file.
-  std::string server = a.server;
-  if (config().servers.count(server)) server = resolve_server(server).volume_name();
-  struct Row {
-    std::string key;
-    Manifest m;
-  };
-  std::vector<Row> rows;
-  const std::string suffix = ".manifest.json";
-  const std::string this_host = this_host_name();
-  for (const auto& key : volume->list("")) {
-    if (key.size() < suffix.size() ||
-        key.compare(key.size() - suffix.size(), suffix.size(), suffix))
-      continue;
-    Manifest m;
-    try {
-      m = parse_manifest(volume->get(key));
-    } catch (const Error& e) {
-      fmt::print(stderr, "dbsnap: skipping {}: {}\n", key, e.what());
-      continue;
-    }
-    if (!server.empty() && m.server_name != server) continue;
-    // A running manifest whose process is gone shows as interrupted.
-    m.status = effective_status(m, this_host, static_cast<std::int64_t>(std::time(nullptr)));
-    rows.push_back({key.substr(0, key.size() - suffix.size()), std::move(m)});
-  }
-  std::sort(rows.begin(), rows.end(),
-            [](const Row& x, const Row& y) { return x.m.started_at > y.m.started_at; });
+  SnapshotFilter filter;
+  filter.server = resolve_server_name(a.server);
+  SnapshotListing listing = list_snapshots(*volume, static_cast<std::int64_t>(std::time(nullptr)));
+  for (const auto& s : listing.skipped) fmt::print(stderr, "dbsnap: skipping {}\n", s);
+  std::vector<const SnapshotEntry*> rows;
+  for (const auto& e : listing.snapshots)
+    if (filter.matches(e.manifest)) rows.push_back(&e);
   auto total_rows = [](const Manifest& m) {
     std::uint64_t n = 0;
     for (const auto& [t, r] : m.tables) n += r;
@@ -63,28 +44,30 @@ int run_snapshots(const SnapshotsArgs& a) {
   };
   if (a.output.json) {
     nlohmann::ordered_json out = nlohmann::ordered_json::array();
-    for (const auto& r : rows)
-      out.push_back({{"snapshot", r.key},
-                     {"server", r.m.server_name},
-                     {"kind", r.m.server_kind},
-                     {"database", r.m.database},
-                     {"status", r.m.status},
-                     {"failure", r.m.failure},
-                     {"started_at", r.m.started_at},
-                     {"finished_at", r.m.finished_at},
-                     {"size", r.m.size},
-                     {"rows", total_rows(r.m)},
-                     {"tables", r.m.tables.size()}});
+    for (const auto* r : rows)
+      out.push_back({{"snapshot", r->name},
+                     {"server", r->manifest.server_name},
+                     {"kind", kind_name(r->manifest.server_kind)},
+                     {"database", r->manifest.database},
+                     {"job", r->manifest.job},
+                     {"status", status_name(r->status)},
+                     {"failure", r->manifest.failure},
+                     {"started_at", r->manifest.started_at},
+                     {"finished_at", r->manifest.finished_at},
+                     {"size", r->manifest.size},
+                     {"rows", total_rows(r->manifest)},
+                     {"tables", r->manifest.tables.size()}});
     print_json(out);
     return 0;
   }
-  fmt::print("{:<22} {:<22} {:<16} {:<10} {:>10} {:>12}  {}\n", "STARTED", "SERVER", "DATABASE",
+  fmt::print("{:<22} {:<22} {:<16} {:<12} {:>10} {:>12}  {}\n", "STARTED", "SERVER", "DATABASE",
              "STATUS", "SIZE", "ROWS", "SNAPSHOT");
-  for (const auto& r : rows) {
-    fmt::print("{:<22} {:<22} {:<16} {:<10} {:>10} {:>12}  {}\n", r.m.started_at, r.m.server_name,
-               r.m.database, r.m.status, human_bytes(static_cast<double>(r.m.size)),
-               total_rows(r.m), r.key);
-    if (!r.m.failure.empty()) fmt::print("    failed: {}\n", r.m.failure);
+  for (const auto* r : rows) {
+    const Manifest& m = r->manifest;
+    fmt::print("{:<22} {:<22} {:<16} {:<12} {:>10} {:>12}  {}\n", m.started_at, m.server_name,
+               m.database, status_name(r->status), human_bytes(static_cast<double>(m.size)),
+               total_rows(m), r->name);
+    if (!m.failure.empty()) fmt::print("    failed: {}\n", m.failure);
   }
   return 0;
 }

@@ -5,17 +5,12 @@
 #include <algorithm>
 
 #include "engine/error.h"
+#include "engine/snapshots.h"
 #include "storage/local/local_volume.h"
 #include "storage/s3/volume.h"
 #include "tools/dbsnap/config.h"
 
 namespace dbsnap::cli {
-namespace {
-
-constexpr std::string_view kManifestSuffix = ".manifest.json";
-constexpr std::string_view kDataSuffix = ".sql.gz";
-
-}  // namespace
 
 void add_volume_options(CLI::App* cmd, VolumeOptions& o) {
   cmd->add_option("--endpoint", o.endpoint,
@@ -65,12 +60,12 @@ LocatedSnapshot locate_snapshot(const std::string& arg, const VolumeOptions& opt
     l.manifest = name;
     return l;
   }
-  std::string stem =
-      name.ends_with(kDataSuffix) ? name.substr(0, name.size() - kDataSuffix.size()) : name;
-  if (exists(stem + std::string(kManifestSuffix))) {
-    l.manifest = stem + std::string(kManifestSuffix);
+  if (auto manifest = find_manifest(*l.volume, name)) {
+    l.manifest = *manifest;
     return l;
   }
+  std::string stem =
+      name.ends_with(kDataSuffix) ? name.substr(0, name.size() - kDataSuffix.size()) : name;
   if (name.ends_with(".sql") || name.ends_with(".gz")) {
     if (!exists(name)) throw Error(ExitCode::io_error, fmt::format("no file at '{}'", arg));
     l.script = name;

@@ -1,0 +1,84 @@
+// The snapshot layout of a volume, in one place: how snapshots are named,
+// found, listed and deleted.
+//
+//   <server>/<database>/<stem>.manifest.json   the manifest (engine/manifest.h)
+//   <server>/<database>/<stem>.sql.gz          its data object (Manifest::data_object)
+//
+// <server> is BackupRequest::server_name (by default "host-port"), <stem> is
+// "20261121T220000Z-3f9a1c": the UTC start time, then a random id that tells
+// apart two backups of one second. A snapshot exists while its manifest does:
+// the data object is written before the manifest says completed, and
+// deleted before the manifest is.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/manifest.h"
+#include "engine/volume.h"
+
+namespace dbsnap {
+
+inline constexpr std::string_view kManifestSuffix = ".manifest.json";
+inline constexpr std::string_view kDataSuffix = ".sql.gz";
+
+// A snapshot in a volume: its manifest and data object keys.
+struct SnapshotKeys {
+  std::string manifest;  // "<dir>/<stem>.manifest.json"
+  std::string data;      // "<dir>/" + Manifest::data_object
+};
+
+// A new stem for a backup starting at now_unix (seconds since the epoch),
+// with a random id.
+std::string new_snapshot_stem(std::int64_t now_unix);
+
+// The keys of snapshot stem of server_name's database.
+SnapshotKeys snapshot_keys(std::string_view server_name, std::string_view database,
+                           std::string_view stem);
+
+// "<server>/<database>/<stem>" of a manifest key: a snapshot's name in listings.
+std::string snapshot_name(std::string_view manifest_key);
+
+// The manifest key of the snapshot that name points to in volume: name is a
+// key of a manifest or of a data object with one beside it, or a key without
+// suffix ("<dir>/<stem>"). nullopt when no such manifest exists.
+std::optional<std::string> find_manifest(Volume& volume, std::string_view name);
+
+// One snapshot as list_snapshots() found it.
+struct SnapshotEntry {
+  std::string name;  // "<server>/<database>/<stem>"
+  SnapshotKeys keys;
+  Manifest manifest;
+  // effective_status(), except that a completed manifest without its data
+  // object (a half-deleted snapshot) reads data_missing.
+  SnapshotStatus status = SnapshotStatus::running;
+  std::int64_t started_unix = -1;  // manifest.started_at, -1 if unreadable
+};
+
+struct SnapshotListing {
+  std::vector<SnapshotEntry> snapshots;  // newest first
+  std::vector<std::string> skipped;      // "<key>: <reason>" for unreadable manifests
+};
+
+// Every snapshot in volume (one listing, then one read per manifest); now_unix
+// dates heartbeats (effective_status()). Throws dbsnap::Error when the
+// listing fails; a manifest that cannot be read or parsed is skipped.
+SnapshotListing list_snapshots(Volume& volume, std::int64_t now_unix);
+
+// Which snapshots a command considers; an empty field matches all.
+struct SnapshotFilter {
+  std::string job, server, database;  // server: Manifest::server_name
+  bool matches(const Manifest& m) const;
+};
+
+// Deletes snapshots: every data object first, then the manifests, so an
+// interruption leaves manifests without data (listed as data_missing, and
+// deleted by the next prune), never data without a manifest. Throws
+// dbsnap::Error naming the key that could not be deleted.
+void delete_snapshots(Volume& volume, std::span<const SnapshotEntry> snapshots);
+
+}  // namespace dbsnap
