@@ -404,7 +404,7 @@ TEST(S3CliFault, FinalManifestPutFailingRemovesTheDataAndRecordsTheFailure) {
                              << ::testing::PrintToString(keys);
   ASSERT_TRUE(keys[0].ends_with(kManifestSuffix)) << keys[0];
   Manifest m = parse_manifest(prefix.volume().get(keys[0]));
-  EXPECT_EQ(status_name(EXPECT_EQ(m.status), "failed");
+  EXPECT_EQ(status_name(m.status), "failed");
   EXPECT_EQ("dbsnap: error: " + m.failure, lines[0]) << "manifest and stderr give one reason";
 
   auto listed = run_dbsnap_s3({"snapshots", prefix.url(), "--json"}, prefix.options());
@@ -437,7 +437,7 @@ TEST(S3CliFault, NoPutAfterTheDataLeavesNoDataBesideTheRunningManifest) {
   ASSERT_EQ(keys.size(), 1u) << "only the manifest should be left: "
                              << ::testing::PrintToString(keys);
   ASSERT_TRUE(keys[0].ends_with(kManifestSuffix)) << keys[0];
-  EXPECT_EQ(status_name(EXPECT_EQ(parse_manifest(prefix.volume().get(keys[0])).status), "running");
+  EXPECT_EQ(status_name(parse_manifest(prefix.volume().get(keys[0])).status), "running");
 
   auto listed = run_dbsnap_s3({"snapshots", prefix.url(), "--json"}, prefix.options());
   ASSERT_EQ(listed.exit_code, 0) << listed.describe();
@@ -474,7 +474,7 @@ TEST(S3CliFault, FailedCheckAfterTheMultipartUploadRemovesTheData) {
   auto keys = keys_of(prefix);
   ASSERT_EQ(keys.size(), 1u) << "only the manifest should be left: "
                              << ::testing::PrintToString(keys);
-  EXPECT_EQ(status_name(EXPECT_EQ(parse_manifest(prefix.volume().get(keys[0])).status), "failed");
+  EXPECT_EQ(status_name(parse_manifest(prefix.volume().get(keys[0])).status), "failed");
   S3Client client(s3_base_url().bucket, prefix.options());
   EXPECT_TRUE(client.list_multipart_uploads(prefix.prefix()).empty())
       << "a multipart upload was left pending";
@@ -506,7 +506,7 @@ TEST(S3CliFault, PartThatKeepsFailingAbortsTheUploadAndLeavesOnlyTheFailedManife
   ASSERT_EQ(keys.size(), 1u) << "only the manifest should be left: "
                              << ::testing::PrintToString(keys);
   Manifest m = parse_manifest(prefix.volume().get(keys[0]));
-  EXPECT_EQ(status_name(EXPECT_EQ(m.status), "failed");
+  EXPECT_EQ(status_name(m.status), "failed");
   EXPECT_EQ("dbsnap: error: " + m.failure, lines[0]);
   S3Client client(s3_base_url().bucket, prefix.options());
   EXPECT_TRUE(client.list_multipart_uploads(prefix.prefix()).empty())
