@@ -3,7 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <chrono>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -22,14 +24,12 @@ namespace {
 
 // "64MiB", "4M", "1048576" -> bytes.
 std::size_t parse_size(const std::string& text) {
-  std::size_t pos = 0;
+  const char* end = text.data() + text.size();
   unsigned long long n = 0;
-  try {
-    n = std::stoull(text, &pos);
-  } catch (...) {
+  auto [unit_start, ec] = std::from_chars(text.data(), end, n);
+  if (ec != std::errc() || unit_start == text.data())
     throw Error(ExitCode::usage, fmt::format("size '{}' is not a number like 64MiB", text));
-  }
-  std::string unit = text.substr(pos);
+  std::string unit(unit_start, end);
   static const std::map<std::string, unsigned long long> units = {
       {"", 1},           {"B", 1},
       {"K", 1ull << 10}, {"KiB", 1ull << 10},
@@ -39,6 +39,8 @@ std::size_t parse_size(const std::string& text) {
   if (it == units.end())
     throw Error(ExitCode::usage,
                 fmt::format("size '{}' has unknown unit; use B, KiB, MiB or GiB", text));
+  if (n > std::numeric_limits<std::size_t>::max() / it->second)
+    throw Error(ExitCode::usage, fmt::format("size '{}' is too large", text));
   return static_cast<std::size_t>(n * it->second);
 }
 
@@ -46,13 +48,11 @@ int parse_level(const std::string& text) {
   if (text == "fast") return 1;
   if (text == "default") return kDefaultCompressLevel;
   if (text == "best") return kMaxCompressLevel;
-  std::size_t pos = 0;
+  const char* end = text.data() + text.size();
   int level = -1;
-  try {
-    level = std::stoi(text, &pos);
-  } catch (...) {
-  }
-  if (pos != text.size() || level < kMinCompressLevel || level > kMaxCompressLevel)
+  auto [parsed_end, ec] = std::from_chars(text.data(), end, level);
+  if (ec != std::errc() || parsed_end != end || level < kMinCompressLevel ||
+      level > kMaxCompressLevel)
     throw Error(ExitCode::usage,
                 fmt::format("--compress '{}' is not 0..12, fast, default or best", text));
   return level;
