@@ -122,6 +122,22 @@ bool RestoreReport::counts_match() const {
   return true;
 }
 
+void prepare_target(RestoreTarget& target, PrepareMode mode) {
+  bool exists = target.database_exists();
+  if (exists && mode == PrepareMode::drop) {
+    target.drop_database();
+    exists = false;
+  }
+  if (!exists) return target.create_database();
+  if (mode == PrepareMode::clean) return target.clean_database();
+  std::string contents = target.database_contents();
+  if (!contents.empty())
+    throw Error(ExitCode::usage,
+                fmt::format("database '{}' on {} is not empty ({}): use --drop to recreate it or "
+                            "--clean to drop its objects",
+                            target.database(), target.describe(), contents));
+}
+
 RestoreReport restore_snapshot(RestoreTarget& target, Volume& volume, const SnapshotKeys& keys,
                                const Manifest& m, const DecompressorFactory& decompressors,
                                const RestoreRequest& request, RestoreProgress* progress) {
@@ -143,7 +159,7 @@ RestoreReport restore_snapshot(RestoreTarget& target, Volume& volume, const Snap
   report.chunks = pre.size() + data.size() + post.size();
   if (progress != nullptr) progress->chunks_total = static_cast<std::uint32_t>(report.chunks);
 
-  target.prepare(request.mode);
+  prepare_target(target, request.mode);
   auto decompressor = decompressors();
   auto leader = target.open_session(options);
   auto run_on_leader = [&](const std::vector<std::size_t>& chunks) {
@@ -198,7 +214,7 @@ RestoreReport restore_snapshot(RestoreTarget& target, Volume& volume, const Snap
 std::uint64_t restore_script(RestoreTarget& target, Volume& volume, const std::string& key,
                              std::unique_ptr<StreamDecompressor> decompressor, PrepareMode mode,
                              RestoreProgress* progress) {
-  target.prepare(mode);
+  prepare_target(target, mode);
   auto session = target.open_session({});
   session->begin(key, 1);
   // Decompression errors name the file.

@@ -40,7 +40,15 @@ struct RestoreReport {
   bool counts_match() const;
 };
 
-// Restores the snapshot at keys (load_manifest): target.prepare(mode); the
+// Makes target's database ready for a script, the one policy of every
+// dialect: a missing database is created; with PrepareMode::drop an existing
+// one is dropped and created anew; with clean its user objects are dropped;
+// with create an existing database that holds user objects is refused with
+// ExitCode::usage naming them and --drop / --clean. Throws what the target's
+// calls throw.
+void prepare_target(RestoreTarget& target, PrepareMode mode);
+
+// Restores the snapshot at keys (load_manifest): prepare_target(target, mode); the
 // pre-data on one session; the data chunks of the chosen tables on
 // min(jobs, chunks) sessions, each fetched by a ranged read, checked
 // (read_chunk) and run whole; the post-data in the steps
@@ -60,7 +68,7 @@ RestoreReport restore_snapshot(RestoreTarget& target, Volume& volume, const Snap
                                const RestoreRequest& request, RestoreProgress* progress);
 
 // Restores a script without a manifest (pg_dump or mysqldump output, any
-// .sql or .sql.gz) from volume key: target.prepare(mode), then one session
+// .sql or .sql.gz) from volume key: prepare_target(target, mode), then one session
 // runs it as it streams in (memory bounded by the longest statement).
 // decompressor: null for plain text. label names the file in errors. Returns
 // the SQL bytes run. Throws like restore_snapshot.

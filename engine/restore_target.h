@@ -2,7 +2,7 @@
 // (implemented in protocols/). The restore side of dialect.h.
 //
 // A restore runs as:
-//   target.prepare(mode);                         // create / drop / clean / refuse
+//   prepare_target(target, mode);                 // create / drop / clean / refuse (restore.h)
 //   auto leader = target.open_session({});        // pre-data, in script order
 //   leader->run(pre_data, "pre-data");
 //   workers: target.open_session(leader->settings())->run(chunk, label)
@@ -22,7 +22,7 @@
 
 namespace dbsnap {
 
-// What prepare() does with the target database.
+// What prepare_target() (engine/restore.h) does with the target database.
 enum class PrepareMode {
   // Create it when missing; refuse (ExitCode::usage) when it holds any user
   // object, naming --drop and --clean.
@@ -107,8 +107,18 @@ class RestoreTarget {
   virtual std::string describe() const = 0;
   virtual const std::string& database() const = 0;
 
-  // Makes the database ready for a script: see PrepareMode.
-  virtual void prepare(PrepareMode mode) = 0;
+  // The database itself, for prepare_target() (engine/restore.h), which
+  // decides what --drop, --clean and a non-empty target mean.
+  // Whether the database exists on the server.
+  virtual bool database_exists() = 0;
+  // Creates the database, which does not exist.
+  virtual void create_database() = 0;
+  // Drops every user object of the existing database and keeps the database
+  // (owner, settings, grants).
+  virtual void clean_database() = 0;
+  // What user objects the existing database holds, in words ("3 relations,
+  // 1 extension"); "" when it holds none.
+  virtual std::string database_contents() = 0;
 
   // A new connection to the database, with options.settings applied.
   virtual std::unique_ptr<RestoreSession> open_session(const SessionOptions& options) = 0;
@@ -127,7 +137,8 @@ class RestoreTarget {
   // SELECT count(*) of a table named as in the manifest.
   virtual std::uint64_t count_rows(const std::string& manifest_table) = 0;
 
-  // Drops the database (verify --restore-into cleans up its scratch database).
+  // Drops the database if it exists, ending its other sessions where the
+  // dialect must (also how verify --restore-into removes its scratch database).
   virtual void drop_database() = 0;
 };
 

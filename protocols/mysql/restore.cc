@@ -114,29 +114,15 @@ class MyTarget final : public RestoreTarget {
   std::string describe() const override { return url_.masked(); }
   const std::string& database() const override { return database_; }
 
-  void prepare(PrepareMode mode) override {
-    MyConnection admin = MyConnection::connect(without_database(url_));
-    std::string ident = quote_ident(database_);
-    bool exists = admin
-                      .query(fmt::format("SELECT 1 FROM information_schema.SCHEMATA "
-                                         "WHERE SCHEMA_NAME = {}",
-                                         quote_string(database_)))
-                      .next();
-    if (exists && mode == PrepareMode::drop) {
-      admin.exec(fmt::format("DROP DATABASE {}", ident));
-      exists = false;
-    }
-    if (!exists) {
-      admin.exec(fmt::format("CREATE DATABASE {}", ident));
-      return;
-    }
-    if (mode == PrepareMode::clean) return clean(admin);
-    std::string contents = describe_contents(admin);
-    if (!contents.empty())
-      throw Error(ExitCode::usage,
-                  fmt::format("database '{}' on {} is not empty ({}): use --drop to recreate it "
-                              "or --clean to drop its objects",
-                              database_, url_.masked(), contents));
+  bool database_exists() override {
+    return admin()
+        .query(fmt::format("SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = {}",
+                           quote_string(database_)))
+        .next();
+  }
+
+  void create_database() override {
+    admin().exec(fmt::format("CREATE DATABASE {}", quote_ident(database_)));
   }
 
   std::unique_ptr<RestoreSession> open_session(const SessionOptions& options) override {
@@ -166,15 +152,13 @@ class MyTarget final : public RestoreTarget {
 
   void drop_database() override {
     counter_.reset();
-    MyConnection admin = MyConnection::connect(without_database(url_));
-    admin.exec(fmt::format("DROP DATABASE IF EXISTS {}", quote_ident(database_)));
+    admin().exec(fmt::format("DROP DATABASE IF EXISTS {}", quote_ident(database_)));
   }
 
- private:
-  // "3 tables, 1 routine" for a database with objects, "" when empty.
-  std::string describe_contents(const MyConnection& admin) const {
+  std::string database_contents() override {
     std::string db = quote_string(database_);
-    MyResult r = admin.query(fmt::format(
+    MyConnection conn = admin();
+    MyResult r = conn.query(fmt::format(
         "SELECT (SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = {0}),"
         "       (SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = {0}),"
         "       (SELECT COUNT(*) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = {0})",
@@ -188,7 +172,8 @@ class MyTarget final : public RestoreTarget {
     return out;
   }
 
-  void clean(const MyConnection& admin) const {
+  void clean_database() override {
+    MyConnection admin = this->admin();
     std::string db = quote_string(database_), ident = quote_ident(database_);
     admin.exec("SET FOREIGN_KEY_CHECKS = 0");
     std::vector<std::string> drops;
@@ -212,6 +197,10 @@ class MyTarget final : public RestoreTarget {
       drops.push_back(fmt::format("DROP EVENT IF EXISTS {}.{}", ident, quote_ident(events.get(0))));
     for (const auto& d : drops) admin.exec(d);
   }
+
+ private:
+  // A connection without a default database.
+  MyConnection admin() const { return MyConnection::connect(without_database(url_)); }
 
   ServerUrl url_;
   std::string database_;

@@ -17,7 +17,8 @@
 namespace dbsnap::mysql {
 
 // The database `database` (or url.database when empty) on url's server.
-// prepare() connects without a default database; creating needs CREATE.
+// Its existence is checked, and it is created and dropped, over a connection
+// without a default database; creating needs CREATE.
 // Drop: DROP DATABASE then CREATE DATABASE (server default character set; the
 // script's tables carry their own). Clean: drops every table, view, routine
 // and event of the database (FOREIGN_KEY_CHECKS=0). A database counts as

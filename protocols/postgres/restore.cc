@@ -26,7 +26,7 @@ bool is_deadlock(const PGresult* r) {
 // Characters of a statement quoted in an error message.
 constexpr std::size_t kStatementExcerpt = 200;
 
-// Filter of the objects prepare() counts and clean() drops: not the system
+// Filter of the objects database_contents() counts and clean_database() drops: not the system
 // schemas (pg_catalog, information_schema, pg_toast*, pg_temp*, ...).
 constexpr std::string_view kUserSchema =
     "n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_'";
@@ -339,27 +339,16 @@ class PgTarget final : public RestoreTarget {
   std::string describe() const override { return url_.masked(); }
   const std::string& database() const override { return database_; }
 
-  void prepare(PrepareMode mode) override {
+  bool database_exists() override {
+    return maintenance()
+               .exec_params("SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1", {database_})
+               .rows() > 0;
+  }
+
+  void create_database() override {
     PgConnection admin = maintenance();
-    bool exists =
-        admin.exec_params("SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1", {database_})
-            .rows() > 0;
-    if (exists && mode == PrepareMode::drop) {
-      drop(admin);
-      exists = false;
-    }
-    if (!exists) {
-      admin.exec(fmt::format("CREATE DATABASE {} TEMPLATE template0",
-                             quote_ident(admin.get(), database_)));
-      return;
-    }
-    if (mode == PrepareMode::clean) return clean();
-    std::string contents = describe_contents();
-    if (!contents.empty())
-      throw Error(ExitCode::usage,
-                  fmt::format("database '{}' on {} is not empty ({}): use --drop to recreate it "
-                              "or --clean to drop its objects",
-                              database_, url_.masked(), contents));
+    admin.exec(
+        fmt::format("CREATE DATABASE {} TEMPLATE template0", quote_ident(admin.get(), database_)));
   }
 
   std::unique_ptr<RestoreSession> open_session(const SessionOptions& options) override {
@@ -384,15 +373,6 @@ class PgTarget final : public RestoreTarget {
   void drop_database() override {
     counter_.reset();
     PgConnection admin = maintenance();
-    drop(admin);
-  }
-
- private:
-  PgConnection maintenance() const {
-    return PgConnection::connect(url_, database_ == "postgres" ? "template1" : "postgres");
-  }
-
-  void drop(const PgConnection& admin) const {
     std::string ident = quote_ident(admin.get(), database_);
     if (admin.server_version() >= 130000) {
       admin.exec(fmt::format("DROP DATABASE IF EXISTS {} WITH (FORCE)", ident));
@@ -405,8 +385,7 @@ class PgTarget final : public RestoreTarget {
     admin.exec(fmt::format("DROP DATABASE IF EXISTS {}", ident));
   }
 
-  // "3 relations, 1 extension" for a database with user objects, "" when empty.
-  std::string describe_contents() const {
+  std::string database_contents() override {
     PgConnection conn = PgConnection::connect(url_, database_);
     PgResult r = conn.exec(fmt::format(
         "SELECT (SELECT count(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
@@ -430,7 +409,7 @@ class PgTarget final : public RestoreTarget {
     return out;
   }
 
-  void clean() const {
+  void clean_database() override {
     PgConnection conn = PgConnection::connect(url_, database_);
     conn.exec("SET client_min_messages = warning");  // not a NOTICE per dropped object
     conn.exec("BEGIN");
@@ -452,6 +431,11 @@ class PgTarget final : public RestoreTarget {
     conn.exec("COMMENT ON SCHEMA public IS 'standard public schema'");
     conn.exec("SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata");
     conn.exec("COMMIT");
+  }
+
+ private:
+  PgConnection maintenance() const {
+    return PgConnection::connect(url_, database_ == "postgres" ? "template1" : "postgres");
   }
 
   ServerUrl url_;

@@ -21,7 +21,8 @@
 namespace dbsnap::pg {
 
 // The database `database` (or url.database when empty) on url's server.
-// prepare() works from the maintenance database "postgres" ("template1" when
+// The database's existence is checked, and it is created (from template0)
+// and dropped, from the maintenance database "postgres" ("template1" when
 // the target is "postgres"); creating needs CREATEDB. Drop: DROP DATABASE
 // ... WITH (FORCE) (13+; older servers: pg_terminate_backend on its sessions
 // first). Clean: drops every extension but plpgsql, every schema but the

@@ -327,7 +327,10 @@ class RecordingTarget final : public RestoreTarget {
  public:
   std::string describe() const override { return "recording"; }
   const std::string& database() const override { return database_; }
-  void prepare(PrepareMode mode) override { prepared.push_back(mode); }
+  bool database_exists() override { return exists; }
+  void create_database() override { calls.push_back("create"); }
+  void clean_database() override { calls.push_back("clean"); }
+  std::string database_contents() override { return contents; }
   std::unique_ptr<RestoreSession> open_session(const SessionOptions& /*options*/) override {
     return std::make_unique<Session>(*this);
   }
@@ -338,9 +341,11 @@ class RecordingTarget final : public RestoreTarget {
     std::lock_guard lock(mu_);
     return rows_[table];
   }
-  void drop_database() override {}
+  void drop_database() override { calls.push_back("drop"); }
 
-  std::vector<PrepareMode> prepared;
+  bool exists = false;
+  std::string contents;            // what database_contents() says
+  std::vector<std::string> calls;  // create, clean, drop: in order
   std::set<std::string> labels() {
     std::lock_guard lock(mu_);
     return labels_;
@@ -399,11 +404,37 @@ TEST(RestorePipeline, RunsEveryChunkAndComparesTheCounts) {
   Manifest m = load_manifest(volume, backup.manifest_key, keys);
   RestoreReport report =
       restore_snapshot(target, volume, keys, m, kIdentityBack, restore_request(2), nullptr);
-  EXPECT_EQ(target.prepared, std::vector<PrepareMode>{PrepareMode::create});
+  EXPECT_EQ(target.calls, std::vector<std::string>{"create"});
   EXPECT_EQ(report.chunks, m.chunks.size());
   ASSERT_EQ(report.counts.size(), 3u);
   EXPECT_TRUE(report.counts_match());
   EXPECT_EQ(report.counts[2].actual, 4u);
+}
+
+TEST(PrepareTarget, DropCleanAndANonEmptyDatabaseAreDecidedInOnePlace) {
+  auto calls = [](bool exists, std::string contents, PrepareMode mode) {
+    RecordingTarget target;
+    target.exists = exists;
+    target.contents = std::move(contents);
+    prepare_target(target, mode);
+    return target.calls;
+  };
+  using Calls = std::vector<std::string>;
+  EXPECT_EQ(calls(false, "", PrepareMode::create), Calls{"create"});
+  EXPECT_EQ(calls(false, "", PrepareMode::drop), Calls{"create"});
+  EXPECT_EQ(calls(false, "", PrepareMode::clean), Calls{"create"});
+  EXPECT_EQ(calls(true, "2 tables", PrepareMode::drop), (Calls{"drop", "create"}));
+  EXPECT_EQ(calls(true, "2 tables", PrepareMode::clean), Calls{"clean"});
+  EXPECT_EQ(calls(true, "", PrepareMode::create), Calls{});
+  try {
+    calls(true, "2 tables", PrepareMode::create);
+    FAIL() << "a non-empty database was not refused";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::usage);
+    EXPECT_STREQ(e.what(),
+                 "database 'copy' on recording is not empty (2 tables): use --drop to recreate it "
+                 "or --clean to drop its objects");
+  }
 }
 
 TEST(RestorePipeline, AChunkWhoseChecksumIsWrongStopsTheRestoreBeforeItRuns) {
