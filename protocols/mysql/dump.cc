@@ -200,9 +200,10 @@ std::string key_text(Key value) {
   return {digits.rbegin(), digits.rend()};
 }
 
-class Session final : public SnapshotSession {
+class MySnapshotSession final : public SnapshotSession {
  public:
-  Session(MyConnection conn, std::map<std::string, MyTable> tables, std::size_t net_buffer_length)
+  MySnapshotSession(MyConnection conn, std::map<std::string, MyTable> tables,
+                    std::size_t net_buffer_length)
       : conn_(std::move(conn)), tables_(std::move(tables)), net_buffer_length_(net_buffer_length) {}
 
   void dump(const DataItem& item, ChunkSink& out) override {
@@ -317,8 +318,8 @@ class Dump final : public DatabaseDump {
     std::vector<std::unique_ptr<SnapshotSession>> sessions;
     for (MyConnection& w : workers) {
       limit_statement_time(w, 0);  // a table may take hours
-      sessions.push_back(
-          std::make_unique<Session>(std::move(w), schema_.tables, options_.net_buffer_length));
+      sessions.push_back(std::make_unique<MySnapshotSession>(std::move(w), schema_.tables,
+                                                             options_.net_buffer_length));
     }
     return sessions;
   }

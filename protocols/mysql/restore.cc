@@ -60,9 +60,9 @@ ServerUrl without_database(ServerUrl url) {
 constexpr unsigned kErLockDeadlock = 1213;  // MariaDB error reference: ER_LOCK_DEADLOCK
 constexpr int kDeadlockAttempts = 5;
 
-class MySession final : public SplittingSession<ScriptSplitter> {
+class MyRestoreSession final : public SplittingSession<ScriptSplitter> {
  public:
-  MySession(const ServerUrl& url, const std::string& database, const SessionOptions& options)
+  MyRestoreSession(const ServerUrl& url, const std::string& database, const SessionOptions& options)
       : conn_(MyConnection::connect(url, database)) {
     for (const auto& s : options.settings) conn_.exec(s);
   }
@@ -126,7 +126,7 @@ class MyTarget final : public RestoreTarget {
   }
 
   std::unique_ptr<RestoreSession> open_session(const SessionOptions& options) override {
-    return std::make_unique<MySession>(url_, database_, options);
+    return std::make_unique<MyRestoreSession>(url_, database_, options);
   }
 
   bool table_matches(std::string_view manifest_table, std::string_view user_name) const override {

@@ -100,9 +100,9 @@ struct SharedDump {
   std::map<std::string, PgTable, std::less<>> tables;  // by PgTable::qualified
 };
 
-class PgSession final : public SnapshotSession {
+class PgSnapshotSession final : public SnapshotSession {
  public:
-  explicit PgSession(std::shared_ptr<const SharedDump> dump)
+  explicit PgSnapshotSession(std::shared_ptr<const SharedDump> dump)
       : dump_(std::move(dump)), conn_(PgConnection::connect(dump_->url)) {
     conn_.exec(fmt::format(
         "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT {}; {}",
@@ -168,7 +168,8 @@ class PgDump final : public DatabaseDump {
   // The ACCESS SHARE locks stay with the leader until the end, as pg_dump's.
   std::vector<std::unique_ptr<SnapshotSession>> share(std::size_t n) override {
     std::vector<std::unique_ptr<SnapshotSession>> sessions;
-    for (std::size_t i = 0; i < n; ++i) sessions.push_back(std::make_unique<PgSession>(shared_));
+    for (std::size_t i = 0; i < n; ++i)
+      sessions.push_back(std::make_unique<PgSnapshotSession>(shared_));
     return sessions;
   }
 

@@ -195,9 +195,9 @@ void on_notice(void* label, const PGresult* r) {
 
 using UniqueResult = std::unique_ptr<PGresult, decltype(&PQclear)>;
 
-class PgSession final : public SplittingSession<ScriptSplitter> {
+class PgRestoreSession final : public SplittingSession<ScriptSplitter> {
  public:
-  PgSession(const ServerUrl& url, std::string database, SessionOptions options)
+  PgRestoreSession(const ServerUrl& url, std::string database, SessionOptions options)
       : url_(url), database_(std::move(database)), options_(std::move(options)) {
     connect();
     for (const auto& s : options_.settings) conn_->exec(s);
@@ -352,7 +352,7 @@ class PgTarget final : public RestoreTarget {
   }
 
   std::unique_ptr<RestoreSession> open_session(const SessionOptions& options) override {
-    return std::make_unique<PgSession>(url_, database_, options);
+    return std::make_unique<PgRestoreSession>(url_, database_, options);
   }
 
   std::vector<PostDataStep> split_post_data(std::string_view script) const override {

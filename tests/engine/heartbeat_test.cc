@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "engine/manifest.h"
-#include "storage/local/local_volume.h"
+#include "storage/local/volume.h"
 #include "tests/support/common.h"
 
 namespace dbsnap {

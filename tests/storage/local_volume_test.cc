@@ -1,4 +1,4 @@
-#include "storage/local/local_volume.h"
+#include "storage/local/volume.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "engine/error.h"
-#include "storage/local/file_sink.h"
+#include "storage/local/sink.h"
 
 namespace dbsnap {
 namespace {

@@ -6,7 +6,7 @@
 
 #include "engine/error.h"
 #include "engine/snapshots.h"
-#include "storage/local/local_volume.h"
+#include "storage/local/volume.h"
 #include "storage/s3/volume.h"
 #include "tools/dbsnap/config.h"
 

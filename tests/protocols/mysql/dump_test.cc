@@ -17,7 +17,7 @@
 #include "engine/error.h"
 #include "engine/name_pattern.h"
 #include "protocols/mysql/driver.h"
-#include "storage/local/local_volume.h"
+#include "storage/local/volume.h"
 #include "tests/support/cli.h"
 #include "tests/support/common.h"
 #include "tests/support/mysql_dump.h"

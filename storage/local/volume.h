@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "engine/volume.h"
-#include "storage/local/file_sink.h"
+#include "storage/local/sink.h"
 
 namespace dbsnap {
 

@@ -1,4 +1,4 @@
-#include "storage/local/local_volume.h"
+#include "storage/local/volume.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>

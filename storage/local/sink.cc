@@ -1,4 +1,4 @@
-#include "storage/local/file_sink.h"
+#include "storage/local/sink.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>
