@@ -5,6 +5,7 @@
 #                                    Ceph RGW (the S3 endpoint of tools/s3-local.sh)
 #   tools/install-deps.sh --bench    also what bench/compare uses (mydumper, sysbench, time)
 #   tools/install-deps.sh --fuzz     also clang and its libFuzzer runtime (tools/fuzz.sh)
+#   tools/install-deps.sh --lint     also clang-format and clang-tidy (tools/lint.sh)
 #
 # Idempotent: asks apt only for what dpkg says is missing, and runs
 # `apt-get update` only then. Needs root (or sudo) when something is missing.
@@ -27,7 +28,8 @@ for arg in "$@"; do
   case $arg in
     --bench) packages+=(mydumper sysbench time) ;;
     --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
-    -h | --help) sed -n '2,11p' "$0"; exit 0 ;;
+    --lint) packages+=(clang-format-14 clang-tidy-14) ;;
+    -h | --help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "install-deps.sh: unknown option '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done

@@ -1,5 +1,3 @@
-#include "storage/local/volume.h"
-
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -21,6 +19,7 @@
 
 #include "engine/error.h"
 #include "storage/local/sink.h"
+#include "storage/local/volume.h"
 
 namespace dbsnap {
 namespace {
