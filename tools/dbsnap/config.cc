@@ -408,6 +408,23 @@ bool is_volume_name(const std::string& spec) {
   return spec.find("://") == std::string::npos && c.volumes.count(spec) && !c.servers.count(spec);
 }
 
+std::string job_volume_spec(const JobEntry& job, VolumeOptions& options) {
+  std::string spec = resolve_volume(job.volume, options);
+  if (job.prefix.empty()) return spec;
+  while (spec.size() > 1 && spec.ends_with('/')) spec.pop_back();
+  return spec + "/" + job.prefix;
+}
+
+const JobEntry& find_job(const std::string& name) {
+  auto it = config().jobs.find(name);
+  if (it == config().jobs.end())
+    throw Error(
+        ExitCode::usage,
+        fmt::format("no job '{}' in config file {}; dbsnap jobs lists them", name,
+                    config().path.empty() ? "~/.config/dbsnap/config.toml" : config().path));
+  return it->second;
+}
+
 std::string resolve_server_name(const std::string& spec) {
   if (config().servers.count(spec)) return resolve_server(spec).volume_name();
   return spec;

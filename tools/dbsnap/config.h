@@ -111,6 +111,14 @@ ServerUrl resolve_server(const std::string& spec);
 // command line; anything else is returned as is (a path or s3:// URL).
 std::string resolve_volume(const std::string& spec, VolumeOptions& options);
 
+// The volume a job writes to, as open_volume() takes it: its volume
+// (resolve_volume(), which fills options) with "/<prefix>" appended.
+std::string job_volume_spec(const JobEntry& job, VolumeOptions& options);
+
+// The [jobs] entry called name. Throws dbsnap::Error(ExitCode::usage)
+// "no job 'x' in config file P; dbsnap jobs lists them".
+const JobEntry& find_job(const std::string& name);
+
 // A --server filter -> Manifest::server_name: a [servers] name gives its
 // URL's "host-port"; anything else (a host-port, or empty) is returned as is.
 std::string resolve_server_name(const std::string& spec);

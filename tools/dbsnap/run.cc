@@ -1,0 +1,164 @@
+// dbsnap run JOB: one run of a job now: under the job's lock, a backup of
+// each of its databases, then its retention, then its notifications.
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <ctime>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/error.h"
+#include "engine/notify.h"
+#include "engine/run_lock.h"
+#include "storage/http/notify_transport.h"
+#include "tools/dbsnap/backup.h"
+#include "tools/dbsnap/commands.h"
+#include "tools/dbsnap/config.h"
+#include "tools/dbsnap/drivers.h"
+#include "tools/dbsnap/output.h"
+#include "tools/dbsnap/prune.h"
+#include "tools/dbsnap/volumes.h"
+
+namespace dbsnap::cli {
+namespace {
+
+struct RunArgs {
+  std::string job;
+  bool quiet = false;
+  Output output;
+};
+
+// What a run needs besides its report.
+struct JobRun {
+  std::string name;
+  const JobEntry& job;
+  ServerUrl url;
+  VolumeOptions options;
+  std::unique_ptr<Volume> volume;
+  bool quiet = false;
+};
+
+NotifyConfig notify_config(const JobRun& run) {
+  NotifyConfig c;
+  c.webhooks = run.job.notify;
+  c.healthcheck = run.job.healthcheck;
+  c.on = run.job.notify_always ? NotifyOn::always : NotifyOn::failure;
+  c.secrets = {run.url.password, run.options.secret_key, run.options.access_key};
+  for (const char* var : {"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "PGPASSWORD", "MYSQL_PWD"})
+    if (const char* value = std::getenv(var)) c.secrets.emplace_back(value);
+  return c;
+}
+
+DatabaseOutcome back_up(JobRun& run, Driver& driver, const std::string& database) {
+  DatabaseOutcome out;
+  out.database = database;
+  out.started = NotifyClock::now();
+  BackupRequest req;
+  req.url = run.url;
+  req.url.database = database;
+  req.job = run.name;
+  try {
+    BackupResult r = backup_database(driver, *run.volume, req, run.quiet);
+    out.completed = true;
+    out.size_bytes = r.manifest.size;
+    out.snapshot = r.manifest_key;
+  } catch (const Error& e) {
+    if (e.code() == ExitCode::interrupted) throw;
+    out.error = e.what();
+    fmt::print(stderr, "dbsnap: database {} failed: {}\n", database, e.what());
+  }
+  out.finished = NotifyClock::now();
+  return out;
+}
+
+// Backs up every database of the job into report; a failure to list them
+// goes to report.error and returns its exit code.
+ExitCode back_up_all(JobRun& run, RunReport& report) {
+  try {
+    auto driver = driver_for(run.url);
+    for (const auto& db : run.job.databases.empty()
+                              ? select_databases(*driver, run.url, run.job.exclude)
+                              : run.job.databases)
+      report.databases.push_back(back_up(run, *driver, db));
+  } catch (const Error& e) {
+    if (e.code() == ExitCode::interrupted) throw;
+    report.error = e.what();
+    return e.code();
+  }
+  return ExitCode::ok;
+}
+
+// The job's keep applied to its snapshots; a failure goes to report.error.
+ExitCode apply_retention(JobRun& run, RunReport& report) {
+  if (run.job.keep.empty()) return ExitCode::ok;
+  try {
+    auto now = static_cast<std::int64_t>(std::time(nullptr));
+    SnapshotListing listing = list_snapshots(*run.volume, now);
+    SnapshotFilter filter{run.name, "", ""};
+    auto plan =
+        prune(*run.volume, listing, filter, run.job.keep, now, false, job_utc_offset(run.job));
+    if (!run.quiet) print_prune(plan, false);
+    return ExitCode::ok;
+  } catch (const Error& e) {
+    report.error = fmt::format("retention: {}", e.what());
+    return e.code();
+  }
+}
+
+// The error line of a failed run: every failed database, then the first failure.
+Error run_error(const RunReport& report, ExitCode other) {
+  std::vector<std::string> failed;
+  const DatabaseOutcome* first = nullptr;
+  for (const auto& d : report.databases)
+    if (!d.completed) {
+      failed.push_back(d.database);
+      if (!first) first = &d;
+    }
+  if (!first) return Error(other, fmt::format("job {} failed: {}", report.job, report.error));
+  return Error(
+      ExitCode::databases_failed,
+      fmt::format("job {}: {} of {} databases failed: {}; {}: {}", report.job, failed.size(),
+                  report.databases.size(), fmt::join(failed, ", "), first->database, first->error));
+}
+
+int run_job(const RunArgs& a) {
+  JobRun run{a.job, find_job(a.job), {}, {}, nullptr, a.quiet || a.output.json};
+  run.url = resolve_server(run.job.server);
+  run.volume = open_volume(job_volume_spec(run.job, run.options), run.options);
+  JobLockGuard lock(*run.volume, a.job);
+  NotifyConfig notify = notify_config(run);
+  HttpNotifyTransport transport;
+  Notifier notifier(notify, transport);
+  RunReport report;
+  report.job = a.job;
+  report.server = notify_server(run.url, run.job.server.find("://") == std::string::npos
+                                             ? run.job.server
+                                             : run.url.volume_name());
+  report.started = NotifyClock::now();
+  notifier.run_started(a.job);
+  ExitCode code = back_up_all(run, report);
+  ExitCode retention = apply_retention(run, report);
+  if (code == ExitCode::ok) code = retention;
+  report.finished = NotifyClock::now();
+  notifier.run_finished(report);
+  if (a.output.json)
+    print_json(nlohmann::ordered_json::parse(webhook_body(report, notify.secrets)));
+  if (report.failed()) throw run_error(report, code);
+  if (!a.output.json && !a.quiet) fmt::print("{}\n", report.summary());
+  return 0;
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app, Commands& commands) {
+  auto a = std::make_shared<RunArgs>();
+  auto* cmd = app.add_subcommand(
+      "run", "run a job of the config file now: back up its databases, prune, notify");
+  cmd->add_option("job", a->job, "the job's name ([jobs.<name>] in the config file)")->required();
+  cmd->add_flag("--quiet,-q", a->quiet, "print nothing but errors");
+  add_output_options(cmd, a->output);
+  commands.emplace_back(cmd, [a] { return run_job(*a); });
+}
+
+}  // namespace dbsnap::cli
