@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <ctime>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -69,7 +68,7 @@ std::optional<RunLock> read_lock(Volume& volume, const std::string& key) {
 }  // namespace
 
 JobLockGuard::JobLockGuard(Volume& volume, std::string job, std::chrono::seconds interval)
-    : volume_(volume), key_(run_lock_key(job)), interval_(interval) {
+    : volume_(volume), key_(run_lock_key(job)) {
   std::string now = utc_now_iso8601();
   lock_ = {std::move(job),
            this_host_name(),
@@ -88,20 +87,11 @@ JobLockGuard::JobLockGuard(Volume& volume, std::string job, std::chrono::seconds
   if (auto held = read_lock(volume_, key_); !held || held->token != lock_.token)
     throw Error(ExitCode::job_locked,
                 fmt::format("job {} was started by another run at the same moment ({})", lock_.job,
-                            held ? describe_holder(*held) : "lock vanished"));
-  thread_ = std::thread([this] { beat(); });
-}
-
-void JobLockGuard::beat() {
-  std::unique_lock lk(mutex_);
-  while (!wake_.wait_for(lk, interval_, [this] { return stopping_; })) {
+                            held ? describe_holder(*held) : "its lock vanished"));
+  beat_ = std::make_unique<PeriodicPut>(volume_, key_, interval, [this] {
     lock_.heartbeat_at = utc_now_iso8601();
-    try {
-      volume_.put(key_, to_json(lock_));
-    } catch (const std::exception& e) {
-      fmt::print(stderr, "dbsnap: warning: renewing the lock of job {}: {}\n", lock_.job, e.what());
-    }
-  }
+    return to_json(lock_);
+  });
 }
 
 bool JobLockGuard::still_ours() {
@@ -110,12 +100,7 @@ bool JobLockGuard::still_ours() {
 }
 
 JobLockGuard::~JobLockGuard() {
-  {
-    std::lock_guard lk(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  thread_.join();
+  beat_->stop();
   try {
     if (still_ours()) volume_.remove(key_);
   } catch (const std::exception& e) {

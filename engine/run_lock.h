@@ -14,13 +14,12 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
+#include <memory>
 #include <string>
 #include <string_view>
-#include <thread>
 
+#include "engine/heartbeat.h"
 #include "engine/volume.h"
 
 namespace dbsnap {
@@ -50,8 +49,8 @@ std::string describe_holder(const RunLock& lock);
 std::string run_lock_key(std::string_view job);
 
 // Holds job's lock in volume from construction to destruction, rewriting its
-// heartbeat every interval on a thread of its own (a failed rewrite is
-// retried at the next beat). Not thread-safe; volume must outlive this.
+// heartbeat every interval (PeriodicPut, engine/heartbeat.h). Not
+// thread-safe; volume must outlive this.
 class JobLockGuard {
  public:
   // Takes the lock, over a stale one if need be. Throws
@@ -66,17 +65,12 @@ class JobLockGuard {
   JobLockGuard& operator=(const JobLockGuard&) = delete;
 
  private:
-  void beat();
   bool still_ours();
 
   Volume& volume_;
   std::string key_;
   RunLock lock_;
-  std::chrono::seconds interval_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread thread_;
+  std::unique_ptr<PeriodicPut> beat_;
 };
 
 }  // namespace dbsnap

@@ -56,16 +56,6 @@ SplitUrl split_password(const std::string& url) {
           percent_decode(url.substr(colon + 1, at - colon - 1))};
 }
 
-// A TOML basic string holding s.
-std::string toml_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  return out + "\"";
-}
-
 void write_file(const fs::path& path, const std::string& text) {
   std::ofstream out(path);
   out << text;

@@ -41,16 +41,6 @@ constexpr int kExitUsage = 2;
 constexpr int kExitDatabasesFailed = 50;
 constexpr int kExitJobLocked = 51;
 
-// A TOML basic string holding s.
-std::string toml_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  return out + "\"";
-}
-
 std::string toml_list(const std::vector<std::string>& items) {
   std::string out = "[";
   for (const auto& item : items) out += (out.size() > 1 ? ", " : "") + toml_string(item);

@@ -50,6 +50,17 @@ NotifyConfig notify_config(const JobRun& run) {
   return c;
 }
 
+// text with url.masked() (which names its user) replaced by "host:port":
+// notifications carry no URL.
+std::string without_url(std::string text, const ServerUrl& url) {
+  const std::string masked = url.masked();
+  const std::string address = fmt::format("{}:{}", url.host, url.port);
+  for (auto at = text.find(masked); at != std::string::npos;
+       at = text.find(masked, at + address.size()))
+    text.replace(at, masked.size(), address);
+  return text;
+}
+
 DatabaseOutcome back_up(JobRun& run, Driver& driver, const std::string& database) {
   DatabaseOutcome out;
   out.database = database;
@@ -65,7 +76,7 @@ DatabaseOutcome back_up(JobRun& run, Driver& driver, const std::string& database
     out.snapshot = r.manifest_key;
   } catch (const Error& e) {
     if (e.code() == ExitCode::interrupted) throw;
-    out.error = e.what();
+    out.error = without_url(e.what(), req.url);
     fmt::print(stderr, "dbsnap: database {} failed: {}\n", database, e.what());
   }
   out.finished = NotifyClock::now();
@@ -83,7 +94,7 @@ ExitCode back_up_all(JobRun& run, RunReport& report) {
       report.databases.push_back(back_up(run, *driver, db));
   } catch (const Error& e) {
     if (e.code() == ExitCode::interrupted) throw;
-    report.error = e.what();
+    report.error = without_url(e.what(), run.url);
     return e.code();
   }
   return ExitCode::ok;
