@@ -173,6 +173,21 @@ TEST_F(JobsCli, RunWithAFailingDatabaseExits50NamingItAfterBackingUpTheOthers) {
   }
 }
 
+TEST_F(JobsCli, RunWhoseVolumeCannotBeWrittenExits30AndIsNotified) {
+  ScratchPgDatabase a("run_novol");
+  HttpReceiver receiver;
+  std::ofstream(volume_.string()) << "a file where the volume's directory should be";
+  write_job({a.name()}, "notify = [" + toml_string(receiver.url("/hook")) + "]\n");
+  CommandResult r = dbsnap({"run", "nightly"});
+  EXPECT_EQ(r.exit_code, 30) << r.describe();
+  EXPECT_TRUE(contains(r.err, "dbsnap: error: job nightly failed: volume: ")) << r.err;
+  std::vector<ReceivedRequest> hooks = requests_to(receiver, "/hook");
+  ASSERT_EQ(hooks.size(), 1u) << "a run that could not start is a failed run";
+  json body = json::parse(hooks[0].body);
+  EXPECT_EQ(body["status"], "failed");
+  EXPECT_TRUE(body["databases"].empty());
+}
+
 TEST_F(JobsCli, SecondRunWhileTheFirstHoldsTheLockExits51NamingIt) {
   ScratchPgDatabase a("run_lock");
   pg_exec(a.name(), "CREATE TABLE t (id int); INSERT INTO t VALUES (1)");

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,7 @@ struct JobRun {
   std::string name;
   const JobEntry& job;
   ServerUrl url;
+  std::string volume_spec;
   VolumeOptions options;
   std::unique_ptr<Volume> volume;
   bool quiet = false;
@@ -83,8 +85,9 @@ DatabaseOutcome back_up(JobRun& run, Driver& driver, const std::string& database
   return out;
 }
 
-// Backs up every database of the job into report; a failure to list them
-// goes to report.error and returns its exit code.
+// Backs up every database of the job into report; a failure to list them,
+// or an interruption (which ends the run), goes to report.error and returns
+// its exit code.
 ExitCode back_up_all(JobRun& run, RunReport& report) {
   try {
     auto driver = driver_for(run.url);
@@ -93,7 +96,6 @@ ExitCode back_up_all(JobRun& run, RunReport& report) {
                               : run.job.databases)
       report.databases.push_back(back_up(run, *driver, db));
   } catch (const Error& e) {
-    if (e.code() == ExitCode::interrupted) throw;
     report.error = without_url(e.what(), run.url);
     return e.code();
   }
@@ -117,8 +119,11 @@ ExitCode apply_retention(JobRun& run, RunReport& report) {
   }
 }
 
-// The error line of a failed run: every failed database, then the first failure.
+// The error of a failed run: interrupted (130), else every failed database
+// and the first failure (50), else report.error with code other.
 Error run_error(const RunReport& report, ExitCode other) {
+  if (other == ExitCode::interrupted)
+    return Error(other, fmt::format("job {} interrupted: {}", report.job, report.error));
   std::vector<std::string> failed;
   const DatabaseOutcome* first = nullptr;
   for (const auto& d : report.databases)
@@ -133,11 +138,25 @@ Error run_error(const RunReport& report, ExitCode other) {
                   report.databases.size(), fmt::join(failed, ", "), first->database, first->error));
 }
 
+// Opens the job's volume and takes its lock. A second run (job_locked) or a
+// bad setting (usage) throws; any other failure goes to report.error and
+// returns its code, so that it is notified.
+ExitCode open_and_lock(JobRun& run, std::optional<JobLockGuard>& lock, RunReport& report) {
+  try {
+    run.volume = open_volume(run.volume_spec, run.options);
+    lock.emplace(*run.volume, run.name);
+    return ExitCode::ok;
+  } catch (const Error& e) {
+    if (e.code() == ExitCode::job_locked || e.code() == ExitCode::usage) throw;
+    report.error = fmt::format("volume: {}", e.what());
+    return e.code();
+  }
+}
+
 int run_job(const RunArgs& a) {
-  JobRun run{a.job, find_job(a.job), {}, {}, nullptr, a.quiet || a.output.json};
+  JobRun run{a.job, find_job(a.job), {}, {}, {}, nullptr, a.quiet || a.output.json};
   run.url = resolve_server(run.job.server);
-  run.volume = open_volume(job_volume_spec(run.job, run.options), run.options);
-  JobLockGuard lock(*run.volume, a.job);
+  run.volume_spec = job_volume_spec(run.job, run.options);  // fills options' keys (secrets)
   NotifyConfig notify = notify_config(run);
   HttpNotifyTransport transport;
   Notifier notifier(notify, transport);
@@ -147,10 +166,14 @@ int run_job(const RunArgs& a) {
                                              ? run.job.server
                                              : run.url.volume_name());
   report.started = NotifyClock::now();
+  std::optional<JobLockGuard> lock;
+  ExitCode code = open_and_lock(run, lock, report);
   notifier.run_started(a.job);
-  ExitCode code = back_up_all(run, report);
-  ExitCode retention = apply_retention(run, report);
-  if (code == ExitCode::ok) code = retention;
+  if (code == ExitCode::ok) code = back_up_all(run, report);
+  if (lock && code != ExitCode::interrupted) {
+    ExitCode retention = apply_retention(run, report);
+    if (code == ExitCode::ok) code = retention;
+  }
   report.finished = NotifyClock::now();
   notifier.run_finished(report);
   if (a.output.json)
