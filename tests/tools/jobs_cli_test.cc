@@ -173,6 +173,34 @@ TEST_F(JobsCli, RunWithAFailingDatabaseExits50NamingItAfterBackingUpTheOthers) {
   }
 }
 
+TEST_F(JobsCli, RunVerifiesTheNewSnapshotByARestoreAtTheJobsCadence) {
+  ScratchPgDatabase a("run_verify");
+  pg_exec(a.name(),
+          "CREATE TABLE t (id int); INSERT INTO t SELECT generate_series(1, 42);"
+          "CREATE TABLE u (id int); INSERT INTO u VALUES (1), (2)");
+  write_job({a.name()}, "verify_into = \"prod\"\nverify_every = \"7d\"\n");
+  CommandResult first = dbsnap({"run", "nightly"});
+  ASSERT_EQ(first.exit_code, 0) << first.describe();
+  EXPECT_TRUE(contains(first.out, a.name() + ": verified: restored into ")) << first.out;
+  fs::path dir = volume_ / "eu/prod" / host_port_ / a.name();
+  std::vector<fs::path> records = find_files(dir, ".verify.json");
+  ASSERT_EQ(records.size(), 1u);
+  json record = json::parse(read_file(records[0]));
+  EXPECT_EQ(record["status"], "ok");
+  EXPECT_EQ(record["tables"], 2);
+  EXPECT_EQ(record["rows"], 44);
+  std::string stem = records[0].filename().string();
+  stem.resize(stem.size() - std::string(".verify.json").size());
+  EXPECT_TRUE(fs::exists(dir / (stem + ".manifest.json"))) << "the record sits beside its snapshot";
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  CommandResult second = dbsnap({"run", "nightly"});
+  ASSERT_EQ(second.exit_code, 0) << second.describe();
+  EXPECT_FALSE(contains(second.out, "verified")) << "verified again within 7 days: " << second.out;
+  EXPECT_EQ(find_files(dir, ".manifest.json").size(), 2u);
+  EXPECT_EQ(find_files(dir, ".verify.json").size(), 1u);
+}
+
 TEST_F(JobsCli, RunWhoseVolumeCannotBeWrittenExits30AndIsNotified) {
   ScratchPgDatabase a("run_novol");
   HttpReceiver receiver;
@@ -241,6 +269,9 @@ TEST_F(JobsCli, PruneDryRunShowsEveryDecisionThenPruneKeepsOnlyTheNewest) {
   ASSERT_EQ(manifests.size(), 3u);
   fs::path newest = manifests.back();  // stems sort by start time
   write_old_failed_copy(newest);
+  std::string oldest = manifests.front().string();
+  oldest.resize(oldest.size() - std::string(".manifest.json").size());
+  std::ofstream(oldest + ".verify.json") << "{}";  // goes with its snapshot
   std::string newest_stem = newest.filename().string();
   newest_stem.resize(newest_stem.size() - std::string(".manifest.json").size());
 

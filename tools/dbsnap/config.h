@@ -19,6 +19,8 @@
 //   keep = { last = 3, daily = 7, weekly = 4, monthly = 12, yearly = 3, within = "30d" }
 //   notify = ["https://hooks.example.com/x"]   # webhooks; on = "failure" | "always"
 //   healthcheck = "https://hc.example.com/ping/uuid"
+//   verify_into = "scratch"      # restore each new snapshot there, count rows, drop it
+//   verify_every = "7d"          # at most once per 7 days per database (default: each run)
 //
 // Secrets read here are never printed: servers are shown with
 // ServerUrl::masked(), and no message of this file quotes a value.
@@ -62,6 +64,8 @@ struct JobEntry {
   std::vector<std::string> notify;   // webhook URLs
   bool notify_always = false;        // on = "always": successes too
   std::string healthcheck;           // ping URL, "" = none
+  std::string verify_into;           // SERVER spec to restore into after a backup; "" = none
+  CalendarDuration verify_every;     // zero: each run; else when the last ok one is older
 };
 
 // A loaded config file (possibly none).

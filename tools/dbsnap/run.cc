@@ -1,5 +1,6 @@
 // dbsnap run JOB: one run of a job now: under the job's lock, a backup of
-// each of its databases, then its retention, then its notifications.
+// each of its databases (each verified by a restore when the job says so),
+// then its retention, then its notifications.
 #include <fmt/format.h>
 
 #include <cstdlib>
@@ -10,8 +11,12 @@
 #include <vector>
 
 #include "engine/error.h"
+#include "engine/heartbeat.h"
+#include "engine/manifest.h"
 #include "engine/notify.h"
 #include "engine/run_lock.h"
+#include "engine/snapshots.h"
+#include "engine/verify_record.h"
 #include "storage/http/notify_transport.h"
 #include "tools/dbsnap/backup.h"
 #include "tools/dbsnap/commands.h"
@@ -19,10 +24,14 @@
 #include "tools/dbsnap/drivers.h"
 #include "tools/dbsnap/output.h"
 #include "tools/dbsnap/prune.h"
+#include "tools/dbsnap/verify.h"
 #include "tools/dbsnap/volumes.h"
 
 namespace dbsnap::cli {
 namespace {
+
+// Sessions a scheduled verification restores with.
+constexpr int kVerifyJobs = 2;
 
 struct RunArgs {
   std::string job;
@@ -85,6 +94,59 @@ DatabaseOutcome back_up(JobRun& run, Driver& driver, const std::string& database
   return out;
 }
 
+// The times of the successful verifications recorded in a snapshot
+// directory ("<server>/<database>/"); a malformed record counts as none.
+std::vector<std::int64_t> verified_ok(Volume& volume, const std::string& dir) {
+  std::vector<std::int64_t> out;
+  for (const auto& key : volume.list(dir)) {
+    if (!key.ends_with(kVerifySuffix)) continue;
+    try {
+      VerifyRecord r = parse_verify_record(volume.get(key));
+      if (r.ok) out.push_back(parse_utc_iso(r.verified_at));
+    } catch (const Error&) {
+    }
+  }
+  return out;
+}
+
+// The job's verify_into check of the snapshot out made, when due: restored
+// into a scratch database, row counts compared, dropped; the result recorded
+// beside the snapshot. A failed check marks out failed.
+void verify_if_due(JobRun& run, DatabaseOutcome& out) {
+  if (run.job.verify_into.empty() || !out.completed) return;
+  const std::string stem = out.snapshot.substr(0, out.snapshot.size() - kManifestSuffix.size());
+  const auto now = static_cast<std::int64_t>(std::time(nullptr));
+  if (!verify_due(verified_ok(*run.volume, stem.substr(0, stem.rfind('/') + 1)),
+                  run.job.verify_every, now))
+    return;
+  ServerUrl into = resolve_server(run.job.verify_into);
+  VerifyRecord record;
+  record.into = fmt::format("{}:{}", into.host, into.port);
+  try {
+    RestoreReport r = restore_into_scratch(*run.volume, out.snapshot, into, kVerifyJobs, nullptr);
+    record.tables = r.counts.size();
+    for (const auto& c : r.counts) record.rows += c.actual;
+    report_counts(r, /*quiet=*/true);
+    record.ok = true;
+  } catch (const Error& e) {
+    if (e.code() == ExitCode::interrupted) throw;
+    record.error = without_url(e.what(), into);
+    out.completed = false;
+    out.error = "verify: " + record.error;
+    fmt::print(stderr, "dbsnap: database {} failed verification: {}\n", out.database, e.what());
+  }
+  record.verified_at = utc_now_iso8601();
+  try {
+    run.volume->put(stem + std::string(kVerifySuffix), to_json(record));
+  } catch (const Error& e) {
+    fmt::print(stderr, "dbsnap: warning: the verification of {} is not recorded: {}\n",
+               out.database, e.what());
+  }
+  if (record.ok && !run.quiet)
+    fmt::print("{}: verified: restored into {} ({} tables, {} rows), counts match, dropped\n",
+               out.database, record.into, record.tables, record.rows);
+}
+
 // Backs up every database of the job into report; a failure to list them,
 // or an interruption (which ends the run), goes to report.error and returns
 // its exit code.
@@ -93,8 +155,10 @@ ExitCode back_up_all(JobRun& run, RunReport& report) {
     auto driver = driver_for(run.url);
     for (const auto& db : run.job.databases.empty()
                               ? select_databases(*driver, run.url, run.job.exclude)
-                              : run.job.databases)
+                              : run.job.databases) {
       report.databases.push_back(back_up(run, *driver, db));
+      verify_if_due(run, report.databases.back());
+    }
   } catch (const Error& e) {
     report.error = without_url(e.what(), run.url);
     return e.code();
