@@ -271,5 +271,24 @@ TEST_F(ConfigTest, CheckConfigListsEveryProblemWithItsLine) {
       << ping.err;
 }
 
+TEST_F(ConfigTest, CheckConfigNamesABadVerifyServerAndCadence) {
+  write_file(config_, "[servers.prod]\nurl = " + toml_string(url_) +
+                          "\npassword = " + toml_string(password_) +
+                          "\n[volumes.local]\nurl = " + toml_string(volume_dir_.string()) +
+                          "\n[jobs.nightly]\nserver = \"prod\"\nvolume = \"local\"\n"
+                          "verify_into = \"scratch\"\n"  // line 9
+                          "verify_every = \"7x\"\n");    // line 10
+  CommandResult r = run_dbsnap({"check-config", "--config", config_.string()});
+  EXPECT_EQ(r.exit_code, kExitUsage) << r.describe();
+  EXPECT_EQ(line_count(r.err), 2) << r.err;
+  EXPECT_NE(r.err.find("line 9: jobs.nightly: verify_into 'scratch' is not in [servers] and not "
+                       "a URL"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("line 10: jobs.nightly: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("7x"), std::string::npos) << r.err;
+  expect_no_password(r);
+}
+
 }  // namespace
 }  // namespace dbsnap::test
