@@ -56,6 +56,8 @@ NotifyConfig notify_config(const JobRun& run) {
   c.healthcheck = run.job.healthcheck;
   c.on = run.job.notify_always ? NotifyOn::always : NotifyOn::failure;
   c.secrets = {run.url.password, run.options.secret_key, run.options.access_key};
+  if (!run.job.verify_into.empty())
+    c.secrets.push_back(resolve_server(run.job.verify_into).password);
   for (const char* var : {"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "PGPASSWORD", "MYSQL_PWD"})
     if (const char* value = std::getenv(var)) c.secrets.emplace_back(value);
   return c;
