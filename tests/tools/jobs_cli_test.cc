@@ -129,6 +129,11 @@ TEST_F(JobsCli, RunBacksUpEachDatabaseAppliesKeepAndNotifiesWithoutSecrets) {
     EXPECT_EQ(find_files(volume_ / "eu/prod" / host_port_ / db, ".sql.gz").size(), 1u);
   }
   EXPECT_FALSE(fs::exists(volume_ / "eu/prod/.locks/nightly.lock")) << "the lock outlived the run";
+  // prune --job without VOLUME: the job's volume and keep; nothing left to remove.
+  CommandResult pruned = dbsnap({"prune", "--job", "nightly", "--dry-run"});
+  ASSERT_EQ(pruned.exit_code, 0) << pruned.describe();
+  EXPECT_TRUE(contains(pruned.out, host_port_ + "/" + a.name() + ": keep 1, would remove 0"))
+      << pruned.out;
 
   std::vector<ReceivedRequest> hooks = requests_to(receiver, "/hook");
   ASSERT_EQ(hooks.size(), 2u) << "on = always: one webhook per run";
