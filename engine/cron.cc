@@ -395,4 +395,8 @@ std::string Schedule::describe() const {
   return fmt::format("{} {}{}", *time, *days, zone);
 }
 
+std::int64_t Schedule::utc_offset(std::int64_t unix_seconds) const {
+  return zone_->get_info(date::sys_seconds(std::chrono::seconds(unix_seconds))).offset.count();
+}
+
 }  // namespace dbsnap

@@ -77,6 +77,10 @@ class Schedule {
   // there is none in the 30 years before t.
   std::optional<time_point> last_at_or_before(time_point t) const;
 
+  // Seconds east of UTC of the schedule's zone at a UTC instant (seconds
+  // since the epoch): the UtcOffset retention reads days and weeks in.
+  std::int64_t utc_offset(std::int64_t unix_seconds) const;
+
   // Short English for `dbsnap jobs`: "at 02:30 every day (Europe/Paris)",
   // "every 15 minutes", "at 04:00 on Monday", "every hour at :05",
   // "at 00:00 on day 1 of January". The zone is named unless it is UTC. Forms

@@ -25,6 +25,8 @@ enum class ExitCode : int {
   connection_lost = 21,     // the server closed the connection during the operation
   io_error = 30,            // local or remote storage failed
   verify_failed = 40,       // checksum or row-count mismatch
+  databases_failed = 50,    // dbsnap run: some databases of the job failed (named)
+  job_locked = 51,          // dbsnap run: another run of the job holds its lock
   interrupted = 130,        // SIGINT/SIGTERM
 };
 

@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -14,6 +16,35 @@
 #include "engine/volume.h"
 
 namespace dbsnap {
+
+// Rewrites one small object of a volume at a fixed interval, on a thread of
+// its own, with the text next() returns (called on that thread only), until
+// stop(). A failed write is reported on stderr and retried at the next beat.
+// volume must outlive this.
+class PeriodicPut {
+ public:
+  PeriodicPut(Volume& volume, std::string key, std::chrono::seconds interval,
+              std::function<std::string()> next);
+  // Stops the thread and waits for it: no write of this object happens
+  // after it returns. Idempotent.
+  void stop();
+  ~PeriodicPut();
+
+  PeriodicPut(const PeriodicPut&) = delete;
+  PeriodicPut& operator=(const PeriodicPut&) = delete;
+
+ private:
+  void run();
+
+  Volume& volume_;
+  std::string key_;
+  std::chrono::seconds interval_;
+  std::function<std::string()> next_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
 
 class ManifestHeartbeat {
  public:
@@ -27,23 +58,14 @@ class ManifestHeartbeat {
                     std::chrono::seconds interval = std::chrono::seconds(30));
   // Stops the thread and waits for it: no write of this object happens
   // after it returns, so the caller can write the final manifest. Idempotent.
-  void stop();
-  ~ManifestHeartbeat();
+  void stop() { beat_->stop(); }
 
   ManifestHeartbeat(const ManifestHeartbeat&) = delete;
   ManifestHeartbeat& operator=(const ManifestHeartbeat&) = delete;
 
  private:
-  void run();
-
-  Volume& volume_;
-  std::string key_;
   Manifest copy_;
-  std::chrono::seconds interval_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread thread_;
+  std::unique_ptr<PeriodicPut> beat_;
 };
 
 // "2026-11-21T22:00:00Z" for now.

@@ -205,13 +205,16 @@ std::int64_t parse_utc_iso(std::string_view t) {
   return days * 86400 + h * 3600 + mi * 60 + s;
 }
 
+bool process_alive(std::uint64_t pid) {
+  if (pid == 0 || pid > INT_MAX) return true;
+  return kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+}
+
 SnapshotStatus effective_status(const Manifest& m, std::string_view this_host,
                                 std::int64_t now_unix) {
   if (m.status != SnapshotStatus::running) return m.status;
-  if (!m.host.empty() && m.host == this_host && m.pid != 0 && m.pid <= INT_MAX) {
-    bool alive = kill(static_cast<pid_t>(m.pid), 0) == 0 || errno == EPERM;
-    if (!alive) return SnapshotStatus::interrupted;
-  }
+  if (!m.host.empty() && m.host == this_host && m.pid != 0 && !process_alive(m.pid))
+    return SnapshotStatus::interrupted;
   std::int64_t last = parse_utc_iso(m.heartbeat_at.empty() ? m.started_at : m.heartbeat_at);
   if (last >= 0 && now_unix - last > kHeartbeatStaleSeconds) return SnapshotStatus::interrupted;
   return m.status;

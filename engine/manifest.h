@@ -96,6 +96,10 @@ inline constexpr int kHeartbeatStaleSeconds = 300;
 SnapshotStatus effective_status(const Manifest& m, std::string_view this_host,
                                 std::int64_t now_unix);
 
+// Whether a process pid exists on this host (kill(pid, 0)); true for a pid
+// that cannot be checked (0, or beyond pid_t).
+bool process_alive(std::uint64_t pid);
+
 // This machine's host name (gethostname), "" if it has none.
 std::string this_host_name();
 

@@ -62,9 +62,9 @@ Buckets buckets_of(std::int64_t local) {
           c.year * 100 + c.month, c.year};
 }
 
-// reference minus d in calendar terms (months and years as Go's AddDate, so
-// Mar 31 minus 1m is Mar 3 (Feb 31 normalised), as restic computes it).
-std::int64_t minus(std::int64_t reference, const CalendarDuration& d) {
+}  // namespace
+
+std::int64_t calendar_minus(std::int64_t reference, const CalendarDuration& d) {
   const std::int64_t days = floor_div(reference, kDay);
   const std::int64_t second_of_day = reference - days * kDay;
   const Civil c = civil_from_days(days);
@@ -74,8 +74,6 @@ std::int64_t minus(std::int64_t reference, const CalendarDuration& d) {
   const std::int64_t day = days_from_civil(year, month, 1) + (c.day - 1) - d.days;
   return day * kDay + second_of_day - std::int64_t{d.hours} * 3600;
 }
-
-}  // namespace
 
 CalendarDuration parse_calendar_duration(std::string_view text) {
   auto bad = [&](std::string_view why) {
@@ -173,7 +171,8 @@ std::vector<RetentionDecision> decide_retention(std::span<const RetentionItem> i
                              {"monthly", policy.monthly, &Buckets::month},
                              {"yearly", policy.yearly, &Buckets::year}}};
   const std::int64_t newest = items[completed.front()].time;
-  const std::int64_t within_after = policy.within.zero() ? 0 : minus(newest, policy.within);
+  const std::int64_t within_after =
+      policy.within.zero() ? 0 : calendar_minus(newest, policy.within);
   const std::string within_reason = fmt::format("within {}", to_string(policy.within));
 
   for (std::size_t nr = 0; nr < completed.size(); ++nr) {

@@ -41,6 +41,11 @@ CalendarDuration parse_calendar_duration(std::string_view text);
 // "1y6m17d4h" (weeks shown as days); "0h" for zero.
 std::string to_string(const CalendarDuration& d);
 
+// reference (seconds since the epoch, UTC) minus d in calendar terms (months
+// and years as Go's AddDate, so Mar 31 minus 1m is Mar 3 (Feb 31
+// normalised), as restic computes it).
+std::int64_t calendar_minus(std::int64_t reference, const CalendarDuration& d);
+
 // A job's `keep = { last = 3, daily = 7, ..., within = "30d" }` maps onto
 // this field by field (within through parse_calendar_duration).
 struct RetentionPolicy {

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "engine/error.h"
+#include "engine/verify_record.h"
 
 namespace dbsnap {
 namespace {
@@ -88,6 +89,7 @@ void delete_snapshots(Volume& volume, std::span<const SnapshotEntry> snapshots) 
   std::vector<std::string> data, manifests;
   for (const auto& s : snapshots) {
     if (!s.manifest.data_object.empty()) data.push_back(s.keys.data);
+    data.push_back(s.name + std::string(kVerifySuffix));
     manifests.push_back(s.keys.manifest);
   }
   volume.remove_many(data);

@@ -75,7 +75,8 @@ struct SnapshotFilter {
   bool matches(const Manifest& m) const;
 };
 
-// Deletes snapshots: every data object first, then the manifests, so an
+// Deletes snapshots: every data object (and verification record,
+// engine/verify_record.h) first, then the manifests, so an
 // interruption leaves manifests without data (listed as data_missing, and
 // deleted by the next prune), never data without a manifest. Throws
 // dbsnap::Error naming the key that could not be deleted.

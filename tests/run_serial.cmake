@@ -15,6 +15,7 @@
 # not have stops ctest with an error, so a rename cannot drop it silently.
 set(dbsnap_serial_tests
   tools_cli_test:CliCompletedBackup.BackupWithoutDatabaseBacksUpEveryDatabase
+  tools_cli_test:CliCompletedBackup.BackupExcludeDatabaseSkipsMatchingDatabases
   protocols_mysql_dump_test:MyDump.LockWaitTimeoutNamesTheBlockingStatement
   protocols_mysql_dump_test:MyDump.GlobalLockWaitIsBoundedAndCommitsResume
   protocols_mysql_dump_test:MyDump.DdlDuringTheBackupIsBlockedAndAReadBehindItFailsNamingTheTable

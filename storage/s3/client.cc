@@ -266,6 +266,29 @@ void S3Client::delete_object(const std::string& key) {
   execute(call);
 }
 
+void S3Client::delete_objects(std::span<const std::string> keys) {
+  if (keys.empty()) return;
+  if (keys.size() > kMaxDeleteKeys)
+    throw std::invalid_argument("delete_objects takes 1000 keys at most");
+  std::string xml = "<Delete><Quiet>true</Quiet>";
+  for (const auto& key : keys)
+    xml += fmt::format("<Object><Key>{}</Key></Object>", xml_escape(key));
+  xml += "</Delete>";
+  std::span<const std::byte> body = bytes_of(xml);
+  Call call("POST", "DeleteObjects");
+  call.query = {{"delete", ""}};
+  call.headers = {{"content-md5", base64(md5_binary(body))}, {"content-type", "application/xml"}};
+  call.body = body;
+  HttpResponse response = execute(call);
+  std::vector<std::string_view> errors = xml_elements(response.body, "Error");
+  if (errors.empty()) return;
+  throw Error(ExitCode::io_error,
+              fmt::format("s3 DeleteObjects could not delete s3://{}/{}: {} ({} of {} keys failed)",
+                          bucket_, xml_value(errors.front(), "Key").value_or("?"),
+                          xml_value(errors.front(), "Code").value_or("unknown error"),
+                          errors.size(), keys.size()));
+}
+
 S3ListPage S3Client::list_objects(const std::string& prefix, const std::string& token,
                                   int max_keys) {
   Call call("GET", "ListObjectsV2");

@@ -99,6 +99,9 @@ struct S3Head {
 //
 // Thread-safe: requests from many threads share a pool of keep-alive
 // connections (one per request in flight; idle ones are reused).
+// Keys one DeleteObjects request may carry (S3 API reference, DeleteObjects).
+inline constexpr std::size_t kMaxDeleteKeys = 1000;
+
 class S3Client {
  public:
   // Resolves credentials and region and checks the endpoint; connects lazily.
@@ -127,6 +130,10 @@ class S3Client {
   std::optional<S3Head> head_object(const std::string& key);
   // DeleteObject; deleting a missing object succeeds.
   void delete_object(const std::string& key);
+  // DeleteObjects (quiet mode, Content-MD5) of at most kMaxDeleteKeys keys;
+  // missing objects are not an error. Throws Error(io_error) naming the first
+  // key S3 could not delete and its error code.
+  void delete_objects(std::span<const std::string> keys);
   // One page of ListObjectsV2 under prefix; token is "" for the first page.
   S3ListPage list_objects(const std::string& prefix, const std::string& token, int max_keys = 1000);
 

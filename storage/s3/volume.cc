@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <utility>
 
 #include "engine/error.h"
@@ -69,6 +70,15 @@ std::vector<std::string> S3Volume::list(const std::string& prefix) {
 }
 
 void S3Volume::remove(const std::string& key) { client_.delete_object(object_key(key)); }
+
+void S3Volume::remove_many(std::span<const std::string> keys) {
+  for (std::size_t at = 0; at < keys.size(); at += kMaxDeleteKeys) {
+    std::vector<std::string> batch;
+    for (const auto& key : keys.subspan(at, std::min(kMaxDeleteKeys, keys.size() - at)))
+      batch.push_back(object_key(key));
+    client_.delete_objects(batch);
+  }
+}
 
 std::string S3Volume::describe() const {
   std::string url = fmt::format("s3://{}/{}", client_.bucket(), prefix_);

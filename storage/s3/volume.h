@@ -25,7 +25,7 @@ struct S3Url {
 // S3Sink (one PUT or a multipart upload; nothing is visible until finish());
 // put() is one PutObject, which S3 applies atomically; get() and read() are
 // GetObject (read() with a Range); list() is ListObjectsV2 with continuation;
-// remove() is DeleteObject.
+// remove() is DeleteObject, remove_many() DeleteObjects.
 //
 // A key must be non-empty and must not start with '/'; otherwise
 // Error(ExitCode::usage). Failures throw the client's errors
@@ -47,6 +47,8 @@ class S3Volume final : public Volume {
   std::vector<std::string> list(const std::string& prefix) override;
   // DeleteObject; deleting a missing object succeeds.
   void remove(const std::string& key) override;
+  // DeleteObjects in batches of kMaxDeleteKeys.
+  void remove_many(std::span<const std::string> keys) override;
   // "s3://bucket/prefix", plus " at <endpoint>" for a non-AWS endpoint.
   std::string describe() const override;
 

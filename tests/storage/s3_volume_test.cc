@@ -69,6 +69,21 @@ TEST_F(S3VolumeTest, RemoveDeletesTheObjectAndAMissingOneIsFine) {
   EXPECT_TRUE(volume_.list("").empty());
 }
 
+// remove_many is DeleteObjects: more keys than one request takes (1000)
+// go in two, keys with XML's special characters are escaped, and a missing
+// key is not an error.
+TEST_F(S3VolumeTest, RemoveManyDeletesInBatchesAndSkipsMissingKeys) {
+  std::vector<std::string> doomed;
+  for (std::size_t i = 0; i < kMaxDeleteKeys + 1; ++i)
+    doomed.push_back(fmt::format("many/k{:04}", i));
+  doomed.push_back("many/odd <&> 'key\".sql.gz");
+  for (const auto& key : doomed) volume_.put(key, "x");
+  volume_.put("many/kept", "y");
+  doomed.push_back("many/never-written");
+  volume_.remove_many(doomed);
+  EXPECT_EQ(volume_.list("many/"), std::vector<std::string>{"many/kept"});
+}
+
 TEST_F(S3VolumeTest, OddKeysRoundTrip) {
   for (std::string key :
        {"with space/a+b=c&d.txt", "pct%41/x", "unicode/\xc3\xa9t\xc3\xa9.sql", "tilde~/star*(1)"}) {

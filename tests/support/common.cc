@@ -179,6 +179,15 @@ std::string shell_quote(std::string_view s) {
   return q;
 }
 
+std::string toml_string(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+
 CommandResult run_dbsnap(const std::vector<std::string>& args) {
   std::vector<std::string> argv{dbsnap_bin().string()};
   argv.insert(argv.end(), args.begin(), args.end());

@@ -73,6 +73,9 @@ CommandResult run_shell(const std::string& script);
 // Quotes s for a POSIX shell: 'it'\''s'.
 std::string shell_quote(std::string_view s);
 
+// s as a TOML basic string ("..." with '"' and '\\' escaped), for config files.
+std::string toml_string(std::string_view s);
+
 // Runs `dbsnap args...`.
 CommandResult run_dbsnap(const std::vector<std::string>& args);
 

@@ -1054,5 +1054,25 @@ TEST(CliCompletedBackup, BackupWithoutDatabaseBacksUpEveryDatabase) {
             (std::map<std::string, std::uint64_t>{{"public.u", 45}}));
 }
 
+TEST(CliCompletedBackup, BackupExcludeDatabaseSkipsMatchingDatabases) {
+  ScratchPgDatabase a("cli_excl_a"), b("cli_excl_b");
+  UrlParts p = UrlParts::parse(pg_url());
+  p.rest = "";
+  const std::string url = p.str();  // postgres://user:pw@host:port
+
+  ScratchDir dir;
+  std::set<std::string> expected = backup_candidates();
+  expected.erase(b.name());
+  expected.erase("postgres");
+  CommandResult r = run_dbsnap({"backup", url, "--to", dir.path().string(), "--quiet",
+                                "--exclude-database", b.name(), "--exclude-database", "post*"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  std::set<std::string> backed_up;
+  for (const auto& file : find_files(dir.path(), ".manifest.json"))
+    backed_up.insert(read_json(file).value("database", ""));
+  EXPECT_EQ(backed_up, expected);
+  EXPECT_EQ(backed_up.count(a.name()), 1u);
+}
+
 }  // namespace
 }  // namespace dbsnap::test

@@ -56,16 +56,6 @@ SplitUrl split_password(const std::string& url) {
           percent_decode(url.substr(colon + 1, at - colon - 1))};
 }
 
-// A TOML basic string holding s.
-std::string toml_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  return out + "\"";
-}
-
 void write_file(const fs::path& path, const std::string& text) {
   std::ofstream out(path);
   out << text;
@@ -279,6 +269,25 @@ TEST_F(ConfigTest, CheckConfigListsEveryProblemWithItsLine) {
   EXPECT_NE(ping.err.find("(and 6 more problems: dbsnap check-config lists them all)"),
             std::string::npos)
       << ping.err;
+}
+
+TEST_F(ConfigTest, CheckConfigNamesABadVerifyServerAndCadence) {
+  write_file(config_, "[servers.prod]\nurl = " + toml_string(url_) +
+                          "\npassword = " + toml_string(password_) +
+                          "\n[volumes.local]\nurl = " + toml_string(volume_dir_.string()) +
+                          "\n[jobs.nightly]\nserver = \"prod\"\nvolume = \"local\"\n"
+                          "verify_into = \"scratch\"\n"  // line 9
+                          "verify_every = \"7x\"\n");    // line 10
+  CommandResult r = run_dbsnap({"check-config", "--config", config_.string()});
+  EXPECT_EQ(r.exit_code, kExitUsage) << r.describe();
+  EXPECT_EQ(line_count(r.err), 2) << r.err;
+  EXPECT_NE(r.err.find("line 9: jobs.nightly: verify_into 'scratch' is not in [servers] and not "
+                       "a URL"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("line 10: jobs.nightly: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("7x"), std::string::npos) << r.err;
+  expect_no_password(r);
 }
 
 }  // namespace

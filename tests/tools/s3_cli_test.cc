@@ -20,6 +20,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "engine/manifest.h"
@@ -519,6 +520,33 @@ std::string small_snapshot(S3Prefix& prefix, const ScratchPgDatabase& source) {
       run_dbsnap_s3({"backup", source.url(), "--to", prefix.url(), "--quiet"}, prefix.options());
   if (r.exit_code != 0) throw std::runtime_error("dbsnap backup to S3 failed: " + r.describe());
   return prefix.url() + "/" + only_completed_snapshot(prefix, source.name());
+}
+
+// prune on S3: the older snapshots' data objects and manifests are deleted
+// (DeleteObjects), the newest completed one and nothing else stays.
+TEST(S3CliPrune, KeepLastOneDeletesTheOlderSnapshotsAndKeepsTheNewest) {
+  ScratchPgDatabase source("s3_prune");
+  load_small_table(source);
+  S3Prefix prefix("s3prune");
+  small_snapshot(prefix, source);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // a later started_at second
+  auto second =
+      run_dbsnap_s3({"backup", source.url(), "--to", prefix.url(), "--quiet"}, prefix.options());
+  ASSERT_EQ(second.exit_code, 0) << second.describe();
+  std::vector<std::string> before = keys_of(prefix);
+  ASSERT_EQ(before.size(), 4u);
+
+  auto dry =
+      run_dbsnap_s3({"prune", prefix.url(), "--keep-last", "1", "--dry-run"}, prefix.options());
+  ASSERT_EQ(dry.exit_code, 0) << dry.describe();
+  EXPECT_TRUE(contains(dry.out, "would remove 1 of 2 snapshots")) << dry.out;
+  EXPECT_EQ(keys_of(prefix), before);
+
+  auto r = run_dbsnap_s3({"prune", prefix.url(), "--keep-last", "1"}, prefix.options());
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_TRUE(contains(r.out, "removed 1 of 2 snapshots")) << r.out;
+  // before is sorted: the newer stem's two keys are the last two.
+  EXPECT_EQ(keys_of(prefix), (std::vector<std::string>{before[2], before[3]}));
 }
 
 TEST(S3CliFault, ListFailuresAreRetriedAndThenExit30NamingTheListing) {

@@ -1,5 +1,5 @@
 // dbsnap backup SERVER --to VOLUME: one database, or every user database.
-#include "engine/backup.h"
+#include "tools/dbsnap/backup.h"
 
 #include <fmt/format.h>
 
@@ -16,10 +16,45 @@
 #include "tools/dbsnap/commands.h"
 #include "tools/dbsnap/config.h"
 #include "tools/dbsnap/drivers.h"
+#include "tools/dbsnap/output.h"
 #include "tools/dbsnap/progress.h"
 #include "tools/dbsnap/volumes.h"
 
 namespace dbsnap::cli {
+
+BackupResult backup_database(Driver& driver, Volume& volume, const BackupRequest& req, bool quiet) {
+  CompressorFactory compressors = [level = req.compress_level] {
+    return std::make_unique<GzipCompressor>(level);
+  };
+  const std::string& db = req.url.database;
+  BackupProgress progress;
+  auto start = std::chrono::steady_clock::now();
+  BackupResult r;
+  {
+    std::unique_ptr<ProgressLine> line;
+    if (!quiet)
+      line = std::make_unique<ProgressLine>([&progress, &db](double s) {
+        auto raw = static_cast<double>(progress.raw_bytes.load());
+        return fmt::format(
+            "{}: {} SQL -> {} stored, {} rows, {}/s, {}/{} items{}", db, human_bytes(raw),
+            human_bytes(static_cast<double>(progress.stored_bytes.load())), progress.rows.load(),
+            human_bytes(s > 0 ? raw / s : 0), progress.items_done.load(),
+            progress.items_total.load(), eta(s, progress.items_done, progress.items_total));
+      });
+    r = run_backup(driver, volume, compressors, req, &progress);
+  }
+  double s = seconds_since(start);
+  std::uint64_t rows = 0, raw = 0;
+  for (const auto& [t, n] : r.manifest.tables) rows += n;
+  for (const auto& c : r.manifest.chunks) raw += c.raw_bytes;
+  if (!quiet)
+    fmt::print("{}/{}: {} tables, {} rows, {} SQL -> {} in {:.1f}s ({}/s)\n", volume.describe(),
+               r.data_key, r.manifest.tables.size(), rows, human_bytes(static_cast<double>(raw)),
+               human_bytes(static_cast<double>(r.manifest.size)), s,
+               human_bytes(s > 0 ? raw / s : 0));
+  return r;
+}
+
 namespace {
 
 // "64MiB", "4M", "1048576" -> bytes.
@@ -65,6 +100,7 @@ struct BackupArgs {
        quiet = false;
   int lock_wait_timeout = 60;
   std::string net_buffer_length = "1MiB";
+  std::vector<std::string> exclude_databases;
   VolumeOptions volume;
 };
 
@@ -84,47 +120,10 @@ int run_backup_cmd(const BackupArgs& a) {
   req.dump.net_buffer_length = parse_size(a.net_buffer_length);
   auto driver = driver_for(url);
   auto volume = open_volume_arg(a.to, a.volume);
-  CompressorFactory compressors = [level = req.compress_level] {
-    return std::make_unique<GzipCompressor>(level);
-  };
-
-  std::vector<std::string> databases;
-  if (url.database.empty()) {
-    databases = driver->databases(url);
-    if (databases.empty())
-      throw Error(ExitCode::database_missing,
-                  fmt::format("{} has no user databases to back up", url.masked()));
-  } else {
-    databases.push_back(url.database);
-  }
-  for (const auto& db : databases) {
+  for (const auto& db : select_databases(*driver, url, a.exclude_databases)) {
     req.url = url;
     req.url.database = db;
-    BackupProgress progress;
-    auto start = std::chrono::steady_clock::now();
-    BackupResult r;
-    {
-      std::unique_ptr<ProgressLine> line;
-      if (!a.quiet)
-        line = std::make_unique<ProgressLine>([&progress, &db](double s) {
-          auto raw = static_cast<double>(progress.raw_bytes.load());
-          return fmt::format(
-              "{}: {} SQL -> {} stored, {} rows, {}/s, {}/{} items{}", db, human_bytes(raw),
-              human_bytes(static_cast<double>(progress.stored_bytes.load())), progress.rows.load(),
-              human_bytes(s > 0 ? raw / s : 0), progress.items_done.load(),
-              progress.items_total.load(), eta(s, progress.items_done, progress.items_total));
-        });
-      r = run_backup(*driver, *volume, compressors, req, &progress);
-    }
-    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::uint64_t rows = 0, raw = 0;
-    for (const auto& [t, n] : r.manifest.tables) rows += n;
-    for (const auto& c : r.manifest.chunks) raw += c.raw_bytes;
-    if (!a.quiet)
-      fmt::print("{}/{}: {} tables, {} rows, {} SQL -> {} in {:.1f}s ({}/s)\n", volume->describe(),
-                 r.data_key, r.manifest.tables.size(), rows, human_bytes(static_cast<double>(raw)),
-                 human_bytes(static_cast<double>(r.manifest.size)), s,
-                 human_bytes(s > 0 ? raw / s : 0));
+    backup_database(*driver, *volume, req, a.quiet);
   }
   return 0;
 }
@@ -141,6 +140,9 @@ void add_backup_command(CLI::App& app, Commands& commands) {
                    "server URL or config name; without a database, every user database")
       ->required();
   backup->add_option("--database,-d", b.database, "database to back up (overrides the URL's)");
+  backup->add_option("--exclude-database", b.exclude_databases,
+                     "without a database: skip databases matching this pattern (repeatable; "
+                     "pg_dump's rules)");
   backup->add_option("--to", b.to, "volume: a local directory, s3://bucket/prefix or a config name")
       ->required();
   backup->add_option("--jobs,-j", b.jobs, "parallel connections")->check(CLI::Range(1, 256));

@@ -22,6 +22,9 @@ void register_commands(CLI::App& app) {
   add_verify_command(app, commands);
   add_jobs_command(app, commands);
   add_check_config_command(app, commands);
+  add_run_command(app, commands);
+  add_prune_command(app, commands);
+  add_servers_command(app, commands);
   // --config is the app's; let it follow the subcommand too (dbsnap ping prod --config F).
   add_config_option(app);
   for (auto& [cmd, run] : commands) cmd->fallthrough();

@@ -213,6 +213,11 @@ void check_job(const Config& c, const std::string& where, const toml::table& tab
         table["server"].node()->source(),
         fmt::format("{}: server {} is not in [servers] and not a URL", where, shown(job.server)));
   }
+  if (!job.verify_into.empty() && job.verify_into.find("://") == std::string::npos &&
+      !c.servers.count(job.verify_into))
+    problems.add(table["verify_into"].node()->source(),
+                 fmt::format("{}: verify_into {} is not in [servers] and not a URL", where,
+                             shown(job.verify_into)));
   if (job.volume.empty()) {
     problems.add(table.source(), fmt::format("[{}] has no volume", where));
   } else if (job.volume.find_first_of("/~.") == std::string::npos && !c.volumes.count(job.volume)) {
@@ -241,11 +246,13 @@ std::optional<JobEntry> read_job(const Config& c, const std::string& where,
                                  const toml::table& table, Problems& problems) {
   std::size_t before = problems.size();
   JobEntry job;
-  std::string schedule, timezone = "UTC", on = "failure";
+  std::string schedule, timezone = "UTC", on = "failure", verify_every;
   std::map<std::string, std::string*> strings = {
-      {"server", &job.server},          {"volume", &job.volume}, {"prefix", &job.prefix},
-      {"schedule", &schedule},          {"timezone", &timezone}, {"on", &on},
-      {"healthcheck", &job.healthcheck}};
+      {"server", &job.server},           {"volume", &job.volume},
+      {"prefix", &job.prefix},           {"schedule", &schedule},
+      {"timezone", &timezone},           {"on", &on},
+      {"healthcheck", &job.healthcheck}, {"verify_into", &job.verify_into},
+      {"verify_every", &verify_every}};
   std::map<std::string_view, std::vector<std::string>*> lists = {
       {"databases", &job.databases}, {"exclude", &job.exclude}, {"notify", &job.notify}};
   for (const auto& [key, node] : table) {
@@ -257,7 +264,7 @@ std::optional<JobEntry> read_job(const Config& c, const std::string& where,
     } else if (!strings.count(name)) {
       known_key(key,
                 {"server", "databases", "exclude", "volume", "prefix", "schedule", "timezone",
-                 "keep", "notify", "on", "healthcheck"},
+                 "keep", "notify", "on", "healthcheck", "verify_into", "verify_every"},
                 where, problems);
     } else if (const auto* value = node.as_string()) {
       *strings.at(name) = value->get();
@@ -269,6 +276,11 @@ std::optional<JobEntry> read_job(const Config& c, const std::string& where,
     problems.add(table["on"].node()->source(),
                  fmt::format("{}.on must be \"failure\" or \"always\"", where));
   job.notify_always = on == "always";
+  try {
+    if (!verify_every.empty()) job.verify_every = parse_calendar_duration(verify_every);
+  } catch (const Error& e) {
+    problems.add(table["verify_every"].node()->source(), fmt::format("{}: {}", where, e.what()));
+  }
   check_job(c, where, table, schedule, timezone, job, problems);
   if (problems.size() != before) return std::nullopt;
   return job;
@@ -406,6 +418,23 @@ std::string resolve_volume(const std::string& spec, VolumeOptions& options) {
 bool is_volume_name(const std::string& spec) {
   const Config& c = config();
   return spec.find("://") == std::string::npos && c.volumes.count(spec) && !c.servers.count(spec);
+}
+
+std::string job_volume_spec(const JobEntry& job, VolumeOptions& options) {
+  std::string spec = resolve_volume(job.volume, options);
+  if (job.prefix.empty()) return spec;
+  while (spec.size() > 1 && spec.ends_with('/')) spec.pop_back();
+  return spec + "/" + job.prefix;
+}
+
+const JobEntry& find_job(const std::string& name) {
+  auto it = config().jobs.find(name);
+  if (it == config().jobs.end())
+    throw Error(
+        ExitCode::usage,
+        fmt::format("no job '{}' in config file {}; dbsnap jobs lists them", name,
+                    config().path.empty() ? "~/.config/dbsnap/config.toml" : config().path));
+  return it->second;
 }
 
 std::string resolve_server_name(const std::string& spec) {

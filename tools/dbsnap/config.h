@@ -19,6 +19,8 @@
 //   keep = { last = 3, daily = 7, weekly = 4, monthly = 12, yearly = 3, within = "30d" }
 //   notify = ["https://hooks.example.com/x"]   # webhooks; on = "failure" | "always"
 //   healthcheck = "https://hc.example.com/ping/uuid"
+//   verify_into = "scratch"      # restore each new snapshot there, count rows, drop it
+//   verify_every = "7d"          # at most once per 7 days per database (default: each run)
 //
 // Secrets read here are never printed: servers are shown with
 // ServerUrl::masked(), and no message of this file quotes a value.
@@ -62,6 +64,8 @@ struct JobEntry {
   std::vector<std::string> notify;   // webhook URLs
   bool notify_always = false;        // on = "always": successes too
   std::string healthcheck;           // ping URL, "" = none
+  std::string verify_into;           // SERVER spec to restore into after a backup; "" = none
+  CalendarDuration verify_every;     // zero: each run; else when the last ok one is older
 };
 
 // A loaded config file (possibly none).
@@ -110,6 +114,14 @@ ServerUrl resolve_server(const std::string& spec);
 // url, and its endpoint, region and keys fill the options left empty on the
 // command line; anything else is returned as is (a path or s3:// URL).
 std::string resolve_volume(const std::string& spec, VolumeOptions& options);
+
+// The volume a job writes to, as open_volume() takes it: its volume
+// (resolve_volume(), which fills options) with "/<prefix>" appended.
+std::string job_volume_spec(const JobEntry& job, VolumeOptions& options);
+
+// The [jobs] entry called name. Throws dbsnap::Error(ExitCode::usage)
+// "no job 'x' in config file P; dbsnap jobs lists them".
+const JobEntry& find_job(const std::string& name);
 
 // A --server filter -> Manifest::server_name: a [servers] name gives its
 // URL's "host-port"; anything else (a host-port, or empty) is returned as is.

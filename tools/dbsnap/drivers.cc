@@ -4,6 +4,7 @@
 
 #include "compress/gunzip.h"
 #include "engine/error.h"
+#include "engine/name_pattern.h"
 #include "protocols/mysql/driver.h"
 #include "protocols/mysql/restore.h"
 #include "protocols/postgres/driver.h"
@@ -14,6 +15,21 @@ namespace dbsnap::cli {
 std::unique_ptr<Driver> driver_for(const ServerUrl& url) {
   if (url.kind == ServerKind::postgres) return pg::make_pg_driver();
   return mysql::make_mysql_driver();
+}
+
+std::vector<std::string> select_databases(Driver& driver, const ServerUrl& url,
+                                          const std::vector<std::string>& exclude) {
+  if (!url.database.empty()) return {url.database};
+  PatternDialect dialect =
+      url.kind == ServerKind::postgres ? PatternDialect::postgres : PatternDialect::mysql;
+  std::vector<NamePattern> patterns;
+  for (const auto& text : exclude) patterns.push_back(NamePattern::database(text, dialect));
+  std::vector<std::string> databases = exclude_databases(driver.databases(url), patterns);
+  if (databases.empty())
+    throw Error(ExitCode::database_missing,
+                fmt::format("{} has no user databases to back up{}", url.masked(),
+                            exclude.empty() ? "" : " that no exclude pattern matches"));
+  return databases;
 }
 
 std::unique_ptr<RestoreTarget> make_target(const ServerUrl& url, const std::string& database) {

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/compressor.h"
 #include "engine/dialect.h"
@@ -15,6 +16,13 @@ namespace dbsnap::cli {
 
 // The backup driver for url's kind (PostgreSQL, or MySQL for MySQL and MariaDB).
 std::unique_ptr<Driver> driver_for(const ServerUrl& url);
+
+// The databases a backup of url takes: url.database when set, else every
+// user database of the server that matches no pattern of exclude
+// (engine/name_pattern.h, in url's dialect). Throws dbsnap::Error: usage for
+// a bad pattern, database_missing when none is left, the driver's errors.
+std::vector<std::string> select_databases(Driver& driver, const ServerUrl& url,
+                                          const std::vector<std::string>& exclude);
 
 // A restore target on url's server for database (empty: the URL's).
 std::unique_ptr<RestoreTarget> make_target(const ServerUrl& url, const std::string& database);

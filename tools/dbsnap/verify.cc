@@ -1,6 +1,6 @@
 // dbsnap verify SNAPSHOT [--restore-into SERVER]: a snapshot's checksums
 // offline, and optionally a restore into a scratch database.
-#include "engine/verify.h"
+#include "tools/dbsnap/verify.h"
 
 #include <fmt/format.h>
 
@@ -12,6 +12,7 @@
 #include "compress/gunzip.h"
 #include "engine/error.h"
 #include "engine/restore.h"
+#include "engine/verify.h"
 #include "tools/dbsnap/commands.h"
 #include "tools/dbsnap/config.h"
 #include "tools/dbsnap/drivers.h"
@@ -56,30 +57,38 @@ int run_verify_cmd(const VerifyArgs& a) {
         a.snapshot, v.chunks, v.stored_bytes, v.raw_bytes, v.rows);
   if (a.restore_into.empty()) return 0;
 
-  ServerUrl url = resolve_server(a.restore_into);
-  SnapshotKeys keys;
-  Manifest m = load_manifest(*l.volume, l.manifest, keys);
-  check_kind(m, url);
-  auto target = make_target(url, scratch_database_name());
-  RestoreRequest req;
-  req.jobs = a.jobs;
   auto start = std::chrono::steady_clock::now();
-  RestoreReport r;
-  try {
-    r = restore_snapshot(*target, *l.volume, keys, m, gzip_chunks(), req, nullptr);
-  } catch (...) {
-    target->drop_database();
-    throw;
-  }
-  target->drop_database();
+  std::string scratch;
+  RestoreReport r =
+      restore_into_scratch(*l.volume, l.manifest, resolve_server(a.restore_into), a.jobs, &scratch);
   if (!a.quiet)
     fmt::print("{}: restored into scratch database {} and dropped it: {} tables in {:.1f}s\n",
-               a.snapshot, target->describe(), r.counts.size(), seconds_since(start));
+               a.snapshot, scratch, r.counts.size(), seconds_since(start));
   report_counts(r, a.quiet);
   return 0;
 }
 
 }  // namespace
+
+RestoreReport restore_into_scratch(Volume& volume, const std::string& manifest_key,
+                                   const ServerUrl& url, int jobs, std::string* scratch_name) {
+  SnapshotKeys keys;
+  Manifest m = load_manifest(volume, manifest_key, keys);
+  check_kind(m, url);
+  auto target = make_target(url, scratch_database_name());
+  if (scratch_name) *scratch_name = target->describe();
+  RestoreRequest req;
+  req.jobs = jobs;
+  RestoreReport r;
+  try {
+    r = restore_snapshot(*target, volume, keys, m, gzip_chunks(), req, nullptr);
+  } catch (...) {
+    target->drop_database();
+    throw;
+  }
+  target->drop_database();
+  return r;
+}
 
 void add_verify_command(CLI::App& app, Commands& commands) {
   auto a = std::make_shared<VerifyArgs>();
