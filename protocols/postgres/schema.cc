@@ -22,17 +22,54 @@ std::string not_in_extension(std::string_view catalog, std::string_view oid_expr
 void Context::comment(Output& out, std::uint32_t classoid, std::uint32_t oid, int subid,
                       const std::string& tag, const std::string& target, const std::string& schema,
                       const std::string& owner) const {
+  comment_only(out, classoid, oid, subid, tag, target, schema, owner);
+  if (subid == 0)
+    security_labels(out, classoid, oid, tag, schema, owner,
+                    [&](int sub) { return sub == 0 ? target : ""; });
+}
+
+void Context::comment_only(Output& out, std::uint32_t classoid, std::uint32_t oid, int subid,
+                           const std::string& tag, const std::string& target,
+                           const std::string& schema, const std::string& owner) const {
   auto it = comments.find({classoid, oid, subid});
   if (it != comments.end()) out.comment(tag, target, schema, owner, it->second);
 }
 
+void Context::security_labels(Output& out, std::uint32_t classoid, std::uint32_t oid,
+                              const std::string& tag, const std::string& schema,
+                              const std::string& owner,
+                              const std::function<std::string(int)>& target) const {
+  auto it = labels.find({classoid, oid});
+  if (it == labels.end()) return;
+  Toc toc;
+  for (const auto& l : it->second) {
+    std::string name = target(l.subid);
+    if (!name.empty())
+      toc.defn += fmt::format("SECURITY LABEL FOR {} ON {} IS {};\n", ident(l.provider), name,
+                              quote_literal(l.label));
+  }
+  if (toc.defn.empty()) return;
+  toc.tag = tag;
+  toc.type = "SECURITY LABEL";
+  toc.schema = schema;
+  toc.owner = owner;
+  out.entry(toc);
+}
+
 namespace {
 
+// pg_description and pg_seclabel.
 void read_comments(Context& ctx) {
   PgResult r = query(
       ctx.conn, "SELECT classoid, objoid, objsubid, description FROM pg_catalog.pg_description");
   for (int i = 0; i < r.rows(); ++i)
     ctx.comments[{r.oid(i, 0), r.oid(i, 1), static_cast<int>(r.num(i, 2))}] = r.str(i, 3);
+  PgResult l = query(ctx.conn, R"(
+SELECT classoid, objoid, objsubid, provider, label FROM pg_catalog.pg_seclabel
+ ORDER BY classoid, objoid, objsubid)");
+  for (int i = 0; i < l.rows(); ++i)
+    ctx.labels[{l.oid(i, 0), l.oid(i, 1)}].push_back(
+        {static_cast<int>(l.num(i, 2)), l.str(i, 3), l.str(i, 4)});
 }
 
 }  // namespace
@@ -641,15 +678,17 @@ std::string header(PGconn* conn) {
 }  // namespace
 
 PgSchema read_schema(PGconn* conn, const DumpOptions& options) {
-  Context ctx{conn, options, {}, {}, {}, {}};
+  Context ctx{conn, options, {}, {}, {}, {}, {}};
   read_comments(ctx);
   add_namespaces(ctx);
   add_extensions(ctx);
   add_collations(ctx);
   add_types(ctx);
   add_base_types(ctx);
+  add_shell_types(ctx);
   add_routines(ctx);
   add_casts(ctx);
+  add_transforms(ctx);
   add_operators(ctx);
   add_operator_families(ctx);
   add_operator_classes(ctx);
@@ -666,6 +705,7 @@ PgSchema read_schema(PGconn* conn, const DumpOptions& options) {
   add_default_acls(ctx);
   add_event_triggers(ctx);
   add_publications(ctx);
+  add_subscriptions(ctx);
   add_large_objects(ctx);
   add_dependencies(ctx);
   repair_type_function_loops(ctx);

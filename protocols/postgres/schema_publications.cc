@@ -1,8 +1,11 @@
 // Readers of publications with their tables and schemas (pg_dump.c
-// dumpPublication, dumpPublicationTable, dumpPublicationNamespace): post-data
-// entries, after the tables they name exist. Row filters, column lists and
-// schemas are PostgreSQL 15's; older servers have neither.
+// dumpPublication, dumpPublicationTable, dumpPublicationNamespace) and of
+// subscriptions (dumpSubscription): post-data entries, after the tables they
+// name exist. Row filters, column lists and schemas are PostgreSQL 15's;
+// older servers have neither.
 #include <fmt/format.h>
+
+#include <cstdio>
 
 #include "protocols/postgres/connection.h"
 #include "protocols/postgres/schema_readers.h"
@@ -122,6 +125,108 @@ SELECT p.oid, p.pubname, pg_catalog.pg_get_userbyid(p.pubowner), p.puballtables,
     ctx.graph.map({catalog::kPgPublication, oid}, objects[oid]);
   }
   add_publication_tables(ctx, objects, owners);
+}
+
+namespace {
+
+// pg_subscription's columns by server version, as pg_dump 15 reads them
+// (binary and streaming from 14, two_phase and disable_on_error from 15)
+// plus the options later servers added, so that nothing set is lost:
+// streaming = parallel, origin, password_required, run_as_owner (16),
+// failover (17). Absent columns read as their defaults.
+struct SubscriptionColumns {
+  std::string binary = "false", stream = "'f'", two_phase = "'d'", disable_on_error = "false";
+  std::string origin = "'any'", password_required = "true", run_as_owner = "false";
+  std::string failover = "false";
+};
+
+SubscriptionColumns subscription_columns(int version) {
+  SubscriptionColumns c;
+  if (version >= 140000) {
+    c.binary = "s.subbinary";
+    c.stream = "CASE WHEN s.substream THEN 't' ELSE 'f' END";
+  }
+  if (version >= 150000) {
+    c.two_phase = "s.subtwophasestate";
+    c.disable_on_error = "s.subdisableonerr";
+  }
+  if (version >= 160000) {
+    c.stream = "s.substream";
+    c.origin = "s.suborigin";
+    c.password_required = "s.subpasswordrequired";
+    c.run_as_owner = "s.subrunasowner";
+  }
+  if (version >= 170000) c.failover = "s.subfailover";
+  return c;
+}
+
+// The WITH (...) options after connect = false and slot_name.
+std::string subscription_options(const PgResult& r, int i) {
+  std::string d;
+  if (r.flag(i, 6)) d += ", binary = true";
+  if (r.get(i, 7) == "t") d += ", streaming = on";
+  if (r.get(i, 7) == "p") d += ", streaming = parallel";
+  if (r.get(i, 8) != "d") d += ", two_phase = on";
+  if (r.flag(i, 9)) d += ", disable_on_error = true";
+  if (r.get(i, 10) != "any") d += ", origin = " + quote_literal(r.get(i, 10));
+  if (!r.flag(i, 11)) d += ", password_required = false";
+  if (r.flag(i, 12)) d += ", run_as_owner = true";
+  if (r.flag(i, 13)) d += ", failover = true";
+  return d;
+}
+
+// pg_dump.c getSubscriptions: only a superuser reads subconninfo; anyone
+// else gets a warning when the database has subscriptions.
+bool may_read_subscriptions(PGconn* conn) {
+  const char* super = PQparameterStatus(conn, "is_superuser");
+  if (super != nullptr && std::string_view(super) == "on") return true;
+  PgResult n = query(conn, R"(
+SELECT pg_catalog.count(*) FROM pg_catalog.pg_subscription
+ WHERE subdbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()))");
+  if (n.num(0, 0) > 0)
+    std::fputs("warning: subscriptions not dumped because current user is not a superuser\n",
+               stderr);
+  return false;
+}
+
+}  // namespace
+
+void add_subscriptions(Context& ctx) {
+  if (!may_read_subscriptions(ctx.conn)) return;
+  SubscriptionColumns c = subscription_columns(PQserverVersion(ctx.conn));
+  PgResult r =
+      query(ctx.conn, fmt::format(R"(
+SELECT s.oid, s.subname, pg_catalog.pg_get_userbyid(s.subowner), s.subconninfo, s.subslotname,
+       s.subpublications, {}, {}, {}, {}, {}, {}, {}, {}, s.subsynccommit
+  FROM pg_catalog.pg_subscription s
+ WHERE s.subdbid = (SELECT oid FROM pg_catalog.pg_database
+                     WHERE datname = pg_catalog.current_database()))",
+                                  c.binary, c.stream, c.two_phase, c.disable_on_error, c.origin,
+                                  c.password_required, c.run_as_owner, c.failover));
+  for (int i = 0; i < r.rows(); ++i) {
+    std::uint32_t oid = r.oid(i, 0);
+    std::string name = r.str(i, 1), owner = r.str(i, 2), q = ctx.ident(name);
+    std::string publications;
+    for (const auto& p : catalog::parse_array(r.get(i, 5)))
+      publications += (publications.empty() ? "" : ", ") + ctx.ident(p);
+    std::string d = fmt::format(
+        "CREATE SUBSCRIPTION {} CONNECTION {} PUBLICATION {} WITH (connect = false, slot_name = {}",
+        q, quote_literal(r.get(i, 3)), publications,
+        r.is_null(i, 4) ? "NONE" : quote_literal(r.get(i, 4)));
+    d += subscription_options(r, i);
+    if (r.get(i, 14) != "off") d += ", synchronous_commit = " + ctx.ident(r.get(i, 14));
+    d += ");\n";
+    DumpObject o;
+    o.priority = Priority::subscription;
+    o.name = name;
+    o.oid = oid;
+    o.render = [&ctx, oid, name, owner, q, d](Output& out) {
+      out.entry({name, "SUBSCRIPTION", "", owner, d, "ALTER SUBSCRIPTION " + q, {}, {}});
+      ctx.comment(out, catalog::kPgSubscription, oid, 0, "SUBSCRIPTION " + q, "SUBSCRIPTION " + q,
+                  "", owner);
+    };
+    ctx.graph.map({catalog::kPgSubscription, oid}, ctx.graph.add(std::move(o)));
+  }
 }
 
 }  // namespace dbsnap::pg

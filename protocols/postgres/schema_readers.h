@@ -8,6 +8,7 @@
 #include <libpq-fe.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -41,6 +42,12 @@ struct Context {
   catalog::Graph graph;
   // pg_description by (classoid, objoid, objsubid).
   std::map<std::tuple<std::uint32_t, std::uint32_t, int>, std::string> comments;
+  // pg_seclabel by (classoid, objoid), by objsubid (pg_dump getSecLabels order).
+  struct SecurityLabel {
+    int subid;
+    std::string provider, label;
+  };
+  std::map<CatalogKey, std::vector<SecurityLabel>> labels;
   // Materialized view object -> its REFRESH object; a refresh follows the
   // refreshes of the materialized views it reads (buildMatViewRefreshDependencies).
   std::map<std::size_t, std::size_t> refreshes;
@@ -55,10 +62,23 @@ struct Context {
   std::string qualified(std::string_view schema, std::string_view name) const {
     return ident(schema) + "." + ident(name);
   }
-  // The comment entry of (classoid, oid, subid) if it has one (pg_dump dumpComment).
+  // The comment entry of (classoid, oid, subid) if it has one (pg_dump
+  // dumpComment), then for subid 0 the object's SECURITY LABEL entry
+  // (dumpSecLabel: same tag and target).
   void comment(catalog::Output& out, std::uint32_t classoid, std::uint32_t oid, int subid,
                const std::string& tag, const std::string& target, const std::string& schema,
                const std::string& owner) const;
+  // Only the comment entry: relations print their labels after the comments
+  // of their columns.
+  void comment_only(catalog::Output& out, std::uint32_t classoid, std::uint32_t oid, int subid,
+                    const std::string& tag, const std::string& target, const std::string& schema,
+                    const std::string& owner) const;
+  // One SECURITY LABEL entry tagged tag holding every label of (classoid,
+  // oid) whose subid target() names ("" leaves it out): pg_dump dumpSecLabel
+  // and, with column subids, dumpTableSecLabel.
+  void security_labels(catalog::Output& out, std::uint32_t classoid, std::uint32_t oid,
+                       const std::string& tag, const std::string& schema, const std::string& owner,
+                       const std::function<std::string(int)>& target) const;
 };
 
 // schema.cc
@@ -72,16 +92,25 @@ void add_collations(Context& ctx);
 void add_statistics(Context& ctx);
 void add_event_triggers(Context& ctx);
 void add_base_types(Context& ctx);
+void add_shell_types(Context& ctx);
 void add_casts(Context& ctx);
+void add_transforms(Context& ctx);
 void add_operators(Context& ctx);
 void add_access_methods(Context& ctx);
 // schema_text_search.cc: parsers, templates, dictionaries, configurations.
 void add_text_search(Context& ctx);
 // schema_foreign.cc: foreign data wrappers, servers and their user mappings.
+// fdw_options_sql: an SQL expression turning column (a text[] of generic
+// options) into pg_dump's OPTIONS text, "name 'value'" pairs sorted by name
+// and joined by ",\n    ".
+std::string fdw_options_sql(std::string_view column);
 void add_foreign_data_wrappers(Context& ctx);
 void add_foreign_servers(Context& ctx);
-// schema_publications.cc: publications, their tables and schemas (post-data).
+// schema_publications.cc: publications, their tables and schemas, and
+// subscriptions (post-data). add_subscriptions prints nothing but a warning
+// on stderr when the user is not a superuser (as pg_dump).
 void add_publications(Context& ctx);
+void add_subscriptions(Context& ctx);
 // schema_opclasses.cc: operator families (with loose members) and classes.
 void add_operator_families(Context& ctx);
 void add_operator_classes(Context& ctx);

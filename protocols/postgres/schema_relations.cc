@@ -16,6 +16,7 @@ namespace {
 struct Column {
   int num = 0;
   std::string name, type, collation, storage_change, compression, options;
+  std::string fdw_options;  // foreign tables: "name 'value'" pairs, one per line
   bool not_null = false, inherited_not_null = false, local = true;
   bool default_dropped = false;  // a parent has a default, this column none
   // A parent's column is generated too: an inheritance child takes its
@@ -207,15 +208,18 @@ SELECT c.oid, n.nspname, c.relname, pg_catalog.pg_get_userbyid(c.relowner), c.re
          pg_catalog.current_setting('block_size')::pg_catalog.int8,
        (SELECT rw.oid FROM pg_catalog.pg_rewrite rw
          WHERE rw.ev_class = c.oid AND rw.rulename = '_RETURN'),
-       c.relforcerowsecurity
+       c.relforcerowsecurity, fs.srvname, {}
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   LEFT JOIN pg_catalog.pg_class tc ON tc.oid = c.reltoastrelid
   LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace
   LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
- WHERE c.relkind IN ('r', 'p', 'v', 'm') AND {} AND {}
+  LEFT JOIN pg_catalog.pg_foreign_table ft ON ft.ftrelid = c.oid
+  LEFT JOIN pg_catalog.pg_foreign_server fs ON fs.oid = ft.ftserver
+ WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {} AND {}
  ORDER BY n.nspname, c.relname)",
-                                           kUserSchema, not_in_extension("pg_class", "c.oid")));
+                                           fdw_options_sql("ft.ftoptions"), kUserSchema,
+                                           not_in_extension("pg_class", "c.oid")));
 
   PgResult cr =
       query(ctx.conn, fmt::format(R"(
@@ -238,16 +242,17 @@ SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.att
        a.attgenerated <> '' AND EXISTS (
          SELECT 1 FROM pg_catalog.pg_inherits i
            JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent
-          WHERE i.inhrelid = a.attrelid AND pa.attname = a.attname AND pa.attgenerated <> '')
+          WHERE i.inhrelid = a.attrelid AND pa.attname = a.attname AND pa.attgenerated <> ''),
+       {}
   FROM pg_catalog.pg_attribute a
   JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
   JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
- WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm') AND {}
+ WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {}
  ORDER BY a.attrelid, a.attnum)",
                                   PQserverVersion(ctx.conn) >= 140000 ? "a.attcompression"
                                                                       : "''::pg_catalog.\"char\"",
-                                  kUserSchema));
+                                  fdw_options_sql("a.attfdwoptions"), kUserSchema));
   // pg_attver is set by this server build on every column, not by users; its
   // pg_dump leaves it out of the column options too.
   std::map<std::uint32_t, std::vector<Column>> columns;
@@ -271,6 +276,7 @@ SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.att
     c.inherited_not_null = cr.flag(i, 16);
     c.default_dropped = cr.flag(i, 17);
     c.generation_inherited = cr.flag(i, 18);
+    c.fdw_options = cr.str(i, 19);
     columns[cr.oid(i, 0)].push_back(std::move(c));
   }
 
@@ -388,6 +394,7 @@ SELECT k.oid, k.conrelid, k.conname, pg_catalog.pg_get_constraintdef(k.oid), k.c
     if (!viewdef.empty() && viewdef.back() == ';') viewdef.pop_back();
     std::string tablespace = r.str(i, 14), am = r.str(i, 15), replident = r.str(i, 22);
     bool unlogged = r.get(i, 5) == "u", force_rls = r.flag(i, 26);
+    std::string server = r.str(i, 27), server_options = r.str(i, 28);
     std::string acl = r.str(i, 16), base = r.str(i, 18);
     bool acl_null = r.flag(i, 17);
 
@@ -410,8 +417,8 @@ SELECT k.oid, k.conrelid, k.conname, pg_catalog.pg_get_constraintdef(k.oid), k.c
     }
     ctx.graph[id].render = [&ctx, oid, schema, name, owner, kind, partition, cols, defaults, checks,
                             options, parents, partkey, viewdef, check_opt, tablespace, am,
-                            replident, unlogged, force_rls, acl, acl_null, base,
-                            dummy](Output& out) {
+                            replident, unlogged, force_rls, server, server_options, acl, acl_null,
+                            base, dummy](Output& out) {
       std::string q = ctx.qualified(schema, name);
       Toc toc;
       toc.tag = name;
@@ -439,10 +446,11 @@ SELECT k.oid, k.conrelid, k.conname, pg_catalog.pg_get_constraintdef(k.oid), k.c
         toc.tablespace = tablespace;
         toc.table_am = am;
       } else {
-        word = "TABLE";
+        word = kind == 'f' ? "FOREIGN TABLE" : "TABLE";
+        toc.alter_owner = fmt::format("ALTER {} {}", word, q);
         toc.tablespace = tablespace;
         if (!am.empty()) toc.table_am = am;
-        std::string d = fmt::format("CREATE {}TABLE {}", unlogged ? "UNLOGGED " : "", q);
+        std::string d = fmt::format("CREATE {}{} {}", unlogged ? "UNLOGGED " : "", word, q);
         int printed = 0;
         for (const auto& c : cols) {
           if (!c.local && !partition) continue;
@@ -465,17 +473,23 @@ SELECT k.oid, k.conrelid, k.conname, pg_catalog.pg_get_constraintdef(k.oid), k.c
         d += printed ? "\n)" : " (\n)";
         if (!parents.empty() && !partition) d += "\nINHERITS (" + parents + ")";
         if (kind == 'p') d += "\nPARTITION BY " + partkey;
+        if (kind == 'f') d += "\nSERVER " + ctx.ident(server);
         if (!options.empty()) d += "\nWITH (" + options + ")";
+        if (!server_options.empty()) d += "\nOPTIONS (\n    " + server_options + "\n)";
         d += ";\n";
+        std::string alter_table = kind == 'f' ? "ALTER FOREIGN TABLE" : "ALTER TABLE";
         for (const auto& c : cols) {
           std::string alter =
-              fmt::format("ALTER TABLE ONLY {} ALTER COLUMN {}", q, ctx.ident(c.name));
+              fmt::format("{} ONLY {} ALTER COLUMN {}", alter_table, q, ctx.ident(c.name));
           if (!c.local && !partition && c.not_null && !c.inherited_not_null)
             d += alter + " SET NOT NULL;\n";
           if (c.statistics >= 0) d += fmt::format("{} SET STATISTICS {};\n", alter, c.statistics);
           if (!c.storage_change.empty()) d += alter + " SET STORAGE " + c.storage_change + ";\n";
           if (!c.compression.empty()) d += alter + " SET COMPRESSION " + c.compression + ";\n";
           if (!c.options.empty()) d += alter + " SET (" + c.options + ");\n";
+          if (!c.fdw_options.empty())
+            d += fmt::format("ALTER FOREIGN TABLE {} ALTER COLUMN {} OPTIONS (\n    {}\n);\n", q,
+                             ctx.ident(c.name), c.fdw_options);
         }
         if (replident == "n")
           d += fmt::format("\nALTER TABLE ONLY {} REPLICA IDENTITY NOTHING;\n", q);
@@ -486,13 +500,19 @@ SELECT k.oid, k.conrelid, k.conname, pg_catalog.pg_get_constraintdef(k.oid), k.c
       toc.type = word;
       out.entry(toc);
       std::string tag = word + " " + ctx.ident(name);
-      ctx.comment(out, catalog::kPgClass, oid, 0, tag, word + " " + q, schema, owner);
+      ctx.comment_only(out, catalog::kPgClass, oid, 0, tag, word + " " + q, schema, owner);
       for (const auto& c : cols) {
         std::string col = ctx.ident(c.name);
-        ctx.comment(out, catalog::kPgClass, oid, c.num,
-                    fmt::format("COLUMN {}.{}", ctx.ident(name), col),
-                    fmt::format("COLUMN {}.{}", q, col), schema, owner);
+        ctx.comment_only(out, catalog::kPgClass, oid, c.num,
+                         fmt::format("COLUMN {}.{}", ctx.ident(name), col),
+                         fmt::format("COLUMN {}.{}", q, col), schema, owner);
       }
+      ctx.security_labels(out, catalog::kPgClass, oid, tag, schema, owner, [&](int sub) {
+        if (sub == 0) return word + " " + q;
+        for (const auto& c : cols)
+          if (c.num == sub) return fmt::format("COLUMN {}.{}", q, ctx.ident(c.name));
+        return std::string();
+      });
       for (const auto& k : checks)
         if (k.local || partition)
           ctx.comment(out, catalog::kPgConstraint, k.oid, 0,
