@@ -700,6 +700,7 @@ PgSchema read_schema(PGconn* conn, const DumpOptions& options) {
   add_foreign_servers(ctx);
   PgSchema schema;
   add_relations(ctx, schema.tables);
+  add_catalog_acls(ctx);
   add_post_data(ctx);
   add_statistics(ctx);
   add_default_acls(ctx);

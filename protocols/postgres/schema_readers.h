@@ -123,6 +123,9 @@ void repair_type_function_loops(Context& ctx);
 // schema_relations.cc: sequences, tables, views, materialized views,
 // defaults, partition attachments, refreshes; fills tables.
 void add_relations(Context& ctx, std::vector<PgTable>& tables);
+// The privileges of pg_catalog's relations and their columns where they
+// differ from initdb's (pg_dump's ACL-only dump of pg_catalog).
+void add_catalog_acls(Context& ctx);
 // schema_post_data.cc: constraints, indexes, index attachments, triggers,
 // rules, row security and policies.
 void add_post_data(Context& ctx);
