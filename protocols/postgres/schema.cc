@@ -58,14 +58,15 @@ void Context::security_labels(Output& out, std::uint32_t classoid, std::uint32_t
 
 namespace {
 
-// pg_description and pg_seclabel.
+// pg_description, and pg_seclabels read as pg_dump 15 reads it (its order
+// among the labels of one object is the order pg_dump prints).
 void read_comments(Context& ctx) {
   PgResult r = query(
       ctx.conn, "SELECT classoid, objoid, objsubid, description FROM pg_catalog.pg_description");
   for (int i = 0; i < r.rows(); ++i)
     ctx.comments[{r.oid(i, 0), r.oid(i, 1), static_cast<int>(r.num(i, 2))}] = r.str(i, 3);
   PgResult l = query(ctx.conn, R"(
-SELECT classoid, objoid, objsubid, provider, label FROM pg_catalog.pg_seclabel
+SELECT classoid, objoid, objsubid, provider, label FROM pg_catalog.pg_seclabels
  ORDER BY classoid, objoid, objsubid)");
   for (int i = 0; i < l.rows(); ++i)
     ctx.labels[{l.oid(i, 0), l.oid(i, 1)}].push_back(

@@ -42,7 +42,7 @@ struct Context {
   catalog::Graph graph;
   // pg_description by (classoid, objoid, objsubid).
   std::map<std::tuple<std::uint32_t, std::uint32_t, int>, std::string> comments;
-  // pg_seclabel by (classoid, objoid), by objsubid (pg_dump getSecLabels order).
+  // pg_seclabel by (classoid, objoid), by objsubid (pg_dump's order).
   struct SecurityLabel {
     int subid;
     std::string provider, label;
