@@ -339,6 +339,34 @@ INSERT INTO pg_catalog.pg_seclabel VALUES
   EXPECT_EQ(security_label_entries(script.out), want);
 }
 
+// Only a superuser may read a subscription's connection string: a backup by
+// anyone else warns and leaves the subscriptions out, as pg_dump does.
+TEST(PgBackup, SubscriptionsAreLeftOutWithAWarningForAPlainUser) {
+  std::string role = unique_name("plain_user");
+  pg_exec("postgres", "CREATE ROLE " + role + " LOGIN PASSWORD 'pw'");
+  ScratchPgDatabase db("subs_plain");
+  pg_exec(db.name(), "CREATE TABLE t (x int); INSERT INTO t VALUES (1); ALTER TABLE t OWNER TO " +
+                         role +
+                         "; CREATE SUBSCRIPTION plain_sub CONNECTION 'host=publisher.invalid' "
+                         "PUBLICATION p WITH (connect = false, slot_name = NONE)");
+  std::string url = db.url();
+  url = "postgres://" + role + ":pw@" + url.substr(url.find('@') + 1);
+  ScratchDir volume;
+  auto r = run_dbsnap({"backup", url, "--to", volume.path().string()});
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_NE(r.err.find("warning: subscriptions not dumped because current user is not a superuser"),
+            std::string::npos)
+      << r.err;
+  Snapshot snap = only_snapshot(volume.path());
+  if (!snap.data.empty()) {
+    auto script = run_shell("gunzip -c " + shell_quote(snap.data.string()));
+    EXPECT_EQ(script.out.find("SUBSCRIPTION"), std::string::npos) << script.out;
+    EXPECT_NE(script.out.find("COPY public.t"), std::string::npos) << script.out;
+  }
+  pg_drop_database(db.name());
+  pg_exec("postgres", "DROP ROLE " + role);
+}
+
 // Fails the test with `diff -u` of the two schema dumps when they differ.
 void expect_same_schema(const std::string& source, const std::string& target) {
   std::string want = pg_schema_dump(source), got = pg_schema_dump(target);
