@@ -3,7 +3,8 @@
 -- a table that uses them, FORCE ROW LEVEL SECURITY, extended statistics
 -- with a statistics target, event triggers in every firing state, and a
 -- table without columns that still has rows, large objects, and (at the
--- end) transforms, foreign tables, standalone shell types and subscriptions.
+-- end) transforms, foreign tables, standalone shell types, subscriptions,
+-- typed tables and other cases of the regression database.
 CREATE SCHEMA objs;
 CREATE COLLATION objs.case_insensitive (provider = icu, locale = 'und-u-ks-level2',
                                         deterministic = false);
@@ -205,3 +206,26 @@ CREATE SUBSCRIPTION objs_sub CONNECTION 'host=publisher.invalid dbname=nowhere'
   WITH (connect = false, slot_name = 'objs_slot', binary = true, streaming = on,
         synchronous_commit = 'local');
 COMMENT ON SUBSCRIPTION objs_sub IS 'never connects';
+
+-- Typed tables, an inherited NOT VALID check, a comment on a primary key's
+-- index, a partition whose clone of its parent's trigger is disabled, a
+-- materialized view's column setting, and privileges on a system column
+-- and on a column of a pg_catalog table.
+CREATE TYPE objs.pair AS (a integer, b text);
+CREATE TABLE objs.pairs OF objs.pair (a NOT NULL, b DEFAULT 'none');
+CREATE TABLE objs.plain_pairs OF objs.pair;
+CREATE TABLE objs.nv_parent (d date);
+CREATE TABLE objs.nv_child () INHERITS (objs.nv_parent);
+ALTER TABLE objs.nv_parent ADD CONSTRAINT nv_recent CHECK (d > '2000-01-01') NOT VALID;
+CREATE TABLE objs.keyed (id integer CONSTRAINT keyed_pk PRIMARY KEY);
+COMMENT ON INDEX objs.keyed_pk IS 'the primary key''s index';
+CREATE TABLE objs.parted (id integer) PARTITION BY RANGE (id);
+CREATE TABLE objs.parted_low PARTITION OF objs.parted FOR VALUES FROM (0) TO (100);
+CREATE FUNCTION objs.noop() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
+CREATE TRIGGER parted_noop AFTER INSERT ON objs.parted
+  FOR EACH ROW EXECUTE FUNCTION objs.noop();
+ALTER TABLE objs.parted_low DISABLE TRIGGER parted_noop;
+CREATE MATERIALIZED VIEW objs.keyed_view AS SELECT id FROM objs.keyed;
+ALTER MATERIALIZED VIEW objs.keyed_view ALTER COLUMN id SET STATISTICS 300;
+GRANT SELECT (tableoid) ON objs.keyed TO PUBLIC;
+GRANT SELECT (prosrc) ON pg_catalog.pg_proc TO PUBLIC;
