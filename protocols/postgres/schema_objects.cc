@@ -340,12 +340,13 @@ SELECT t.oid, pg_catalog.format_type(t.trftype, NULL), l.lanname, {}, {}
                                            not_in_extension("pg_transform", "t.oid")));
   for (int i = 0; i < r.rows(); ++i) {
     std::uint32_t oid = r.oid(i, 0);
-    std::string name =
-        fmt::format("TRANSFORM FOR {} LANGUAGE {}", r.get(i, 1), ctx.ident(r.get(i, 2)));
+    std::string type = r.str(i, 1), language = r.str(i, 2);
+    std::string from_sql = r.str(i, 3), to_sql = r.str(i, 4);  // "" for none
+    std::string name = fmt::format("TRANSFORM FOR {} LANGUAGE {}", type, ctx.ident(language));
     std::string d = "CREATE " + name + " (";
-    if (!r.is_null(i, 3)) d += "FROM SQL WITH FUNCTION " + r.str(i, 3);
-    if (!r.is_null(i, 4))
-      d += (r.is_null(i, 3) ? "" : ", ") + std::string("TO SQL WITH FUNCTION ") + r.str(i, 4);
+    if (!from_sql.empty()) d += "FROM SQL WITH FUNCTION " + from_sql;
+    if (!to_sql.empty())
+      d += (from_sql.empty() ? "" : ", ") + std::string("TO SQL WITH FUNCTION ") + to_sql;
     d += ");\n";
     DumpObject o;
     o.priority = Priority::transform;

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <optional>
 
 #include "protocols/postgres/connection.h"
 #include "protocols/postgres/schema_readers.h"
@@ -160,19 +161,59 @@ SubscriptionColumns subscription_columns(int version) {
   return c;
 }
 
-// The WITH (...) options after connect = false and slot_name.
-std::string subscription_options(const PgResult& r, int i) {
-  std::string d;
-  if (r.flag(i, 6)) d += ", binary = true";
-  if (r.get(i, 7) == "t") d += ", streaming = on";
-  if (r.get(i, 7) == "p") d += ", streaming = parallel";
-  if (r.get(i, 8) != "d") d += ", two_phase = on";
-  if (r.flag(i, 9)) d += ", disable_on_error = true";
-  if (r.get(i, 10) != "any") d += ", origin = " + quote_literal(r.get(i, 10));
-  if (!r.flag(i, 11)) d += ", password_required = false";
-  if (r.flag(i, 12)) d += ", run_as_owner = true";
-  if (r.flag(i, 13)) d += ", failover = true";
-  return d;
+// One pg_subscription row, in the order of the query in add_subscriptions.
+struct SubscriptionRow {
+  std::uint32_t oid;
+  std::string name, owner, conninfo;
+  std::optional<std::string> slot;  // nullopt: NONE
+  std::string publications;         // text[]
+  bool binary;
+  char stream, two_phase;  // 'f'/'t'/'p'; 'd' = disabled
+  bool disable_on_error;
+  std::string origin;
+  bool password_required, run_as_owner, failover;
+  std::string synchronous_commit;
+};
+
+SubscriptionRow subscription_row(const PgResult& r, int i) {
+  return {r.oid(i, 0),
+          r.str(i, 1),
+          r.str(i, 2),
+          r.str(i, 3),
+          r.is_null(i, 4) ? std::nullopt : std::optional<std::string>(r.str(i, 4)),
+          r.str(i, 5),
+          r.flag(i, 6),
+          r.get(i, 7)[0],
+          r.get(i, 8)[0],
+          r.flag(i, 9),
+          r.str(i, 10),
+          r.flag(i, 11),
+          r.flag(i, 12),
+          r.flag(i, 13),
+          r.str(i, 14)};
+}
+
+// pg_dump.c dumpSubscription's CREATE SUBSCRIPTION, created disconnected.
+std::string create_subscription(const Context& ctx, const SubscriptionRow& s) {
+  std::string publications;
+  for (const auto& p : catalog::parse_array(s.publications))
+    publications += (publications.empty() ? "" : ", ") + ctx.ident(p);
+  std::string d = fmt::format(
+      "CREATE SUBSCRIPTION {} CONNECTION {} PUBLICATION {} WITH (connect = false, slot_name = {}",
+      ctx.ident(s.name), quote_literal(s.conninfo), publications,
+      s.slot ? quote_literal(*s.slot) : "NONE");
+  if (s.binary) d += ", binary = true";
+  if (s.stream == 't') d += ", streaming = on";
+  if (s.stream == 'p') d += ", streaming = parallel";
+  if (s.two_phase != 'd') d += ", two_phase = on";
+  if (s.disable_on_error) d += ", disable_on_error = true";
+  if (s.origin != "any") d += ", origin = " + quote_literal(s.origin);
+  if (!s.password_required) d += ", password_required = false";
+  if (s.run_as_owner) d += ", run_as_owner = true";
+  if (s.failover) d += ", failover = true";
+  if (s.synchronous_commit != "off")
+    d += ", synchronous_commit = " + ctx.ident(s.synchronous_commit);
+  return d + ");\n";
 }
 
 // pg_dump.c getSubscriptions: only a superuser reads subconninfo; anyone
@@ -204,18 +245,10 @@ SELECT s.oid, s.subname, pg_catalog.pg_get_userbyid(s.subowner), s.subconninfo, 
                                   c.binary, c.stream, c.two_phase, c.disable_on_error, c.origin,
                                   c.password_required, c.run_as_owner, c.failover));
   for (int i = 0; i < r.rows(); ++i) {
-    std::uint32_t oid = r.oid(i, 0);
-    std::string name = r.str(i, 1), owner = r.str(i, 2), q = ctx.ident(name);
-    std::string publications;
-    for (const auto& p : catalog::parse_array(r.get(i, 5)))
-      publications += (publications.empty() ? "" : ", ") + ctx.ident(p);
-    std::string d = fmt::format(
-        "CREATE SUBSCRIPTION {} CONNECTION {} PUBLICATION {} WITH (connect = false, slot_name = {}",
-        q, quote_literal(r.get(i, 3)), publications,
-        r.is_null(i, 4) ? "NONE" : quote_literal(r.get(i, 4)));
-    d += subscription_options(r, i);
-    if (r.get(i, 14) != "off") d += ", synchronous_commit = " + ctx.ident(r.get(i, 14));
-    d += ");\n";
+    SubscriptionRow row = subscription_row(r, i);
+    std::uint32_t oid = row.oid;
+    std::string name = row.name, owner = row.owner, q = ctx.ident(name);
+    std::string d = create_subscription(ctx, row);
     DumpObject o;
     o.priority = Priority::subscription;
     o.name = name;
