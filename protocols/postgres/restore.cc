@@ -392,7 +392,26 @@ class PgTarget final : public RestoreTarget {
     return PgConnection::connect(url_, database_ == "postgres" ? "template1" : "postgres");
   }
 
+  // A database with subscriptions cannot be dropped: each is disabled,
+  // detached from its replication slot (so that nothing connects to its
+  // publisher) and dropped first, in the database itself.
+  void drop_subscriptions(const PgConnection& admin) const {
+    PgResult r = admin.exec_params(
+        "SELECT s.subname FROM pg_catalog.pg_subscription s JOIN pg_catalog.pg_database d "
+        "ON d.oid = s.subdbid WHERE d.datname = $1",
+        {database_});
+    if (r.rows() == 0) return;
+    PgConnection db = PgConnection::connect(url_, database_);
+    for (int i = 0; i < r.rows(); ++i) {
+      std::string name = quote_ident(db.get(), r.get(i, 0));
+      db.exec(fmt::format("ALTER SUBSCRIPTION {} DISABLE", name));
+      db.exec(fmt::format("ALTER SUBSCRIPTION {} SET (slot_name = NONE)", name));
+      db.exec(fmt::format("DROP SUBSCRIPTION {}", name));
+    }
+  }
+
   void drop(const PgConnection& admin) const {
+    drop_subscriptions(admin);
     std::string ident = quote_ident(admin.get(), database_);
     if (admin.server_version() >= 130000) {
       admin.exec(fmt::format("DROP DATABASE IF EXISTS {} WITH (FORCE)", ident));
