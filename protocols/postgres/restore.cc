@@ -80,6 +80,24 @@ std::vector<std::string> read_name(std::string_view s, std::size_t& i) {
   }
 }
 
+// A statement of pg_dump --create's database entries (CREATE DATABASE, its
+// comment, properties, role settings and ACL): restore has made its own
+// target database, so they are skipped, as pg_restore without --create does.
+bool database_level(std::string_view statement) {
+  for (std::string_view prefix : {"CREATE DATABASE ", "ALTER DATABASE ", "COMMENT ON DATABASE "})
+    if (starts_with_nocase(statement, prefix)) return true;
+  if (starts_with_nocase(statement, "GRANT ") || starts_with_nocase(statement, "REVOKE ")) {
+    // Privilege keywords only (no quoted or parenthesised column) before it.
+    std::size_t on = find_nocase(statement, " ON DATABASE ");
+    return on != std::string_view::npos &&
+           statement.substr(0, on).find_first_of("\"(") == std::string_view::npos;
+  }
+  if (!starts_with_nocase(statement, "ALTER ROLE ")) return false;
+  std::size_t i = std::string_view("ALTER ROLE ").size();
+  read_name(statement, i);
+  return starts_with_nocase(statement.substr(i), " IN DATABASE ");
+}
+
 std::vector<std::string> parse_name(std::string_view s) {
   std::size_t i = 0;
   return read_name(s, i);
@@ -246,6 +264,7 @@ class PgSession final : public SplittingSession<ScriptSplitter> {
   }
 
   bool skipped(std::string_view statement) const {
+    if (database_level(statement)) return true;
     if (!options_.tables) return false;
     auto fk = foreign_key_tables(statement);
     if (!fk) return false;

@@ -308,14 +308,10 @@ SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
   }
 }
 
-namespace {
-
-// proconfig "name=value" as pg_dump's dumpFunc prints it: list-valued
-// settings (GUC_LIST_QUOTE) as one literal per element.
-std::string config_line(Context& ctx, const std::string& item) {
+std::string config_setting(const Context& ctx, const std::string& item) {
   std::size_t eq = item.find('=');
   std::string name = item.substr(0, eq), value = item.substr(eq + 1);
-  std::string out = fmt::format("\n    SET {} TO ", ctx.ident(name));
+  std::string out = ctx.ident(name) + " TO ";
   static const std::vector<std::string> kListSettings = {
       "search_path", "temp_tablespaces", "session_preload_libraries", "shared_preload_libraries",
       "local_preload_libraries"};
@@ -351,6 +347,8 @@ std::string config_line(Context& ctx, const std::string& item) {
   for (std::size_t p = 0; p < parts.size(); ++p) out += (p ? ", " : "") + quote_literal(parts[p]);
   return out;
 }
+
+namespace {
 
 const char* modify_word(char c) {
   return c == 's' ? "SHAREABLE" : c == 'w' ? "READ_WRITE" : "READ_ONLY";
@@ -407,7 +405,8 @@ SELECT p.oid, n.nspname, p.proname, pg_catalog.pg_get_userbyid(p.proowner), p.pr
     if (r.get(i, 15) != "-") defn += " SUPPORT " + r.str(i, 15);
     if (r.get(i, 16) == "s") defn += " PARALLEL SAFE";
     if (r.get(i, 16) == "r") defn += " PARALLEL RESTRICTED";
-    for (const auto& item : catalog::parse_array(r.get(i, 17))) defn += config_line(ctx, item);
+    for (const auto& item : catalog::parse_array(r.get(i, 17)))
+      defn += "\n    SET " + config_setting(ctx, item);
     if (!r.is_null(i, 20))
       defn += "\n    " + r.str(i, 20);
     else if (!r.is_null(i, 19) && !r.get(i, 19).empty())
@@ -656,13 +655,10 @@ void add_boundaries(Context& ctx, std::size_t pre, std::size_t post) {
   }
 }
 
-// pg_backup_archiver.c PrintTOCSummary/RestoreArchive header and _doSetFixedOutputState.
-std::string header(PGconn* conn) {
-  PgResult v = query(conn, "SELECT pg_catalog.current_setting('server_version')");
+// pg_backup_archiver.c _doSetFixedOutputState: the settings a script (and
+// each \connect of --create) starts with.
+std::string fixed_state(PGconn* conn) {
   return fmt::format(
-      "--\n-- PostgreSQL database dump\n--\n\n"
-      "-- Dumped from database version {}\n"
-      "-- Dumped by dbsnap version {}\n\n"
       "SET statement_timeout = 0;\n"
       "SET lock_timeout = 0;\n"
       "SET idle_in_transaction_session_timeout = 0;\n"
@@ -673,7 +669,17 @@ std::string header(PGconn* conn) {
       "SET xmloption = content;\n"
       "SET client_min_messages = warning;\n"
       "SET row_security = off;\n\n",
-      sanitize_comment(v.get(0, 0)), DBSNAP_VERSION, pg_encoding_to_char(PQclientEncoding(conn)));
+      pg_encoding_to_char(PQclientEncoding(conn)));
+}
+
+// pg_backup_archiver.c RestoreArchive's header.
+std::string header(PGconn* conn) {
+  PgResult v = query(conn, "SELECT pg_catalog.current_setting('server_version')");
+  return fmt::format(
+      "--\n-- PostgreSQL database dump\n--\n\n"
+      "-- Dumped from database version {}\n"
+      "-- Dumped by dbsnap version {}\n\n",
+      sanitize_comment(v.get(0, 0)), DBSNAP_VERSION);
 }
 
 }  // namespace
@@ -723,7 +729,9 @@ PgSchema read_schema(PGconn* conn, const DumpOptions& options) {
     if (i == pre) out.start_post_data();
     if (ctx.graph[i].render) ctx.graph[i].render(out);
   }
-  schema.pre_data = header(conn) + out.pre();
+  schema.pre_data = header(conn) + fixed_state(conn);
+  if (options.create) schema.pre_data += database_entries(ctx, fixed_state(conn));
+  schema.pre_data += out.pre();
   schema.post_data =
       out.post() + out.acls() + out.post_acl() + "--\n-- PostgreSQL database dump complete\n--\n\n";
   return schema;

@@ -82,6 +82,10 @@ struct Context {
 };
 
 // schema.cc
+// A "name=value" item of proconfig or pg_db_role_setting as pg_dump prints it
+// after SET: "name TO 'value'", list-valued settings (GUC_LIST_QUOTE) as one
+// literal per element.
+std::string config_setting(const Context& ctx, const std::string& item);
 void add_namespaces(Context& ctx);
 void add_extensions(Context& ctx);
 void add_types(Context& ctx);
@@ -118,6 +122,11 @@ void add_operator_classes(Context& ctx);
 void add_large_objects(Context& ctx);
 void add_conversions(Context& ctx);
 void add_languages(Context& ctx);
+// schema_database.cc: pg_dump --create's entries (CREATE DATABASE, owner,
+// \connect, comment, security labels, DATABASE PROPERTIES, ACL) for the
+// current database; fixed_state is the SET block repeated after each
+// \connect. Throws dbsnap::Error for a name psql's \connect cannot carry.
+std::string database_entries(Context& ctx, const std::string& fixed_state);
 // After add_dependencies: I/O functions of a base type follow its shell.
 void repair_type_function_loops(Context& ctx);
 // schema_relations.cc: sequences, tables, views, materialized views,
