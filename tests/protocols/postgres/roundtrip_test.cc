@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -365,6 +366,54 @@ TEST(PgBackup, SubscriptionsAreLeftOutWithAWarningForAPlainUser) {
   }
   pg_drop_database(db.name());
   pg_exec("postgres", "DROP ROLE " + role);
+}
+
+// pg_dump --create --schema-only of db, without its version and \restrict lines.
+std::string create_schema_dump(const std::string& db) {
+  auto r = run({"pg_dump", "--create", "--schema-only", "--no-sync", "-d", pg_url_for(db)});
+  EXPECT_EQ(r.exit_code, 0) << r.describe();
+  static const std::regex drop_lines(
+      R"(^(-- Dumped (from database|by pg_dump) version .*|\\(un)?restrict .*)\n)",
+      std::regex::multiline);
+  return std::regex_replace(r.out, drop_lines, "");
+}
+
+// backup --create (pg_dump -C): psql run against another database recreates
+// the database (ICU locale, comment, settings, role settings, connection
+// limit, ACL) and its contents; dbsnap restore into another name leaves the
+// database-level statements out, as pg_restore without --create.
+TEST(PgBackup, CreateRecreatesTheDatabaseWithItsProperties) {
+  ScratchPgDatabase source("create_src");
+  ScratchPgDatabase copy("create_copy");
+  std::string q = "\"" + source.name() + "\"";
+  pg_drop_database(source.name());
+  pg_exec("postgres", "CREATE DATABASE " + q +
+                          " TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu "
+                          "ICU_LOCALE 'de-DE' LOCALE 'C.UTF-8' CONNECTION LIMIT 7");
+  for (const std::string& sql :
+       {"COMMENT ON DATABASE " + q + " IS 'made by --create'",
+        "ALTER DATABASE " + q + " SET work_mem = '8MB'",
+        "ALTER DATABASE " + q + " SET search_path = a, \"B c\"",
+        "ALTER ROLE CURRENT_USER IN DATABASE " + q + " SET work_mem = '9MB'",
+        "REVOKE CONNECT ON DATABASE " + q + " FROM PUBLIC"})
+    pg_exec("postgres", sql);
+  pg_exec(source.name(), "CREATE TABLE public.t (x int); INSERT INTO public.t VALUES (1), (2)");
+  std::string want = create_schema_dump(source.name());
+  auto rows = pg_table_fingerprints(source.name());
+  ScratchDir volume;
+  auto r = run_dbsnap({"backup", source.url(), "--to", volume.path().string(), "--create"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  Snapshot snap = only_snapshot(volume.path());
+  ASSERT_FALSE(snap.data.empty());
+
+  auto restored = run_dbsnap({"restore", snap.manifest.string(), "--to", copy.url()});
+  EXPECT_EQ(restored.exit_code, 0) << restored.describe();
+  EXPECT_EQ(pg_table_fingerprints(copy.name()), rows);
+
+  pg_drop_database(source.name());
+  ASSERT_NO_FATAL_FAILURE(restore_with_psql(snap.data, "postgres"));
+  EXPECT_EQ(create_schema_dump(source.name()), want);
+  EXPECT_EQ(pg_table_fingerprints(source.name()), rows);
 }
 
 // Fails the test with `diff -u` of the two schema dumps when they differ.
