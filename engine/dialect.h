@@ -49,6 +49,9 @@ struct DumpOptions {
   std::size_t net_buffer_length = 1 << 20;  // mysqldump --net-buffer-length (bytes per INSERT)
   bool no_sandbox = false;        // MariaDB: no mariadb-dump sandbox line at the top of the script
   bool no_large_objects = false;  // PostgreSQL: pg_dump --no-blobs (-B)
+  // PostgreSQL: pg_dump --create (-C): the script creates the database
+  // (encoding, locale, comment, settings, ACL) and connects to it first.
+  bool create = false;
   // backup --tables/--exclude-table (engine/name_pattern.h); empty: every
   // table. MySQL/MariaDB: only selected tables, views and sequences, and the
   // triggers of selected tables, are dumped (routines and events stay, as

@@ -40,7 +40,8 @@ inline constexpr std::uint32_t kPgType = 1247, kPgProc = 1255, kPgClass = 1259, 
                                kPgTsParser = 3601, kPgTsConfig = 3602, kPgTsTemplate = 3764,
                                kPgConversion = 2607, kPgLanguage = 2612,
                                kPgForeignDataWrapper = 2328, kPgForeignServer = 1417,
-                               kPgPublication = 6104, kPgCollation = 3456, kPgEventTrigger = 3466;
+                               kPgPublication = 6104, kPgCollation = 3456, kPgEventTrigger = 3466,
+                               kPgTransform = 3576, kPgSubscription = 6100;
 
 // pg_dump_sort.c dbObjectTypePriorities (PostgreSQL 15), the first sort key.
 enum class Priority : int {

@@ -80,6 +80,24 @@ std::vector<std::string> read_name(std::string_view s, std::size_t& i) {
   }
 }
 
+// A statement of pg_dump --create's database entries (CREATE DATABASE, its
+// comment, properties, role settings and ACL): restore has made its own
+// target database, so they are skipped, as pg_restore without --create does.
+bool database_level(std::string_view statement) {
+  for (std::string_view prefix : {"CREATE DATABASE ", "ALTER DATABASE ", "COMMENT ON DATABASE "})
+    if (starts_with_nocase(statement, prefix)) return true;
+  if (starts_with_nocase(statement, "GRANT ") || starts_with_nocase(statement, "REVOKE ")) {
+    // Privilege keywords only (no quoted or parenthesised column) before it.
+    std::size_t on = find_nocase(statement, " ON DATABASE ");
+    return on != std::string_view::npos &&
+           statement.substr(0, on).find_first_of("\"(") == std::string_view::npos;
+  }
+  if (!starts_with_nocase(statement, "ALTER ROLE ")) return false;
+  std::size_t i = std::string_view("ALTER ROLE ").size();
+  read_name(statement, i);
+  return starts_with_nocase(statement.substr(i), " IN DATABASE ");
+}
+
 std::vector<std::string> parse_name(std::string_view s) {
   std::size_t i = 0;
   return read_name(s, i);
@@ -246,6 +264,7 @@ class PgRestoreSession final : public SplittingSession<ScriptSplitter> {
   }
 
   bool skipped(std::string_view statement) const {
+    if (database_level(statement)) return true;
     if (!options_.tables) return false;
     auto fk = foreign_key_tables(statement);
     if (!fk) return false;
@@ -373,6 +392,7 @@ class PgTarget final : public RestoreTarget {
   void drop_database() override {
     counter_.reset();
     PgConnection admin = maintenance();
+    drop_subscriptions(admin);
     std::string ident = quote_ident(admin.get(), database_);
     if (admin.server_version() >= 130000) {
       admin.exec(fmt::format("DROP DATABASE IF EXISTS {} WITH (FORCE)", ident));
@@ -436,6 +456,24 @@ class PgTarget final : public RestoreTarget {
  private:
   PgConnection maintenance() const {
     return PgConnection::connect(url_, database_ == "postgres" ? "template1" : "postgres");
+  }
+
+  // A database with subscriptions cannot be dropped: each is disabled,
+  // detached from its replication slot (so that nothing connects to its
+  // publisher) and dropped first, in the database itself.
+  void drop_subscriptions(const PgConnection& admin) const {
+    PgResult r = admin.exec_params(
+        "SELECT s.subname FROM pg_catalog.pg_subscription s JOIN pg_catalog.pg_database d "
+        "ON d.oid = s.subdbid WHERE d.datname = $1",
+        {database_});
+    if (r.rows() == 0) return;
+    PgConnection db = PgConnection::connect(url_, database_);
+    for (int i = 0; i < r.rows(); ++i) {
+      std::string name = quote_ident(db.get(), r.get(i, 0));
+      db.exec(fmt::format("ALTER SUBSCRIPTION {} DISABLE", name));
+      db.exec(fmt::format("ALTER SUBSCRIPTION {} SET (slot_name = NONE)", name));
+      db.exec(fmt::format("DROP SUBSCRIPTION {}", name));
+    }
   }
 
   ServerUrl url_;

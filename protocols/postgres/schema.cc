@@ -22,17 +22,55 @@ std::string not_in_extension(std::string_view catalog, std::string_view oid_expr
 void Context::comment(Output& out, std::uint32_t classoid, std::uint32_t oid, int subid,
                       const std::string& tag, const std::string& target, const std::string& schema,
                       const std::string& owner) const {
+  comment_only(out, classoid, oid, subid, tag, target, schema, owner);
+  if (subid == 0)
+    security_labels(out, classoid, oid, tag, schema, owner,
+                    [&](int sub) { return sub == 0 ? target : ""; });
+}
+
+void Context::comment_only(Output& out, std::uint32_t classoid, std::uint32_t oid, int subid,
+                           const std::string& tag, const std::string& target,
+                           const std::string& schema, const std::string& owner) const {
   auto it = comments.find({classoid, oid, subid});
   if (it != comments.end()) out.comment(tag, target, schema, owner, it->second);
 }
 
+void Context::security_labels(Output& out, std::uint32_t classoid, std::uint32_t oid,
+                              const std::string& tag, const std::string& schema,
+                              const std::string& owner,
+                              const std::function<std::string(int)>& target) const {
+  auto it = labels.find({classoid, oid});
+  if (it == labels.end()) return;
+  Toc toc;
+  for (const auto& l : it->second) {
+    std::string name = target(l.subid);
+    if (!name.empty())
+      toc.defn += fmt::format("SECURITY LABEL FOR {} ON {} IS {};\n", ident(l.provider), name,
+                              quote_literal(l.label));
+  }
+  if (toc.defn.empty()) return;
+  toc.tag = tag;
+  toc.type = "SECURITY LABEL";
+  toc.schema = schema;
+  toc.owner = owner;
+  out.entry(toc);
+}
+
 namespace {
 
+// pg_description, and pg_seclabels read as pg_dump 15 reads it (its order
+// among the labels of one object is the order pg_dump prints).
 void read_comments(Context& ctx) {
   PgResult r = query(
       ctx.conn, "SELECT classoid, objoid, objsubid, description FROM pg_catalog.pg_description");
   for (int i = 0; i < r.rows(); ++i)
     ctx.comments[{r.oid(i, 0), r.oid(i, 1), static_cast<int>(r.num(i, 2))}] = r.str(i, 3);
+  PgResult l = query(ctx.conn, R"(
+SELECT classoid, objoid, objsubid, provider, label FROM pg_catalog.pg_seclabels
+ ORDER BY classoid, objoid, objsubid)");
+  for (int i = 0; i < l.rows(); ++i)
+    ctx.labels[{l.oid(i, 0), l.oid(i, 1)}].push_back(
+        {static_cast<int>(l.num(i, 2)), l.str(i, 3), l.str(i, 4)});
 }
 
 }  // namespace
@@ -270,14 +308,10 @@ SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),
   }
 }
 
-namespace {
-
-// proconfig "name=value" as pg_dump's dumpFunc prints it: list-valued
-// settings (GUC_LIST_QUOTE) as one literal per element.
-std::string config_line(Context& ctx, const std::string& item) {
+std::string config_setting(const Context& ctx, const std::string& item) {
   std::size_t eq = item.find('=');
   std::string name = item.substr(0, eq), value = item.substr(eq + 1);
-  std::string out = fmt::format("\n    SET {} TO ", ctx.ident(name));
+  std::string out = ctx.ident(name) + " TO ";
   static const std::vector<std::string> kListSettings = {
       "search_path", "temp_tablespaces", "session_preload_libraries", "shared_preload_libraries",
       "local_preload_libraries"};
@@ -313,6 +347,8 @@ std::string config_line(Context& ctx, const std::string& item) {
   for (std::size_t p = 0; p < parts.size(); ++p) out += (p ? ", " : "") + quote_literal(parts[p]);
   return out;
 }
+
+namespace {
 
 const char* modify_word(char c) {
   return c == 's' ? "SHAREABLE" : c == 'w' ? "READ_WRITE" : "READ_ONLY";
@@ -369,7 +405,8 @@ SELECT p.oid, n.nspname, p.proname, pg_catalog.pg_get_userbyid(p.proowner), p.pr
     if (r.get(i, 15) != "-") defn += " SUPPORT " + r.str(i, 15);
     if (r.get(i, 16) == "s") defn += " PARALLEL SAFE";
     if (r.get(i, 16) == "r") defn += " PARALLEL RESTRICTED";
-    for (const auto& item : catalog::parse_array(r.get(i, 17))) defn += config_line(ctx, item);
+    for (const auto& item : catalog::parse_array(r.get(i, 17)))
+      defn += "\n    SET " + config_setting(ctx, item);
     if (!r.is_null(i, 20))
       defn += "\n    " + r.str(i, 20);
     else if (!r.is_null(i, 19) && !r.get(i, 19).empty())
@@ -618,13 +655,10 @@ void add_boundaries(Context& ctx, std::size_t pre, std::size_t post) {
   }
 }
 
-// pg_backup_archiver.c PrintTOCSummary/RestoreArchive header and _doSetFixedOutputState.
-std::string header(PGconn* conn) {
-  PgResult v = query(conn, "SELECT pg_catalog.current_setting('server_version')");
+// pg_backup_archiver.c _doSetFixedOutputState: the settings a script (and
+// each \connect of --create) starts with.
+std::string fixed_state(PGconn* conn) {
   return fmt::format(
-      "--\n-- PostgreSQL database dump\n--\n\n"
-      "-- Dumped from database version {}\n"
-      "-- Dumped by dbsnap version {}\n\n"
       "SET statement_timeout = 0;\n"
       "SET lock_timeout = 0;\n"
       "SET idle_in_transaction_session_timeout = 0;\n"
@@ -635,21 +669,33 @@ std::string header(PGconn* conn) {
       "SET xmloption = content;\n"
       "SET client_min_messages = warning;\n"
       "SET row_security = off;\n\n",
-      sanitize_comment(v.get(0, 0)), DBSNAP_VERSION, pg_encoding_to_char(PQclientEncoding(conn)));
+      pg_encoding_to_char(PQclientEncoding(conn)));
+}
+
+// pg_backup_archiver.c RestoreArchive's header.
+std::string header(PGconn* conn) {
+  PgResult v = query(conn, "SELECT pg_catalog.current_setting('server_version')");
+  return fmt::format(
+      "--\n-- PostgreSQL database dump\n--\n\n"
+      "-- Dumped from database version {}\n"
+      "-- Dumped by dbsnap version {}\n\n",
+      sanitize_comment(v.get(0, 0)), DBSNAP_VERSION);
 }
 
 }  // namespace
 
 PgSchema read_schema(PGconn* conn, const DumpOptions& options) {
-  Context ctx{conn, options, {}, {}, {}, {}};
+  Context ctx{conn, options, {}, {}, {}, {}, {}};
   read_comments(ctx);
   add_namespaces(ctx);
   add_extensions(ctx);
   add_collations(ctx);
   add_types(ctx);
   add_base_types(ctx);
+  add_shell_types(ctx);
   add_routines(ctx);
   add_casts(ctx);
+  add_transforms(ctx);
   add_operators(ctx);
   add_operator_families(ctx);
   add_operator_classes(ctx);
@@ -661,11 +707,13 @@ PgSchema read_schema(PGconn* conn, const DumpOptions& options) {
   add_foreign_servers(ctx);
   PgSchema schema;
   add_relations(ctx, schema.tables);
+  add_catalog_acls(ctx);
   add_post_data(ctx);
   add_statistics(ctx);
   add_default_acls(ctx);
   add_event_triggers(ctx);
   add_publications(ctx);
+  add_subscriptions(ctx);
   add_large_objects(ctx);
   add_dependencies(ctx);
   repair_type_function_loops(ctx);
@@ -681,7 +729,9 @@ PgSchema read_schema(PGconn* conn, const DumpOptions& options) {
     if (i == pre) out.start_post_data();
     if (ctx.graph[i].render) ctx.graph[i].render(out);
   }
-  schema.pre_data = header(conn) + out.pre();
+  schema.pre_data = header(conn) + fixed_state(conn);
+  if (options.create) schema.pre_data += database_entries(ctx, fixed_state(conn));
+  schema.pre_data += out.pre();
   schema.post_data =
       out.post() + out.acls() + out.post_acl() + "--\n-- PostgreSQL database dump complete\n--\n\n";
   return schema;

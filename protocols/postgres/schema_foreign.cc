@@ -7,16 +7,16 @@
 #include "protocols/postgres/schema_readers.h"
 
 namespace dbsnap::pg {
-namespace {
 
-// pg_dump's OPTIONS text: "name 'value'" pairs sorted by name, one per line.
-std::string options_sql(std::string_view column) {
+std::string fdw_options_sql(std::string_view column) {
   return fmt::format(
       "pg_catalog.array_to_string(ARRAY(SELECT pg_catalog.quote_ident(option_name) || ' ' || "
       "pg_catalog.quote_literal(option_value) FROM pg_catalog.pg_options_to_table({}) "
       "ORDER BY option_name), E',\\n    ')",
       column);
 }
+
+namespace {
 
 std::string options_clause(std::string_view options) {
   return options.empty() ? "" : fmt::format(" OPTIONS (\n    {}\n)", options);
@@ -29,7 +29,7 @@ std::vector<Toc> user_mappings(const Context& ctx, std::uint32_t server, const s
   PgResult r = query(ctx.conn, fmt::format(R"(
 SELECT usename, {}
   FROM pg_catalog.pg_user_mappings WHERE srvid = {} ORDER BY usename)",
-                                           options_sql("umoptions"), server));
+                                           fdw_options_sql("umoptions"), server));
   std::vector<Toc> out;
   for (int i = 0; i < r.rows(); ++i) {
     std::string user = r.str(i, 0);
@@ -56,7 +56,7 @@ SELECT f.oid, f.fdwname, pg_catalog.pg_get_userbyid(f.fdwowner), f.fdwhandler::p
        pg_catalog.acldefault('F', f.fdwowner)
   FROM pg_catalog.pg_foreign_data_wrapper f
  WHERE {})",
-                                           options_sql("f.fdwoptions"),
+                                           fdw_options_sql("f.fdwoptions"),
                                            not_in_extension("pg_foreign_data_wrapper", "f.oid")));
   for (int i = 0; i < r.rows(); ++i) {
     std::uint32_t oid = r.oid(i, 0);
@@ -90,7 +90,7 @@ SELECT s.oid, s.srvname, pg_catalog.pg_get_userbyid(s.srvowner), coalesce(s.srvt
   FROM pg_catalog.pg_foreign_server s
   JOIN pg_catalog.pg_foreign_data_wrapper f ON f.oid = s.srvfdw
  WHERE {})",
-                                           options_sql("s.srvoptions"),
+                                           fdw_options_sql("s.srvoptions"),
                                            not_in_extension("pg_foreign_server", "s.oid")));
   for (int i = 0; i < r.rows(); ++i) {
     std::uint32_t oid = r.oid(i, 0);

@@ -1,7 +1,7 @@
 // Readers of object kinds that pg_dump prints as entries of their own:
 // collations, extended statistics, event triggers, base types and their shells,
-// casts, operators, access methods, large objects, conversions and procedural
-// languages.
+// standalone shell types, casts, transforms, operators, access methods, large
+// objects, conversions and procedural languages.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -233,6 +233,42 @@ SELECT t.oid, n.nspname, t.typname, pg_catalog.pg_get_userbyid(t.typowner), t.ty
   }
 }
 
+// pg_dump.c dumpUndefinedType: a shell type nothing defined (CREATE TYPE
+// name; alone), with its owner, comment and privileges.
+void add_shell_types(Context& ctx) {
+  PgResult r = query(ctx.conn, fmt::format(R"(
+SELECT t.oid, n.nspname, t.typname, pg_catalog.pg_get_userbyid(t.typowner), t.typacl,
+       t.typacl IS NULL, pg_catalog.acldefault('T', t.typowner)
+  FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+ WHERE t.typtype = 'p' AND NOT t.typisdefined AND {} AND {})",
+                                           kUserSchema, not_in_extension("pg_type", "t.oid")));
+  for (int i = 0; i < r.rows(); ++i) {
+    std::uint32_t oid = r.oid(i, 0);
+    std::string schema = r.str(i, 1), name = r.str(i, 2), owner = r.str(i, 3);
+    std::string acl = r.str(i, 4), base = r.str(i, 6);
+    bool acl_null = r.flag(i, 5);
+    DumpObject o;
+    o.priority = Priority::type;
+    o.schema = schema;
+    o.name = name;
+    o.oid = oid;
+    o.render = [&ctx, oid, schema, name, owner, acl, acl_null, base](Output& out) {
+      std::string q = ctx.qualified(schema, name), tag = "TYPE " + ctx.ident(name);
+      out.entry({name,
+                 "TYPE",
+                 schema,
+                 owner,
+                 fmt::format("CREATE TYPE {};\n", q),
+                 "ALTER TYPE " + q,
+                 {},
+                 {}});
+      ctx.comment(out, catalog::kPgType, oid, 0, tag, "TYPE " + q, schema, owner);
+      out.acl(tag, "TYPE", ctx.ident(name), "", schema, owner, acl, acl_null, base);
+    };
+    ctx.graph.map({catalog::kPgType, oid}, ctx.graph.add(std::move(o)));
+  }
+}
+
 // pg_dump_sort.c repairTypeFuncLoop: a base type needs its I/O functions and
 // they name the type; each such function follows the shell type instead.
 void repair_type_function_loops(Context& ctx) {
@@ -279,6 +315,48 @@ SELECT c.oid, pg_catalog.format_type(c.castsource, NULL),
       ctx.comment(out, catalog::kPgCast, oid, 0, name, name, "", "");
     };
     ctx.graph.map({catalog::kPgCast, oid}, ctx.graph.add(std::move(o)));
+  }
+}
+
+// pg_dump.c dumpTransform: FROM SQL and TO SQL functions, schema-qualified
+// with their argument types.
+void add_transforms(Context& ctx) {
+  auto signature = [](std::string_view column) {
+    return fmt::format(R"((SELECT pg_catalog.quote_ident(pn.nspname) || '.' ||
+               pg_catalog.quote_ident(p.proname) || '(' ||
+               pg_catalog.array_to_string(ARRAY(
+                 SELECT pg_catalog.format_type(u.t, NULL)
+                   FROM pg_catalog.unnest(p.proargtypes) WITH ORDINALITY u(t, i)
+                  ORDER BY u.i), ', ') || ')'
+          FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace pn ON pn.oid = p.pronamespace
+         WHERE p.oid = {}))",
+                       column);
+  };
+  PgResult r = query(ctx.conn, fmt::format(R"(
+SELECT t.oid, pg_catalog.format_type(t.trftype, NULL), l.lanname, {}, {}
+  FROM pg_catalog.pg_transform t JOIN pg_catalog.pg_language l ON l.oid = t.trflang
+ WHERE t.oid >= 16384 AND {})",
+                                           signature("t.trffromsql"), signature("t.trftosql"),
+                                           not_in_extension("pg_transform", "t.oid")));
+  for (int i = 0; i < r.rows(); ++i) {
+    std::uint32_t oid = r.oid(i, 0);
+    std::string type = r.str(i, 1), language = r.str(i, 2);
+    std::string from_sql = r.str(i, 3), to_sql = r.str(i, 4);  // "" for none
+    std::string name = fmt::format("TRANSFORM FOR {} LANGUAGE {}", type, ctx.ident(language));
+    std::string d = "CREATE " + name + " (";
+    if (!from_sql.empty()) d += "FROM SQL WITH FUNCTION " + from_sql;
+    if (!to_sql.empty())
+      d += (from_sql.empty() ? "" : ", ") + std::string("TO SQL WITH FUNCTION ") + to_sql;
+    d += ");\n";
+    DumpObject o;
+    o.priority = Priority::transform;
+    o.name = name;
+    o.oid = oid;
+    o.render = [&ctx, oid, name, d](Output& out) {
+      out.entry({name, "TRANSFORM", "", "", d, "", {}, {}});
+      ctx.comment(out, catalog::kPgTransform, oid, 0, name, name, "", "");
+    };
+    ctx.graph.map({catalog::kPgTransform, oid}, ctx.graph.add(std::move(o)));
   }
 }
 

@@ -66,6 +66,24 @@ SELECT k.oid, k.conname, k.contype, pg_catalog.pg_get_constraintdef(k.oid), c.oi
   }
 }
 
+// pg_dump.c dumpIndex of an index that a constraint prints: its comment
+// and security labels alone, after the constraint.
+void add_constraint_index_comment(Context& ctx, const PgResult& r, int i) {
+  std::uint32_t oid = r.oid(i, 0);
+  std::string schema = r.str(i, 1), name = r.str(i, 2), owner = r.str(i, 4);
+  DumpObject o;
+  o.priority = Priority::index;
+  o.schema = schema;
+  o.name = name;
+  o.oid = oid;
+  o.render = [&ctx, oid, schema, name, owner](Output& out) {
+    ctx.comment(out, catalog::kPgClass, oid, 0, "INDEX " + ctx.ident(name),
+                "INDEX " + ctx.qualified(schema, name), schema, owner);
+  };
+  std::size_t id = ctx.graph.add(std::move(o));
+  if (auto constraint = ctx.graph.find({catalog::kPgClass, oid})) ctx.graph.depend(id, *constraint);
+}
+
 void add_indexes(Context& ctx) {
   PgResult r = query(ctx.conn, fmt::format(R"(
 SELECT ic.oid, n.nspname, ic.relname, pg_catalog.pg_get_indexdef(ic.oid),
@@ -92,7 +110,10 @@ SELECT ic.oid, n.nspname, ic.relname, pg_catalog.pg_get_indexdef(ic.oid),
   std::vector<int> attached;
   for (int i = 0; i < r.rows(); ++i) {
     if (!r.is_null(i, 11)) attached.push_back(i);
-    if (r.flag(i, 12)) continue;  // printed by its constraint
+    if (r.flag(i, 12)) {  // printed by its constraint: only the comment here
+      add_constraint_index_comment(ctx, r, i);
+      continue;
+    }
     std::uint32_t oid = r.oid(i, 0);
     std::string schema = r.str(i, 1), name = r.str(i, 2), def = r.str(i, 3), owner = r.str(i, 4);
     bool clustered = r.flag(i, 5), replident = r.flag(i, 6);
@@ -165,6 +186,7 @@ std::string enable_state(char state, const std::string& table, const std::string
   const char* word = state == 'D'   ? "DISABLE"
                      : state == 'A' ? "ENABLE ALWAYS"
                      : state == 'R' ? "ENABLE REPLICA"
+                     : state == 'E' ? "ENABLE"
                                     : nullptr;
   if (word == nullptr) return {};
   return fmt::format("ALTER TABLE {} {} {} {};\n", table, word, what, name);
@@ -207,6 +229,24 @@ void add_table_object(Context& ctx, const PgResult& r, int i, Priority priority,
   depend_on_relation(ctx, id, r.oid(i, 7));
 }
 
+// pg_dump.c dumpTrigger of a partition's clone of its parent's trigger
+// whose enable state differs from the parent's: only the ALTER TABLE that
+// sets it ('E': ENABLE). PostgreSQL 13 and later (tgparentid).
+void add_partition_trigger_states(Context& ctx) {
+  PgResult t = query(ctx.conn, fmt::format(R"(
+SELECT t.oid, t.tgname, '', CASE WHEN t.tgenabled = 'O' THEN 'E' ELSE t.tgenabled END,
+       n.nspname, c.relname, pg_catalog.pg_get_userbyid(c.relowner), c.oid
+  FROM pg_catalog.pg_trigger t
+  JOIN pg_catalog.pg_trigger pt ON pt.oid = t.tgparentid
+  JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+ WHERE t.tgenabled <> pt.tgenabled AND {} AND {})",
+                                           kUserSchema, not_in_extension("pg_class", "c.oid")));
+  for (int i = 0; i < t.rows(); ++i)
+    add_table_object(ctx, t, i, Priority::trigger, "TRIGGER", catalog::kPgTrigger,
+                     [](const std::string&, const std::string& enable) { return "\n" + enable; });
+}
+
 void add_triggers_and_rules(Context& ctx) {
   bool has_parent = PQserverVersion(ctx.conn) >= 130000;
   PgResult t = query(ctx.conn, fmt::format(R"(
@@ -224,6 +264,7 @@ SELECT t.oid, t.tgname, pg_catalog.pg_get_triggerdef(t.oid, false), t.tgenabled,
                        return enable.empty() ? def + ";\n" : def + ";\n\n" + enable;
                      });
   }
+  if (has_parent) add_partition_trigger_states(ctx);
 
   PgResult r = query(ctx.conn, fmt::format(R"(
 SELECT r.oid, r.rulename, pg_catalog.pg_get_ruledef(r.oid), r.ev_enabled, n.nspname,

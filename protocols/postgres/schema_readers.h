@@ -8,6 +8,7 @@
 #include <libpq-fe.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -41,6 +42,12 @@ struct Context {
   catalog::Graph graph;
   // pg_description by (classoid, objoid, objsubid).
   std::map<std::tuple<std::uint32_t, std::uint32_t, int>, std::string> comments;
+  // pg_seclabel by (classoid, objoid), by objsubid (pg_dump's order).
+  struct SecurityLabel {
+    int subid;
+    std::string provider, label;
+  };
+  std::map<CatalogKey, std::vector<SecurityLabel>> labels;
   // Materialized view object -> its REFRESH object; a refresh follows the
   // refreshes of the materialized views it reads (buildMatViewRefreshDependencies).
   std::map<std::size_t, std::size_t> refreshes;
@@ -55,13 +62,30 @@ struct Context {
   std::string qualified(std::string_view schema, std::string_view name) const {
     return ident(schema) + "." + ident(name);
   }
-  // The comment entry of (classoid, oid, subid) if it has one (pg_dump dumpComment).
+  // The comment entry of (classoid, oid, subid) if it has one (pg_dump
+  // dumpComment), then for subid 0 the object's SECURITY LABEL entry
+  // (dumpSecLabel: same tag and target).
   void comment(catalog::Output& out, std::uint32_t classoid, std::uint32_t oid, int subid,
                const std::string& tag, const std::string& target, const std::string& schema,
                const std::string& owner) const;
+  // Only the comment entry: relations print their labels after the comments
+  // of their columns.
+  void comment_only(catalog::Output& out, std::uint32_t classoid, std::uint32_t oid, int subid,
+                    const std::string& tag, const std::string& target, const std::string& schema,
+                    const std::string& owner) const;
+  // One SECURITY LABEL entry tagged tag holding every label of (classoid,
+  // oid) whose subid target() names ("" leaves it out): pg_dump dumpSecLabel
+  // and, with column subids, dumpTableSecLabel.
+  void security_labels(catalog::Output& out, std::uint32_t classoid, std::uint32_t oid,
+                       const std::string& tag, const std::string& schema, const std::string& owner,
+                       const std::function<std::string(int)>& target) const;
 };
 
 // schema.cc
+// A "name=value" item of proconfig or pg_db_role_setting as pg_dump prints it
+// after SET: "name TO 'value'", list-valued settings (GUC_LIST_QUOTE) as one
+// literal per element.
+std::string config_setting(const Context& ctx, const std::string& item);
 void add_namespaces(Context& ctx);
 void add_extensions(Context& ctx);
 void add_types(Context& ctx);
@@ -72,16 +96,25 @@ void add_collations(Context& ctx);
 void add_statistics(Context& ctx);
 void add_event_triggers(Context& ctx);
 void add_base_types(Context& ctx);
+void add_shell_types(Context& ctx);
 void add_casts(Context& ctx);
+void add_transforms(Context& ctx);
 void add_operators(Context& ctx);
 void add_access_methods(Context& ctx);
 // schema_text_search.cc: parsers, templates, dictionaries, configurations.
 void add_text_search(Context& ctx);
 // schema_foreign.cc: foreign data wrappers, servers and their user mappings.
+// fdw_options_sql: an SQL expression turning column (a text[] of generic
+// options) into pg_dump's OPTIONS text, "name 'value'" pairs sorted by name
+// and joined by ",\n    ".
+std::string fdw_options_sql(std::string_view column);
 void add_foreign_data_wrappers(Context& ctx);
 void add_foreign_servers(Context& ctx);
-// schema_publications.cc: publications, their tables and schemas (post-data).
+// schema_publications.cc: publications, their tables and schemas, and
+// subscriptions (post-data). add_subscriptions prints nothing but a warning
+// on stderr when the user is not a superuser (as pg_dump).
 void add_publications(Context& ctx);
+void add_subscriptions(Context& ctx);
 // schema_opclasses.cc: operator families (with loose members) and classes.
 void add_operator_families(Context& ctx);
 void add_operator_classes(Context& ctx);
@@ -89,11 +122,19 @@ void add_operator_classes(Context& ctx);
 void add_large_objects(Context& ctx);
 void add_conversions(Context& ctx);
 void add_languages(Context& ctx);
+// schema_database.cc: pg_dump --create's entries (CREATE DATABASE, owner,
+// \connect, comment, security labels, DATABASE PROPERTIES, ACL) for the
+// current database; fixed_state is the SET block repeated after each
+// \connect. Throws dbsnap::Error for a name psql's \connect cannot carry.
+std::string database_entries(Context& ctx, const std::string& fixed_state);
 // After add_dependencies: I/O functions of a base type follow its shell.
 void repair_type_function_loops(Context& ctx);
 // schema_relations.cc: sequences, tables, views, materialized views,
 // defaults, partition attachments, refreshes; fills tables.
 void add_relations(Context& ctx, std::vector<PgTable>& tables);
+// The privileges of pg_catalog's relations and their columns where they
+// differ from initdb's (pg_dump's ACL-only dump of pg_catalog).
+void add_catalog_acls(Context& ctx);
 // schema_post_data.cc: constraints, indexes, index attachments, triggers,
 // rules, row security and policies.
 void add_post_data(Context& ctx);

@@ -5,7 +5,9 @@
 // dumpAttrDef, dumpTableAttach, refreshMatViewData.
 #include <fmt/format.h>
 
+#include <map>
 #include <memory>
+#include <optional>
 
 #include "protocols/postgres/schema_readers.h"
 
@@ -16,6 +18,7 @@ namespace {
 struct Column {
   int num = 0;
   std::string name, type, collation, storage_change, compression, options;
+  std::string fdw_options;  // foreign tables: "name 'value'" pairs, one per line
   bool not_null = false, inherited_not_null = false, local = true;
   bool default_dropped = false;  // a parent has a default, this column none
   // A parent's column is generated too: an inheritance child takes its
@@ -72,6 +75,48 @@ const char* storage_word(char c) {
     default:
       return "EXTENDED";
   }
+}
+
+// The text after a column's name in CREATE TABLE (type, generation or
+// default, NOT NULL, collation), or nullopt when the column is left out: a
+// typed table's column with nothing beyond its type (pg_dump dumpTableSchema).
+std::optional<std::string> column_definition(const Column& c,
+                                             const std::map<int, Default>& defaults, bool partition,
+                                             bool typed) {
+  std::string d = typed ? "" : " " + c.type;
+  auto def = defaults.find(c.num);
+  if (def != defaults.end() && c.generated) {
+    if (!c.generation_inherited || partition)
+      d += " GENERATED ALWAYS AS (" + def->second.expr + ") STORED";
+  } else if (def != defaults.end() && !*def->second.separate) {
+    d += " DEFAULT " + def->second.expr;
+  }
+  if (c.not_null && (!c.inherited_not_null || partition)) d += " NOT NULL";
+  if (typed && d.empty()) return std::nullopt;
+  if (!c.collation.empty()) d += " COLLATE " + c.collation;
+  return d;
+}
+
+// ALTER [FOREIGN] TABLE ONLY ... ALTER COLUMN statements for what CREATE
+// does not say: inherited NOT NULL made local, statistics target, storage,
+// compression, options, foreign table column options.
+std::string column_settings(const Context& ctx, const std::string& q, char kind,
+                            const std::vector<Column>& cols, bool partition) {
+  std::string d, alter_table = kind == 'f' ? "ALTER FOREIGN TABLE" : "ALTER TABLE";
+  for (const auto& c : cols) {
+    std::string alter =
+        fmt::format("{} ONLY {} ALTER COLUMN {}", alter_table, q, ctx.ident(c.name));
+    if (!c.local && !partition && c.not_null && !c.inherited_not_null)
+      d += alter + " SET NOT NULL;\n";
+    if (c.statistics >= 0) d += fmt::format("{} SET STATISTICS {};\n", alter, c.statistics);
+    if (!c.storage_change.empty()) d += alter + " SET STORAGE " + c.storage_change + ";\n";
+    if (!c.compression.empty()) d += alter + " SET COMPRESSION " + c.compression + ";\n";
+    if (!c.options.empty()) d += alter + " SET (" + c.options + ");\n";
+    if (!c.fdw_options.empty())
+      d += fmt::format("ALTER FOREIGN TABLE {} ALTER COLUMN {} OPTIONS (\n    {}\n);\n", q,
+                       ctx.ident(c.name), c.fdw_options);
+  }
+  return d;
 }
 
 void add_sequences(Context& ctx) {
@@ -207,15 +252,19 @@ SELECT c.oid, n.nspname, c.relname, pg_catalog.pg_get_userbyid(c.relowner), c.re
          pg_catalog.current_setting('block_size')::pg_catalog.int8,
        (SELECT rw.oid FROM pg_catalog.pg_rewrite rw
          WHERE rw.ev_class = c.oid AND rw.rulename = '_RETURN'),
-       c.relforcerowsecurity
+       c.relforcerowsecurity, fs.srvname, {},
+       CASE WHEN c.reloftype <> 0 THEN pg_catalog.format_type(c.reloftype, NULL) END
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   LEFT JOIN pg_catalog.pg_class tc ON tc.oid = c.reltoastrelid
   LEFT JOIN pg_catalog.pg_tablespace ts ON ts.oid = c.reltablespace
   LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
- WHERE c.relkind IN ('r', 'p', 'v', 'm') AND {} AND {}
+  LEFT JOIN pg_catalog.pg_foreign_table ft ON ft.ftrelid = c.oid
+  LEFT JOIN pg_catalog.pg_foreign_server fs ON fs.oid = ft.ftserver
+ WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {} AND {}
  ORDER BY n.nspname, c.relname)",
-                                           kUserSchema, not_in_extension("pg_class", "c.oid")));
+                                           fdw_options_sql("ft.ftoptions"), kUserSchema,
+                                           not_in_extension("pg_class", "c.oid")));
 
   PgResult cr =
       query(ctx.conn, fmt::format(R"(
@@ -238,16 +287,17 @@ SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.att
        a.attgenerated <> '' AND EXISTS (
          SELECT 1 FROM pg_catalog.pg_inherits i
            JOIN pg_catalog.pg_attribute pa ON pa.attrelid = i.inhparent
-          WHERE i.inhrelid = a.attrelid AND pa.attname = a.attname AND pa.attgenerated <> '')
+          WHERE i.inhrelid = a.attrelid AND pa.attname = a.attname AND pa.attgenerated <> ''),
+       {}
   FROM pg_catalog.pg_attribute a
   JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
   JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
- WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm') AND {}
+ WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND {}
  ORDER BY a.attrelid, a.attnum)",
                                   PQserverVersion(ctx.conn) >= 140000 ? "a.attcompression"
                                                                       : "''::pg_catalog.\"char\"",
-                                  kUserSchema));
+                                  fdw_options_sql("a.attfdwoptions"), kUserSchema));
   // pg_attver is set by this server build on every column, not by users; its
   // pg_dump leaves it out of the column options too.
   std::map<std::uint32_t, std::vector<Column>> columns;
@@ -271,8 +321,18 @@ SELECT a.attrelid, a.attnum, a.attname, pg_catalog.format_type(a.atttypid, a.att
     c.inherited_not_null = cr.flag(i, 16);
     c.default_dropped = cr.flag(i, 17);
     c.generation_inherited = cr.flag(i, 18);
+    c.fdw_options = cr.str(i, 19);
     columns[cr.oid(i, 0)].push_back(std::move(c));
   }
+
+  // Privileges on system columns (tableoid, ctid...), which pg_dump's column
+  // ACL query includes, ordered by attnum before the user columns.
+  PgResult sr = query(ctx.conn, R"(
+SELECT a.attrelid, a.attname, a.attacl FROM pg_catalog.pg_attribute a
+ WHERE a.attnum < 0 AND a.attacl IS NOT NULL ORDER BY a.attrelid, a.attnum)");
+  std::map<std::uint32_t, std::vector<std::pair<std::string, std::string>>> system_acls;
+  for (int i = 0; i < sr.rows(); ++i)
+    system_acls[sr.oid(i, 0)].emplace_back(sr.str(i, 1), sr.str(i, 2));
 
   PgResult dr = query(ctx.conn, R"(
 SELECT d.oid, d.adrelid, d.adnum, pg_catalog.pg_get_expr(d.adbin, d.adrelid)
@@ -303,6 +363,7 @@ SELECT k.oid, k.conrelid, k.conname, pg_catalog.pg_get_constraintdef(k.oid), k.c
   std::vector<std::tuple<std::uint32_t, std::uint32_t, std::string, std::string>> separate_checks;
   for (int i = 0; i < kr.rows(); ++i) {
     if (!kr.flag(i, 5)) {
+      if (!kr.flag(i, 4)) continue;  // inherited: the parent's ALTER TABLE adds it
       separate_checks.emplace_back(kr.oid(i, 0), kr.oid(i, 1), kr.str(i, 2), kr.str(i, 3));
       continue;
     }
@@ -388,8 +449,13 @@ SELECT k.oid, k.conrelid, k.conname, pg_catalog.pg_get_constraintdef(k.oid), k.c
     if (!viewdef.empty() && viewdef.back() == ';') viewdef.pop_back();
     std::string tablespace = r.str(i, 14), am = r.str(i, 15), replident = r.str(i, 22);
     bool unlogged = r.get(i, 5) == "u", force_rls = r.flag(i, 26);
+    std::string server = r.str(i, 27), server_options = r.str(i, 28), of_type = r.str(i, 29);
+    if (kind == 'f') replident.clear();  // a foreign table has no replica identity
     std::string acl = r.str(i, 16), base = r.str(i, 18);
     bool acl_null = r.flag(i, 17);
+    auto column_acls = system_acls[oid];
+    for (const auto& c : cols)
+      if (!c.acl_null) column_acls.emplace_back(c.name, c.acl);
 
     auto dummy = std::make_shared<bool>(false);
     if (kind == 'v') {
@@ -410,8 +476,8 @@ SELECT k.oid, k.conrelid, k.conname, pg_catalog.pg_get_constraintdef(k.oid), k.c
     }
     ctx.graph[id].render = [&ctx, oid, schema, name, owner, kind, partition, cols, defaults, checks,
                             options, parents, partkey, viewdef, check_opt, tablespace, am,
-                            replident, unlogged, force_rls, acl, acl_null, base,
-                            dummy](Output& out) {
+                            replident, unlogged, force_rls, server, server_options, of_type, acl,
+                            acl_null, base, column_acls, dummy](Output& out) {
       std::string q = ctx.qualified(schema, name);
       Toc toc;
       toc.tag = name;
@@ -435,48 +501,40 @@ SELECT k.oid, k.conrelid, k.conname, pg_catalog.pg_get_constraintdef(k.oid), k.c
       } else if (kind == 'm') {
         word = "MATERIALIZED VIEW";
         toc.defn = fmt::format("CREATE MATERIALIZED VIEW {}{} AS\n{}\n  WITH NO DATA;\n", q, with,
-                               viewdef);
+                               viewdef) +
+                   column_settings(ctx, q, kind, cols, partition);
         toc.tablespace = tablespace;
         toc.table_am = am;
       } else {
-        word = "TABLE";
+        word = kind == 'f' ? "FOREIGN TABLE" : "TABLE";
+        toc.alter_owner = fmt::format("ALTER {} {}", word, q);
         toc.tablespace = tablespace;
         if (!am.empty()) toc.table_am = am;
-        std::string d = fmt::format("CREATE {}TABLE {}", unlogged ? "UNLOGGED " : "", q);
+        std::string d = fmt::format("CREATE {}{} {}", unlogged ? "UNLOGGED " : "", word, q);
+        if (!of_type.empty()) d += " OF " + of_type;
         int printed = 0;
         for (const auto& c : cols) {
           if (!c.local && !partition) continue;
+          auto def = column_definition(c, defaults, partition, !of_type.empty());
+          if (!def) continue;
           d += printed++ ? ",\n    " : " (\n    ";
-          d += ctx.ident(c.name) + " " + c.type;
-          auto def = defaults.find(c.num);
-          if (def != defaults.end() && c.generated) {
-            if (!c.generation_inherited || partition)
-              d += " GENERATED ALWAYS AS (" + def->second.expr + ") STORED";
-          } else if (def != defaults.end() && !*def->second.separate)
-            d += " DEFAULT " + def->second.expr;
-          if (c.not_null && (!c.inherited_not_null || partition)) d += " NOT NULL";
-          if (!c.collation.empty()) d += " COLLATE " + c.collation;
+          d += ctx.ident(c.name) + *def;
         }
         for (const auto& k : checks) {
           if (!k.local && !partition) continue;
           d += printed++ ? ",\n    " : " (\n    ";
           d += fmt::format("CONSTRAINT {} {}", ctx.ident(k.name), k.def);
         }
-        d += printed ? "\n)" : " (\n)";
+        if (printed)
+          d += "\n)";
+        else if (of_type.empty())
+          d += " (\n)";
         if (!parents.empty() && !partition) d += "\nINHERITS (" + parents + ")";
         if (kind == 'p') d += "\nPARTITION BY " + partkey;
+        if (kind == 'f') d += "\nSERVER " + ctx.ident(server);
         if (!options.empty()) d += "\nWITH (" + options + ")";
-        d += ";\n";
-        for (const auto& c : cols) {
-          std::string alter =
-              fmt::format("ALTER TABLE ONLY {} ALTER COLUMN {}", q, ctx.ident(c.name));
-          if (!c.local && !partition && c.not_null && !c.inherited_not_null)
-            d += alter + " SET NOT NULL;\n";
-          if (c.statistics >= 0) d += fmt::format("{} SET STATISTICS {};\n", alter, c.statistics);
-          if (!c.storage_change.empty()) d += alter + " SET STORAGE " + c.storage_change + ";\n";
-          if (!c.compression.empty()) d += alter + " SET COMPRESSION " + c.compression + ";\n";
-          if (!c.options.empty()) d += alter + " SET (" + c.options + ");\n";
-        }
+        if (!server_options.empty()) d += "\nOPTIONS (\n    " + server_options + "\n)";
+        d += ";\n" + column_settings(ctx, q, kind, cols, partition);
         if (replident == "n")
           d += fmt::format("\nALTER TABLE ONLY {} REPLICA IDENTITY NOTHING;\n", q);
         if (replident == "f") d += fmt::format("\nALTER TABLE ONLY {} REPLICA IDENTITY FULL;\n", q);
@@ -486,13 +544,19 @@ SELECT k.oid, k.conrelid, k.conname, pg_catalog.pg_get_constraintdef(k.oid), k.c
       toc.type = word;
       out.entry(toc);
       std::string tag = word + " " + ctx.ident(name);
-      ctx.comment(out, catalog::kPgClass, oid, 0, tag, word + " " + q, schema, owner);
+      ctx.comment_only(out, catalog::kPgClass, oid, 0, tag, word + " " + q, schema, owner);
       for (const auto& c : cols) {
         std::string col = ctx.ident(c.name);
-        ctx.comment(out, catalog::kPgClass, oid, c.num,
-                    fmt::format("COLUMN {}.{}", ctx.ident(name), col),
-                    fmt::format("COLUMN {}.{}", q, col), schema, owner);
+        ctx.comment_only(out, catalog::kPgClass, oid, c.num,
+                         fmt::format("COLUMN {}.{}", ctx.ident(name), col),
+                         fmt::format("COLUMN {}.{}", q, col), schema, owner);
       }
+      ctx.security_labels(out, catalog::kPgClass, oid, tag, schema, owner, [&](int sub) {
+        if (sub == 0) return word + " " + q;
+        for (const auto& c : cols)
+          if (c.num == sub) return fmt::format("COLUMN {}.{}", q, ctx.ident(c.name));
+        return std::string();
+      });
       for (const auto& k : checks)
         if (k.local || partition)
           ctx.comment(out, catalog::kPgConstraint, k.oid, 0,
@@ -500,9 +564,9 @@ SELECT k.oid, k.conrelid, k.conname, pg_catalog.pg_get_constraintdef(k.oid), k.c
                       fmt::format("CONSTRAINT {} ON {}", ctx.ident(k.name), q), schema, owner);
       out.acl("TABLE " + ctx.ident(name), "TABLE", ctx.ident(name), "", schema, owner, acl,
               acl_null, base);
-      for (const auto& c : cols)
-        out.acl(fmt::format("COLUMN {}.{}", ctx.ident(name), ctx.ident(c.name)), "TABLE",
-                ctx.ident(name), ctx.ident(c.name), schema, owner, c.acl, c.acl_null, "{}");
+      for (const auto& [column, column_acl] : column_acls)
+        out.acl(fmt::format("COLUMN {}.{}", ctx.ident(name), ctx.ident(column)), "TABLE",
+                ctx.ident(name), ctx.ident(column), schema, owner, column_acl, false, "{}");
     };
 
     if (kind == 'm' && r.flag(i, 13)) {
@@ -597,6 +661,51 @@ SELECT k.oid, k.conrelid, k.conname, pg_catalog.pg_get_constraintdef(k.oid), k.c
     std::size_t kid = ctx.graph.add(std::move(k));
     ctx.graph.map({catalog::kPgConstraint, con_oid}, kid);
     ctx.graph.depend(kid, table->second);
+  }
+}
+
+// pg_dump dumps only the privileges of pg_catalog's objects, where they
+// differ from initdb's (pg_init_privs). Relations and their columns here.
+void add_catalog_acls(Context& ctx) {
+  PgResult r = query(ctx.conn, R"(
+SELECT c.oid, c.relname, pg_catalog.pg_get_userbyid(c.relowner), c.relacl, c.relacl IS NULL,
+       COALESCE(pip.initprivs, pg_catalog.acldefault('r', c.relowner)), a.attname, a.attacl,
+       COALESCE(apip.initprivs, '{}')
+  FROM pg_catalog.pg_class c
+  LEFT JOIN pg_catalog.pg_init_privs pip
+    ON pip.objoid = c.oid AND pip.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
+   AND pip.objsubid = 0
+  LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attacl IS NOT NULL
+  LEFT JOIN pg_catalog.pg_init_privs apip
+    ON apip.objoid = c.oid AND apip.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
+   AND apip.objsubid = a.attnum
+ WHERE c.relnamespace = 'pg_catalog'::pg_catalog.regnamespace
+   AND (c.relacl IS DISTINCT FROM pip.initprivs OR
+        (a.attname IS NOT NULL AND a.attacl IS DISTINCT FROM apip.initprivs))
+ ORDER BY c.oid, a.attnum)");
+  struct ColumnAcl {
+    std::string name, acl, base;
+  };
+  for (int i = 0; i < r.rows();) {
+    std::uint32_t oid = r.oid(i, 0);
+    std::string name = r.str(i, 1), owner = r.str(i, 2), acl = r.str(i, 3), base = r.str(i, 5);
+    bool acl_null = r.flag(i, 4);
+    std::vector<ColumnAcl> columns;
+    for (; i < r.rows() && r.oid(i, 0) == oid; ++i)
+      if (!r.is_null(i, 6)) columns.push_back({r.str(i, 6), r.str(i, 7), r.str(i, 8)});
+    DumpObject o;
+    o.priority = Priority::table;
+    o.schema = "pg_catalog";
+    o.name = name;
+    o.oid = oid;
+    o.render = [&ctx, name, owner, acl, acl_null, base, columns](Output& out) {
+      std::string q = ctx.ident(name);
+      out.acl("TABLE " + q, "TABLE", q, "", "pg_catalog", owner, acl, acl_null, base);
+      for (const auto& c : columns)
+        out.acl(fmt::format("COLUMN {}.{}", q, ctx.ident(c.name)), "TABLE", q, ctx.ident(c.name),
+                "pg_catalog", owner, c.acl, false, c.base);
+    };
+    ctx.graph.add(std::move(o));
   }
 }
 

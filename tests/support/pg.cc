@@ -37,6 +37,15 @@ std::string quote_ident(const std::string& name) {
   return q + '"';
 }
 
+std::string quote_literal(const std::string& text) {
+  std::string q = "'";
+  for (char c : text) {
+    if (c == '\'') q += '\'';
+    q += c;
+  }
+  return q + '\'';
+}
+
 }  // namespace
 
 std::string pg_url_for(const std::string& db) { return url_with_database(pg_url(), db); }
@@ -66,6 +75,18 @@ void pg_create_database(const std::string& db) {
 }
 
 void pg_drop_database(const std::string& db) {
+  // A database with subscriptions cannot be dropped: detach them from their
+  // slots (never connecting) and drop them first.
+  auto subscriptions = pg_query("postgres",
+                                "SELECT s.subname FROM pg_catalog.pg_subscription s JOIN "
+                                "pg_catalog.pg_database d ON d.oid = s.subdbid WHERE d.datname = " +
+                                    quote_literal(db));
+  for (const auto& row : subscriptions) {
+    std::string s = quote_ident(row[0]);
+    pg_exec(db, "ALTER SUBSCRIPTION " + s + " DISABLE");
+    pg_exec(db, "ALTER SUBSCRIPTION " + s + " SET (slot_name = NONE)");
+    pg_exec(db, "DROP SUBSCRIPTION " + s);
+  }
   pg_exec("postgres", "DROP DATABASE IF EXISTS " + quote_ident(db) + " WITH (FORCE)");
 }
 

@@ -24,7 +24,8 @@ std::string pg_url_for(const std::string& db);
 std::vector<std::vector<std::string>> pg_query(const std::string& db, const std::string& sql);
 void pg_exec(const std::string& db, const std::string& sql);
 
-// CREATE DATABASE db (template0, UTF8) / DROP DATABASE IF EXISTS db WITH (FORCE).
+// CREATE DATABASE db (template0, UTF8) / DROP DATABASE IF EXISTS db WITH (FORCE),
+// after dropping its subscriptions (detached from their slots, never connecting).
 void pg_create_database(const std::string& db);
 void pg_drop_database(const std::string& db);
 

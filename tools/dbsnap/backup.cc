@@ -97,7 +97,7 @@ struct BackupArgs {
   std::string server, database, to, compress = "default", chunk_size = "4MiB";
   int jobs = 4;
   bool no_owner = false, no_privileges = false, no_sandbox = false, no_large_objects = false,
-       quiet = false;
+       create = false, quiet = false;
   int lock_wait_timeout = 60;
   std::string net_buffer_length = "1MiB";
   std::vector<std::string> exclude_databases;
@@ -116,6 +116,7 @@ int run_backup_cmd(const BackupArgs& a) {
   req.dump.no_privileges = a.no_privileges;
   req.dump.no_sandbox = a.no_sandbox;
   req.dump.no_large_objects = a.no_large_objects;
+  req.dump.create = a.create;
   req.dump.lock_wait_timeout_s = a.lock_wait_timeout;
   req.dump.net_buffer_length = parse_size(a.net_buffer_length);
   auto driver = driver_for(url);
@@ -152,6 +153,9 @@ void add_backup_command(CLI::App& app, Commands& commands) {
   backup->add_flag("--no-privileges", b.no_privileges, "do not emit GRANT/REVOKE");
   backup->add_flag("--no-large-objects", b.no_large_objects,
                    "PostgreSQL: leave large objects out (as pg_dump --no-blobs)");
+  backup->add_flag("--create", b.create,
+                   "PostgreSQL: the script creates the database and connects to it (as pg_dump "
+                   "--create)");
   backup->add_flag("--no-sandbox", b.no_sandbox,
                    "MariaDB: omit the sandbox line (for mariadb clients older than 10.5.25)");
   backup->add_option("--lock-wait-timeout", b.lock_wait_timeout,

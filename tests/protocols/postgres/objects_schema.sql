@@ -2,7 +2,9 @@
 -- which a dump must give back: collations (libc, ICU, nondeterministic) and
 -- a table that uses them, FORCE ROW LEVEL SECURITY, extended statistics
 -- with a statistics target, event triggers in every firing state, and a
--- table without columns that still has rows, large objects.
+-- table without columns that still has rows, large objects, and (at the
+-- end) transforms, foreign tables, standalone shell types, subscriptions,
+-- typed tables and other cases of the regression database.
 CREATE SCHEMA objs;
 CREATE COLLATION objs.case_insensitive (provider = icu, locale = 'und-u-ks-level2',
                                         deterministic = false);
@@ -177,3 +179,53 @@ COMMENT ON OPERATOR CLASS objs.int_order USING btree IS 'integers by objs.int_co
 CREATE OPERATOR CLASS objs.text_hash FOR TYPE text USING hash AS
   OPERATOR 1 =, FUNCTION 1 hashtext(text);
 CREATE INDEX people_zip_order ON objs.people (zip objs.int_order);
+
+-- A transform (the server's own functions stand in for real ones), with a comment.
+CREATE TRANSFORM FOR integer LANGUAGE other_lang (FROM SQL WITH FUNCTION prsd_lextype(internal),
+  TO SQL WITH FUNCTION int4recv(internal));
+COMMENT ON TRANSFORM FOR integer LANGUAGE other_lang IS 'integers for other_lang';
+
+-- A foreign table with table and column options, a constraint, column
+-- settings, comments and a grant; a standalone shell type with a comment.
+CREATE FOREIGN TABLE objs.remote_people (
+  id integer OPTIONS (column_name 'person_id', "quoted name" 'x') NOT NULL,
+  name text COLLATE objs.german,
+  CONSTRAINT remote_id_positive CHECK (id > 0)
+) SERVER objs_server OPTIONS (schema_name 'remote', table_name 'people');
+ALTER FOREIGN TABLE objs.remote_people ALTER COLUMN name SET STATISTICS 200;
+COMMENT ON FOREIGN TABLE objs.remote_people IS 'people elsewhere';
+COMMENT ON COLUMN objs.remote_people.name IS 'as the remote spells it';
+GRANT SELECT (name) ON objs.remote_people TO PUBLIC;
+CREATE TYPE objs.undefined_shell;
+COMMENT ON TYPE objs.undefined_shell IS 'declared, never defined';
+
+-- A subscription (created disconnected; the harness drops it before the
+-- database): two publications, a slot name and non-default options.
+CREATE SUBSCRIPTION objs_sub CONNECTION 'host=publisher.invalid dbname=nowhere'
+  PUBLICATION objs_texts, "Other Pub"
+  WITH (connect = false, slot_name = 'objs_slot', binary = true, streaming = on,
+        synchronous_commit = 'local');
+COMMENT ON SUBSCRIPTION objs_sub IS 'never connects';
+
+-- Typed tables, an inherited NOT VALID check, a comment on a primary key's
+-- index, a partition whose clone of its parent's trigger is disabled, a
+-- materialized view's column setting, and privileges on a system column
+-- and on a column of a pg_catalog table.
+CREATE TYPE objs.pair AS (a integer, b text);
+CREATE TABLE objs.pairs OF objs.pair (a NOT NULL, b DEFAULT 'none');
+CREATE TABLE objs.plain_pairs OF objs.pair;
+CREATE TABLE objs.nv_parent (d date);
+CREATE TABLE objs.nv_child () INHERITS (objs.nv_parent);
+ALTER TABLE objs.nv_parent ADD CONSTRAINT nv_recent CHECK (d > '2000-01-01') NOT VALID;
+CREATE TABLE objs.keyed (id integer CONSTRAINT keyed_pk PRIMARY KEY);
+COMMENT ON INDEX objs.keyed_pk IS 'the primary key''s index';
+CREATE TABLE objs.parted (id integer) PARTITION BY RANGE (id);
+CREATE TABLE objs.parted_low PARTITION OF objs.parted FOR VALUES FROM (0) TO (100);
+CREATE FUNCTION objs.noop() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
+CREATE TRIGGER parted_noop AFTER INSERT ON objs.parted
+  FOR EACH ROW EXECUTE FUNCTION objs.noop();
+ALTER TABLE objs.parted_low DISABLE TRIGGER parted_noop;
+CREATE MATERIALIZED VIEW objs.keyed_view AS SELECT id FROM objs.keyed;
+ALTER MATERIALIZED VIEW objs.keyed_view ALTER COLUMN id SET STATISTICS 300;
+GRANT SELECT (tableoid) ON objs.keyed TO PUBLIC;
+GRANT SELECT (prosrc) ON pg_catalog.pg_proc TO PUBLIC;

@@ -50,6 +50,35 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, PgRestore,
                                             ::testing::Values(1, 4)),
                          fixture_jobs_name);
 
+// A database holding subscriptions cannot simply be dropped: restore --drop
+// over one, and verify --restore-into (which drops its scratch database),
+// detach and drop them first, never connecting to a publisher.
+TEST(PgRestoreSubscriptions, DropAndVerifyScratchDatabaseGoAwayWithTheirSubscriptions) {
+  FixtureSnapshot<ScratchPgDatabase> snapshot("rs_sub_src", "objects");
+  ScratchPgDatabase target("rs_sub_dst");
+  for (int pass = 0; pass < 2; ++pass) {
+    auto r = run_dbsnap({"restore", stem_of(snapshot.manifest), "--to", target.url(), "--drop"});
+    ASSERT_EQ(r.exit_code, 0) << "pass " << pass << ": " << r.describe();
+  }
+  EXPECT_EQ(pg_query(target.name(),
+                     "SELECT count(*) FROM pg_catalog.pg_subscription s JOIN "
+                     "pg_catalog.pg_database d ON d.oid = s.subdbid "
+                     "WHERE d.datname = pg_catalog.current_database()")
+                .at(0)
+                .at(0),
+            "1");
+  auto v = run_dbsnap({"verify", stem_of(snapshot.manifest), "--restore-into", pg_url()});
+  ASSERT_EQ(v.exit_code, 0) << v.describe();
+  auto at = v.out.find("dbsnap_verify_");
+  ASSERT_NE(at, std::string::npos) << v.out;
+  std::string scratch = v.out.substr(at, std::string("dbsnap_verify_").size() + 8);
+  EXPECT_EQ(
+      pg_query("postgres", "SELECT count(*) FROM pg_database WHERE datname = '" + scratch + "'")
+          .at(0)
+          .at(0),
+      "0");
+}
+
 // Several tables with several indexes and constraints each, foreign keys
 // between them, a partitioned table: the post-data builds its indexes on
 // --jobs sessions at once and must still end up as the source is.
