@@ -11,7 +11,7 @@
 
 #include "engine/error.h"
 #include "engine/manifest.h"
-#include "storage/local/local_volume.h"
+#include "storage/local/volume.h"
 #include "tests/support/common.h"
 
 namespace dbsnap {
