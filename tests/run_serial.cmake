@@ -7,8 +7,6 @@
 #    timeout's message names whichever statement of the server runs longest;
 #  - a DDL statement waiting on a backup's metadata locks holds MariaDB's
 #    backup lock, so every other backup's global lock waits behind it;
-#  - PostgreSQL's regression SQL creates and drops cluster-wide regress_* roles
-#    and runs for minutes.
 # No other test may depend on what a parallel one does.
 #
 # Each entry is <executable>:<test>. A name the executable (when built) does
@@ -19,8 +17,7 @@ set(dbsnap_serial_tests
   protocols_mysql_dump_test:MyDump.LockWaitTimeoutNamesTheBlockingStatement
   protocols_mysql_dump_test:MyDump.GlobalLockWaitIsBoundedAndCommitsResume
   protocols_mysql_dump_test:MyDump.DdlDuringTheBackupIsBlockedAndAReadBehindItFailsNamingTheTable
-  protocols_mysql_dump_test:MyDump.AccountStatementsAndCommitsDuringBackupsNeverHang
-  protocols_postgres_roundtrip_test:PgRegressDatabase.BackupLoadsWithPsqlWithoutAnErrorAndKeepsEveryRow)
+  protocols_mysql_dump_test:MyDump.AccountStatementsAndCommitsDuringBackupsNeverHang)
 
 foreach(entry IN LISTS dbsnap_serial_tests)
   string(REPLACE ":" ";" parts "${entry}")
