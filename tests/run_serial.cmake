@@ -8,7 +8,9 @@
 #  - a DDL statement waiting on a backup's metadata locks holds MariaDB's
 #    backup lock, so every other backup's global lock waits behind it;
 #  - PostgreSQL's regression SQL creates and drops cluster-wide regress_* roles
-#    and runs for minutes.
+#    and runs for minutes;
+#  - a restore of a globals snapshot (backup --globals) loads every role of
+#    the server back, also those other tests made and dropped meanwhile.
 # No other test may depend on what a parallel one does.
 #
 # Each entry is <executable>:<test>. A name the executable (when built) does
@@ -20,7 +22,8 @@ set(dbsnap_serial_tests
   protocols_mysql_dump_test:MyDump.GlobalLockWaitIsBoundedAndCommitsResume
   protocols_mysql_dump_test:MyDump.DdlDuringTheBackupIsBlockedAndAReadBehindItFailsNamingTheTable
   protocols_mysql_dump_test:MyDump.AccountStatementsAndCommitsDuringBackupsNeverHang
-  protocols_postgres_roundtrip_test:PgRegressDatabase.BackupLoadsWithPsqlWithoutAnErrorAndKeepsEveryRow)
+  protocols_postgres_roundtrip_test:PgRegressDatabase.BackupLoadsWithPsqlWithoutAnErrorAndKeepsEveryRow
+  protocols_postgres_globals_test:PgGlobals.BackupRestoresRolesAndTablespaceWithPsqlAndDbsnapRestore)
 
 foreach(entry IN LISTS dbsnap_serial_tests)
   string(REPLACE ":" ";" parts "${entry}")

@@ -115,6 +115,23 @@ SELECT ur.rolname, um.rolname, a.admin_option, ug.rolname
   return s + "\n\n";
 }
 
+// dumpRoleGUCPrivs (15+): GRANT SET / ALTER SYSTEM ON PARAMETER.
+std::string parameter_privileges(const Context& ctx) {
+  if (PQserverVersion(ctx.conn) < 150000) return "";
+  PgResult r = catalog::query(ctx.conn, R"(
+SELECT parname, pg_catalog.pg_get_userbyid(10), paracl, paracl IS NULL,
+       pg_catalog.acldefault('p', 10)
+  FROM pg_catalog.pg_parameter_acl ORDER BY 1)");
+  catalog::Output out(ctx.conn, ctx.options);
+  for (int i = 0; i < r.rows(); ++i) {
+    std::string q = ctx.ident(r.get(i, 0));
+    out.acl("PARAMETER " + q, "PARAMETER", q, "", "", r.str(i, 1), r.get(i, 2), r.flag(i, 3),
+            r.get(i, 4));
+  }
+  if (out.acls().empty()) return "\n\n";
+  return "--\n-- Role privileges on configuration parameters\n--\n\n" + out.acls() + "\n\n";
+}
+
 // "random_page_cost=2, ..." of spcoptions, names quoted, values too unless
 // they are plain numbers or words (they always are: the server checks them).
 std::string tablespace_options(const Context& ctx, const std::string& options_array) {
@@ -211,6 +228,7 @@ std::string globals_script(PGconn* conn, const DumpOptions& options, bool with_p
   s += roles(ctx, labels, with_passwords);
   s += user_configurations(ctx);
   s += memberships(ctx);
+  s += parameter_privileges(ctx);
   s += tablespaces(ctx, labels);
   s += per_database_settings(ctx);
   return s + "--\n-- PostgreSQL database cluster dump complete\n--\n\n";

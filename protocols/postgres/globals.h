@@ -20,6 +20,8 @@ namespace dbsnap::pg {
 //                               role's COMMENT ON ROLE and SECURITY LABELs
 //   -- User Configurations      ALTER ROLE r SET name TO value;
 //   -- Role memberships         GRANT r TO m [WITH ADMIN OPTION] [GRANTED BY g];
+//   -- Role privileges on configuration parameters (15+)
+//                               GRANT SET, ALTER SYSTEM ON PARAMETER p TO r;
 //   -- Tablespaces              CREATE TABLESPACE t OWNER o LOCATION '...';
 //                               ALTER TABLESPACE t SET (...); ACL; comment; labels
 //   -- Per-Database Role Settings   ALTER ROLE r IN DATABASE d SET name TO value;
@@ -31,7 +33,8 @@ namespace dbsnap::pg {
 // fail and psql goes on. with_passwords: the roles come from pg_authid and
 // carry PASSWORD '<hash>' (needs a superuser); else from pg_roles, without
 // passwords, as pg_dumpall --no-role-passwords. options.no_privileges leaves
-// out the tablespace ACLs. Every name and value is printed as a quoted
+// out the privileges on tablespaces and parameters; options.no_owner is
+// ignored (pg_dumpall -O applies to databases only). Every name and value is printed as a quoted
 // identifier or literal; names in comment lines are sanitised
 // (engine/comment_line.h). Not thread-safe (uses conn). Throws
 // dbsnap::Error(ExitCode::server_error) when a catalog query fails.
