@@ -19,8 +19,8 @@ constexpr std::uint32_t kPgAuthid = 1260, kPgTablespace = 1213;
 
 // The security labels of shared objects (pg_shseclabel), (provider, label)
 // in provider order, by (classoid, objoid).
-using SharedLabels =
-    std::map<std::pair<std::uint32_t, std::uint32_t>, std::vector<std::pair<std::string, std::string>>>;
+using SharedLabels = std::map<std::pair<std::uint32_t, std::uint32_t>,
+                              std::vector<std::pair<std::string, std::string>>>;
 
 SharedLabels shared_labels(const Context& ctx) {
   PgResult r = catalog::query(ctx.conn, R"(
@@ -48,24 +48,24 @@ std::string labels_of(const Context& ctx, const SharedLabels& labels, std::uint3
 
 // dumpRoles: CREATE ROLE + ALTER ROLE ... WITH, comment and labels per role.
 std::string roles(const Context& ctx, const SharedLabels& labels, bool with_passwords) {
-  PgResult r = catalog::query(
-      ctx.conn,
-      fmt::format(R"(
+  PgResult r = catalog::query(ctx.conn, fmt::format(R"(
 SELECT oid, rolname, rolsuper, rolinherit, rolcreaterole, rolcreatedb, rolcanlogin,
        rolreplication, rolbypassrls, rolconnlimit, {}, rolvaliduntil,
        pg_catalog.shobj_description(oid, 'pg_authid')
   FROM pg_catalog.{} WHERE rolname !~ '^pg_' ORDER BY 2)",
-                  with_passwords ? "rolpassword" : "NULL", with_passwords ? "pg_authid" : "pg_roles"));
+                                                    with_passwords ? "rolpassword" : "NULL",
+                                                    with_passwords ? "pg_authid" : "pg_roles"));
   if (r.rows() == 0) return "";
   static constexpr std::pair<const char*, const char*> kFlags[] = {
-      {"SUPERUSER", "NOSUPERUSER"}, {"INHERIT", "NOINHERIT"},     {"CREATEROLE", "NOCREATEROLE"},
-      {"CREATEDB", "NOCREATEDB"},   {"LOGIN", "NOLOGIN"},         {"REPLICATION", "NOREPLICATION"},
+      {"SUPERUSER", "NOSUPERUSER"}, {"INHERIT", "NOINHERIT"}, {"CREATEROLE", "NOCREATEROLE"},
+      {"CREATEDB", "NOCREATEDB"},   {"LOGIN", "NOLOGIN"},     {"REPLICATION", "NOREPLICATION"},
       {"BYPASSRLS", "NOBYPASSRLS"}};
   std::string s = "--\n-- Roles\n--\n\n";
   for (int i = 0; i < r.rows(); ++i) {
     std::string q = ctx.ident(r.get(i, 1));
     s += fmt::format("CREATE ROLE {};\nALTER ROLE {} WITH", q, q);
-    for (int f = 0; f < 7; ++f) s += fmt::format(" {}", r.flag(i, 2 + f) ? kFlags[f].first : kFlags[f].second);
+    for (int f = 0; f < 7; ++f)
+      s += fmt::format(" {}", r.flag(i, 2 + f) ? kFlags[f].first : kFlags[f].second);
     if (r.get(i, 9) != "-1") s += fmt::format(" CONNECTION LIMIT {}", r.num(i, 9));
     if (!r.is_null(i, 10)) s += " PASSWORD " + quote_literal(r.get(i, 10));
     if (!r.is_null(i, 11)) s += " VALID UNTIL " + quote_literal(r.get(i, 11));
@@ -139,9 +139,9 @@ std::string tablespace_options(const Context& ctx, const std::string& options_ar
   for (const std::string& item : catalog::parse_array(options_array)) {
     std::size_t eq = item.find('=');
     std::string value = item.substr(eq == std::string::npos ? item.size() : eq + 1);
-    bool plain = !value.empty() && value.find_first_not_of(
-                                       "0123456789.+-eEabcdfghijklmnopqrstuvwxyz_") ==
-                                       std::string::npos;
+    bool plain =
+        !value.empty() &&
+        value.find_first_not_of("0123456789.+-eEabcdfghijklmnopqrstuvwxyz_") == std::string::npos;
     out += fmt::format("{}{}={}", out.empty() ? "" : ", ", ctx.ident(item.substr(0, eq)),
                        plain ? value : quote_literal(value));
   }

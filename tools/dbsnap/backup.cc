@@ -122,8 +122,9 @@ int run_backup_cmd(const BackupArgs& a) {
   req.dump.net_buffer_length = parse_size(a.net_buffer_length);
   req.dump.globals = a.globals;
   if (a.globals && (a.create || !a.exclude_databases.empty()))
-    throw Error(ExitCode::usage, "--globals backs up no database: it takes no --create or "
-                                 "--exclude-database");
+    throw Error(ExitCode::usage,
+                "--globals backs up no database: it takes no --create or "
+                "--exclude-database");
   auto driver = driver_for(url);
   auto volume = open_volume_arg(a.to, a.volume);
   if (a.globals) {

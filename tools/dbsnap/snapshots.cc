@@ -66,8 +66,8 @@ int run_snapshots(const SnapshotsArgs& a) {
   for (const auto* r : rows) {
     const Manifest& m = r->manifest;
     fmt::print("{:<22} {:<22} {:<16} {:<12} {:>10} {:>12}  {}\n", m.started_at, m.server_name,
-               is_globals(m) ? "(globals)" : m.database, status_name(r->status), human_bytes(static_cast<double>(m.size)),
-               total_rows(m), r->name);
+               is_globals(m) ? "(globals)" : m.database, status_name(r->status),
+               human_bytes(static_cast<double>(m.size)), total_rows(m), r->name);
     if (!m.failure.empty()) fmt::print("    failed: {}\n", m.failure);
   }
   return 0;

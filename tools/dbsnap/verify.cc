@@ -11,8 +11,8 @@
 
 #include "compress/gunzip.h"
 #include "engine/error.h"
-#include "engine/snapshots.h"
 #include "engine/restore.h"
+#include "engine/snapshots.h"
 #include "engine/verify.h"
 #include "tools/dbsnap/commands.h"
 #include "tools/dbsnap/config.h"

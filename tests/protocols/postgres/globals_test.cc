@@ -89,8 +89,7 @@ class GlobalsFixture {
       ASSERT_EQ(chown(dir.c_str(), pw->pw_uid, pw->pw_gid), 0);
     }
     pg_exec("postgres", "CREATE TABLESPACE " + ident(tablespace()) + " OWNER " + ident(owner()) +
-                            " LOCATION " + literal(dir.string()) +
-                            " WITH (random_page_cost = 2)");
+                            " LOCATION " + literal(dir.string()) + " WITH (random_page_cost = 2)");
     pg_exec("postgres", "GRANT CREATE ON TABLESPACE " + ident(tablespace()) + " TO " +
                             ident(group()) + "; COMMENT ON TABLESPACE " + ident(tablespace()) +
                             " IS 'fast disk'");
@@ -106,34 +105,35 @@ class GlobalsFixture {
 
   // Everything the globals hold of the test's roles and tablespace.
   Rows state() const {
-    std::string mine = "pg_catalog.left({0}, " + std::to_string(prefix_.size()) +
-                       ") = " + literal(prefix_);
+    std::string mine =
+        "pg_catalog.left({0}, " + std::to_string(prefix_.size()) + ") = " + literal(prefix_);
     auto of = [&](const std::string& column) {
       std::string s = mine;
       return s.replace(s.find("{0}"), 3, column);
     };
     Rows out;
-    for (const std::string& sql : {
-             "SELECT rolname, rolsuper, rolinherit, rolcreaterole, rolcreatedb, rolcanlogin, "
-             "rolreplication, rolbypassrls, rolconnlimit, coalesce(rolpassword, '<none>'), "
-             "coalesce(rolvaliduntil::text, '<none>'), "
-             "coalesce(pg_catalog.shobj_description(oid, 'pg_authid'), '<none>') "
-             "FROM pg_catalog.pg_authid WHERE " + of("rolname") + " ORDER BY 1",
-             "SELECT r.rolname, m.rolname, a.admin_option, g.rolname "
-             "FROM pg_catalog.pg_auth_members a JOIN pg_catalog.pg_roles r ON r.oid = a.roleid "
-             "JOIN pg_catalog.pg_roles m ON m.oid = a.member "
-             "JOIN pg_catalog.pg_roles g ON g.oid = a.grantor WHERE " + of("m.rolname") +
-                 " ORDER BY 1, 2",
-             "SELECT r.rolname, coalesce(d.datname, '<none>'), s.setconfig::text "
-             "FROM pg_catalog.pg_db_role_setting s JOIN pg_catalog.pg_roles r ON r.oid = "
-             "s.setrole LEFT JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase WHERE " +
-                 of("r.rolname") + " ORDER BY 1, 2",
-             "SELECT spcname, pg_catalog.pg_get_userbyid(spcowner), "
-             "pg_catalog.pg_tablespace_location(oid), spcoptions::text, spcacl::text, "
-             "pg_catalog.shobj_description(oid, 'pg_tablespace') FROM pg_catalog.pg_tablespace "
-             "WHERE " + of("spcname"),
-             "SELECT parname, paracl::text FROM pg_catalog.pg_parameter_acl WHERE " +
-                 of("parname")}) {
+    for (const std::string& sql :
+         {"SELECT rolname, rolsuper, rolinherit, rolcreaterole, rolcreatedb, rolcanlogin, "
+          "rolreplication, rolbypassrls, rolconnlimit, coalesce(rolpassword, '<none>'), "
+          "coalesce(rolvaliduntil::text, '<none>'), "
+          "coalesce(pg_catalog.shobj_description(oid, 'pg_authid'), '<none>') "
+          "FROM pg_catalog.pg_authid WHERE " +
+              of("rolname") + " ORDER BY 1",
+          "SELECT r.rolname, m.rolname, a.admin_option, g.rolname "
+          "FROM pg_catalog.pg_auth_members a JOIN pg_catalog.pg_roles r ON r.oid = a.roleid "
+          "JOIN pg_catalog.pg_roles m ON m.oid = a.member "
+          "JOIN pg_catalog.pg_roles g ON g.oid = a.grantor WHERE " +
+              of("m.rolname") + " ORDER BY 1, 2",
+          "SELECT r.rolname, coalesce(d.datname, '<none>'), s.setconfig::text "
+          "FROM pg_catalog.pg_db_role_setting s JOIN pg_catalog.pg_roles r ON r.oid = "
+          "s.setrole LEFT JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase WHERE " +
+              of("r.rolname") + " ORDER BY 1, 2",
+          "SELECT spcname, pg_catalog.pg_get_userbyid(spcowner), "
+          "pg_catalog.pg_tablespace_location(oid), spcoptions::text, spcacl::text, "
+          "pg_catalog.shobj_description(oid, 'pg_tablespace') FROM pg_catalog.pg_tablespace "
+          "WHERE " +
+              of("spcname"),
+          "SELECT parname, paracl::text FROM pg_catalog.pg_parameter_acl WHERE " + of("parname")}) {
       Rows rows = pg_query("postgres", sql);
       out.insert(out.end(), rows.begin(), rows.end());
       out.push_back({"--"});
