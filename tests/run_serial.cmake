@@ -10,7 +10,8 @@
 #  - PostgreSQL's regression SQL creates and drops cluster-wide regress_* roles
 #    and runs for minutes;
 #  - a restore of a globals snapshot (backup --globals) loads every role of
-#    the server back, also those other tests made and dropped meanwhile.
+#    the server back, also those other tests made and dropped meanwhile, and
+#    a comparison with pg_dumpall --globals-only reads every role twice.
 # No other test may depend on what a parallel one does.
 #
 # Each entry is <executable>:<test>. A name the executable (when built) does
@@ -23,7 +24,8 @@ set(dbsnap_serial_tests
   protocols_mysql_dump_test:MyDump.DdlDuringTheBackupIsBlockedAndAReadBehindItFailsNamingTheTable
   protocols_mysql_dump_test:MyDump.AccountStatementsAndCommitsDuringBackupsNeverHang
   protocols_postgres_roundtrip_test:PgRegressDatabase.BackupLoadsWithPsqlWithoutAnErrorAndKeepsEveryRow
-  protocols_postgres_globals_test:PgGlobals.BackupRestoresRolesAndTablespaceWithPsqlAndDbsnapRestore)
+  protocols_postgres_globals_test:PgGlobals.BackupRestoresRolesAndTablespaceWithPsqlAndDbsnapRestore
+  protocols_postgres_globals_test:PgGlobals.ScriptHasTheStatementsOfPgDumpallGlobalsOnly)
 
 foreach(entry IN LISTS dbsnap_serial_tests)
   string(REPLACE ":" ";" parts "${entry}")

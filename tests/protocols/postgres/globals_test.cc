@@ -2,8 +2,8 @@
 // attributes, passwords, comments, settings (also in one database) and
 // memberships, and a tablespace, round-trip through `gunzip -c | psql` and
 // `dbsnap restore --to SERVER`; a role named with a quote, a newline + "\!"
-// and a backslash runs nothing; a user that cannot read pg_authid gets the
-// roles without passwords and a warning; MySQL refuses --globals.
+// and a backslash runs nothing; the script has pg_dumpall's statements; a user that cannot read
+// pg_authid gets the roles without passwords and a warning; MySQL refuses --globals.
 //
 // Roles are global to the cluster: every role and the tablespace of a test
 // start with its unique prefix, only they are compared, and they are dropped
@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tests/support/common.h"
@@ -219,6 +220,62 @@ TEST(PgGlobals, BackupRestoresRolesAndTablespaceWithPsqlAndDbsnapRestore) {
   EXPECT_EQ(r.exit_code, 2) << r.describe();
   r = run_dbsnap({"restore", stem, "--to", pg_url(), "--drop"});
   EXPECT_EQ(r.exit_code, 2) << r.describe();
+}
+
+// text without its comment lines, blank lines and \restrict/\unrestrict keys.
+std::string statements(const std::string& text) {
+  std::string out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string_view line(text.data() + start, end - start);
+    if (!line.empty() && !line.starts_with("--") && !line.starts_with("\\restrict") &&
+        !line.starts_with("\\unrestrict"))
+      out += std::string(line) + "\n";
+    start = end + 1;
+  }
+  return out;
+}
+
+// pg_dumpall's literals with a backslash (E'a\\b', appendStringLiteralConn)
+// as dbsnap writes them ('a\b', standard_conforming_strings on): the same
+// value. Only the fixture's comment has one.
+std::string standard_literals(const std::string& text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text.compare(i, 3, " E'") == 0) {
+      out += " '";
+      i += 2;
+      continue;
+    }
+    if (text.compare(i, 2, "\\\\") == 0) ++i;  // a doubled backslash: one
+    out += text[i];
+  }
+  return out;
+}
+
+// Statement for statement what pg_dumpall --globals-only prints, but for the
+// per-database role settings that dbsnap adds at the end.
+TEST(PgGlobals, ScriptHasTheStatementsOfPgDumpallGlobalsOnly) {
+  ScratchDir volume, location;
+  GlobalsFixture g;
+  g.create_roles();
+  g.create_tablespace(location.path());
+  auto r = run_dbsnap({"backup", pg_url(), "--globals", "--to", volume.path().string(), "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  auto mine = run_shell("gunzip -c " + shell_quote(only_snapshot(volume.path()) + ".sql.gz"));
+  auto theirs = run({"pg_dumpall", "--globals-only", "--dbname", pg_url()});
+  ASSERT_EQ(mine.exit_code, 0) << mine.describe();
+  ASSERT_EQ(theirs.exit_code, 0) << theirs.describe();
+  std::size_t extra = mine.out.find("--\n-- Per-Database Role Settings\n");
+  ASSERT_NE(extra, std::string::npos) << mine.out;
+  std::string added = statements(mine.out.substr(extra));
+  EXPECT_EQ(statements(mine.out.substr(0, extra)), standard_literals(statements(theirs.out)));
+  EXPECT_NE(added.find("ALTER ROLE " + ident(g.hostile()) +
+                       " IN DATABASE postgres SET statement_timeout TO '5s';"),
+            std::string::npos)
+      << added;
 }
 
 TEST(PgGlobals, UserWithoutPgAuthidGetsRolesWithoutPasswordsAndAWarning) {
