@@ -140,7 +140,8 @@ BackupResult run_backup(Driver& driver, Volume& volume, const CompressorFactory&
       request.server_name.empty() ? request.url.volume_name() : request.server_name;
   manifest.server_url = request.url.masked();
   manifest.job = request.job;
-  manifest.database = request.url.database;
+  // A globals backup connects to url.database but dumps no database.
+  manifest.database = request.dump.globals ? "" : request.url.database;
   manifest.position = dump->position();
   manifest.started_at = utc_now_iso();
   manifest.options = {{"jobs", std::to_string(request.jobs)},
@@ -149,9 +150,10 @@ BackupResult run_backup(Driver& driver, Volume& volume, const CompressorFactory&
                       {"no_owner", request.dump.no_owner ? "true" : "false"},
                       {"no_privileges", request.dump.no_privileges ? "true" : "false"},
                       {"no_large_objects", request.dump.no_large_objects ? "true" : "false"}};
+  if (request.dump.globals) manifest.options["globals"] = "true";
 
   std::string stem = new_snapshot_stem(static_cast<std::int64_t>(std::time(nullptr)));
-  SnapshotKeys keys = snapshot_keys(manifest.server_name, request.url.database, stem);
+  SnapshotKeys keys = snapshot_keys(manifest.server_name, manifest.database, stem);
   BackupResult result;
   result.data_key = keys.data;
   result.manifest_key = keys.manifest;

@@ -38,7 +38,9 @@ struct BackupResult {
 };
 
 // Runs one database's backup into volume under
-// <server_name>/<database>/<UTC timestamp>-<id>.{sql.gz,manifest.json}.
+// <server_name>/<database>/<UTC timestamp>-<id>.{sql.gz,manifest.json}
+// (request.dump.globals: the server's globals, under <server_name>/globals/,
+// engine/snapshots.h).
 // The manifest is put with status "running" first and "completed" only after
 // the data object's sink finished; on any error it is put "failed" with the
 // reason, the data sink is aborted (and, when the error came while or after

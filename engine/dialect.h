@@ -52,6 +52,10 @@ struct DumpOptions {
   // PostgreSQL: pg_dump --create (-C): the script creates the database
   // (encoding, locale, comment, settings, ACL) and connects to it first.
   bool create = false;
+  // PostgreSQL: pg_dumpall --globals-only: the server's roles and tablespaces
+  // instead of a database (url.database is only where to connect).
+  // MySQL/MariaDB refuse it (ExitCode::unsupported).
+  bool globals = false;
   // backup --tables/--exclude-table (engine/name_pattern.h); empty: every
   // table. MySQL/MariaDB: only selected tables, views and sequences, and the
   // triggers of selected tables, are dumped (routines and events stay, as

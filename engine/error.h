@@ -15,6 +15,7 @@ enum class ExitCode : int {
   ok = 0,
   failure = 1,              // generic failure not classified below
   usage = 2,                // bad command line or config
+  unsupported = 3,          // the server kind cannot do what was asked (backup --globals of MySQL)
   connection_refused = 10,  // nothing listens at host:port
   unknown_host = 11,        // name does not resolve
   timeout = 12,             // connect or lock wait timed out

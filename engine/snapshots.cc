@@ -33,8 +33,14 @@ std::string new_snapshot_stem(std::int64_t now_unix) {
 
 SnapshotKeys snapshot_keys(std::string_view server_name, std::string_view database,
                            std::string_view stem) {
-  std::string dir = fmt::format("{}/{}/{}", server_name, database, stem);
+  std::string dir =
+      fmt::format("{}/{}/{}", server_name, database.empty() ? kGlobalsDirectory : database, stem);
   return {dir + std::string(kManifestSuffix), dir + std::string(kDataSuffix)};
+}
+
+bool is_globals(const Manifest& m) {
+  auto it = m.options.find("globals");
+  return it != m.options.end() && it->second == "true";
 }
 
 std::string snapshot_name(std::string_view manifest_key) {

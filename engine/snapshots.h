@@ -4,6 +4,10 @@
 //   <server>/<database>/<stem>.manifest.json   the manifest (engine/manifest.h)
 //   <server>/<database>/<stem>.sql.gz          its data object (Manifest::data_object)
 //
+// A globals snapshot (backup --globals: the server's roles and tablespaces,
+// no database) has Manifest::database "" and options "globals": "true", and
+// is filed under <server>/globals/.
+//
 // <server> is BackupRequest::server_name (by default "host-port"), <stem> is
 // "20261121T220000Z-3f9a1c": the UTC start time, then a random id that tells
 // apart two backups of one second. A snapshot exists while its manifest does:
@@ -36,9 +40,16 @@ struct SnapshotKeys {
 // with a random id.
 std::string new_snapshot_stem(std::int64_t now_unix);
 
-// The keys of snapshot stem of server_name's database.
+// The directory of globals snapshots under a server's.
+inline constexpr std::string_view kGlobalsDirectory = "globals";
+
+// The keys of snapshot stem of server_name's database; database "" names the
+// server's globals (kGlobalsDirectory).
 SnapshotKeys snapshot_keys(std::string_view server_name, std::string_view database,
                            std::string_view stem);
+
+// Whether m is a globals snapshot's manifest.
+bool is_globals(const Manifest& m);
 
 // "<server>/<database>/<stem>" of a manifest key: a snapshot's name in listings.
 std::string snapshot_name(std::string_view manifest_key);

@@ -7,6 +7,9 @@
 #    timeout's message names whichever statement of the server runs longest;
 #  - a DDL statement waiting on a backup's metadata locks holds MariaDB's
 #    backup lock, so every other backup's global lock waits behind it;
+#  - a restore of a globals snapshot (backup --globals) loads every role of
+#    the server back, also those other tests made and dropped meanwhile, and
+#    a comparison with pg_dumpall --globals-only reads every role twice.
 # No other test may depend on what a parallel one does.
 #
 # Each entry is <executable>:<test>. A name the executable (when built) does
@@ -17,7 +20,9 @@ set(dbsnap_serial_tests
   protocols_mysql_dump_test:MyDump.LockWaitTimeoutNamesTheBlockingStatement
   protocols_mysql_dump_test:MyDump.GlobalLockWaitIsBoundedAndCommitsResume
   protocols_mysql_dump_test:MyDump.DdlDuringTheBackupIsBlockedAndAReadBehindItFailsNamingTheTable
-  protocols_mysql_dump_test:MyDump.AccountStatementsAndCommitsDuringBackupsNeverHang)
+  protocols_mysql_dump_test:MyDump.AccountStatementsAndCommitsDuringBackupsNeverHang
+  protocols_postgres_globals_test:PgGlobals.BackupRestoresRolesAndTablespaceWithPsqlAndDbsnapRestore
+  protocols_postgres_globals_test:PgGlobals.ScriptHasTheStatementsOfPgDumpallGlobalsOnly)
 
 foreach(entry IN LISTS dbsnap_serial_tests)
   string(REPLACE ":" ";" parts "${entry}")

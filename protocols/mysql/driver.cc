@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "engine/error.h"
 #include "protocols/mysql/connection.h"
 #include "protocols/mysql/dump.h"
 #include "protocols/mysql/sql_text.h"
@@ -73,6 +74,10 @@ std::vector<std::string> MyDriver::databases(const ServerUrl& url) {
 
 std::unique_ptr<DatabaseDump> MyDriver::open_dump(const ServerUrl& url,
                                                   const DumpOptions& options) {
+  if (options.globals)
+    throw Error(ExitCode::unsupported,
+                "--globals is for PostgreSQL only: dbsnap does not back up MySQL/MariaDB users "
+                "and grants (mariadb-dump --system=users does)");
   return mysql::open_dump(url, options);
 }
 

@@ -24,7 +24,7 @@ class MyDriver final : public Driver {
   PingReport ping(const ServerUrl& url) override;
   // SHOW DATABASES without information_schema, performance_schema, mysql, sys.
   std::vector<std::string> databases(const ServerUrl& url) override;
-  // dump.h open_dump.
+  // dump.h open_dump; options.globals: ExitCode::unsupported, before connecting.
   std::unique_ptr<DatabaseDump> open_dump(const ServerUrl& url,
                                           const DumpOptions& options) override;
 };

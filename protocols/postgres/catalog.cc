@@ -121,6 +121,8 @@ std::vector<std::pair<char, const char*>> privilege_words(const std::string& typ
   if (type == "FUNCTION" || type == "PROCEDURE" || type == "FUNCTIONS") return {{'X', "EXECUTE"}};
   if (type == "SCHEMA" || type == "SCHEMAS") return {{'C', "CREATE"}, {'U', "USAGE"}};
   if (type == "DATABASE") return {{'C', "CREATE"}, {'c', "CONNECT"}, {'T', "TEMPORARY"}};
+  if (type == "TABLESPACE") return {{'C', "CREATE"}};
+  if (type == "PARAMETER") return {{'s', "SET"}, {'A', "ALTER SYSTEM"}};
   if (type == "FOREIGN TABLE") return {{'r', "SELECT"}};
   if (type == "LARGE OBJECT") return {{'r', "SELECT"}, {'w', "UPDATE"}};
   return {{'U', "USAGE"}};  // TYPE, LANGUAGE, FOREIGN DATA WRAPPER, FOREIGN SERVER

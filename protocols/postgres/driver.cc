@@ -9,6 +9,7 @@
 
 #include "engine/error.h"
 #include "protocols/postgres/connection.h"
+#include "protocols/postgres/globals.h"
 #include "protocols/postgres/large_objects.h"
 #include "protocols/postgres/schema.h"
 
@@ -244,6 +245,7 @@ std::vector<std::string> PgDriver::databases(const ServerUrl& url) {
 
 std::unique_ptr<DatabaseDump> PgDriver::open_dump(const ServerUrl& url,
                                                   const DumpOptions& options) {
+  if (options.globals) return open_globals_dump(url, options);
   if (!options.tables.empty())
     throw Error(ExitCode::usage,
                 "--tables/--exclude-table are not supported for PostgreSQL backups yet; use "

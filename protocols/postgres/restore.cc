@@ -23,6 +23,12 @@ bool is_deadlock(const PGresult* r) {
   return state != nullptr && std::string_view(state) == "40P01";
 }
 
+// SQLSTATE of a failed statement, "" when there is none.
+std::string_view sqlstate(const PGresult* r) {
+  const char* state = r != nullptr ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+  return state != nullptr ? state : "";
+}
+
 // Characters of a statement quoted in an error message.
 constexpr std::size_t kStatementExcerpt = 200;
 
@@ -215,8 +221,10 @@ using UniqueResult = std::unique_ptr<PGresult, decltype(&PQclear)>;
 
 class PgRestoreSession final : public SplittingSession<ScriptSplitter> {
  public:
-  PgRestoreSession(const ServerUrl& url, std::string database, SessionOptions options)
-      : url_(url), database_(std::move(database)), options_(std::move(options)) {
+  // globals: the session runs a globals script (make_pg_globals_target).
+  PgRestoreSession(const ServerUrl& url, std::string database, SessionOptions options,
+                   bool globals = false)
+      : url_(url), database_(std::move(database)), options_(std::move(options)), globals_(globals) {
     connect();
     for (const auto& s : options_.settings) conn_->exec(s);
   }
@@ -264,7 +272,7 @@ class PgRestoreSession final : public SplittingSession<ScriptSplitter> {
   }
 
   bool skipped(std::string_view statement) const {
-    if (database_level(statement)) return true;
+    if (!globals_ && database_level(statement)) return true;
     if (!options_.tables) return false;
     auto fk = foreign_key_tables(statement);
     if (!fk) return false;
@@ -303,13 +311,29 @@ class PgRestoreSession final : public SplittingSession<ScriptSplitter> {
       case PGRES_COPY_BOTH:
         fail(item.line, item.text, "COPY TO STDOUT has no place in a restore script");
       default:
-        fail(item.line, item.text, server_message(conn_->get(), r.get()));
+        if (!globals_ || !tolerated(item, r.get()))
+          fail(item.line, item.text, server_message(conn_->get(), r.get()));
     }
     if (starts_with_nocase(sql, "SET ") || starts_with_nocase(sql, "SELECT pg_catalog.set_config("))
       settings_.push_back(sql);
     const char* std_strings = PQparameterStatus(conn_->get(), "standard_conforming_strings");
     splitter_.set_standard_conforming_strings(std_strings == nullptr ||
                                               std::string_view(std_strings) == "on");
+  }
+
+  // Failures of a globals script that leave the server as the user expects:
+  // CREATE ROLE / CREATE TABLESPACE of one that exists (the ALTERs that
+  // follow update it), silently; a role's settings in a database the server
+  // does not have, with a warning.
+  bool tolerated(const ScriptItem& item, const PGresult* r) const {
+    std::string_view state = sqlstate(r);
+    if (state == "42710")  // duplicate_object
+      return starts_with_nocase(item.text, "CREATE ROLE ") ||
+             starts_with_nocase(item.text, "CREATE TABLESPACE ");
+    if (state != "3D000" || !database_level(item.text)) return false;  // invalid_catalog_name
+    fmt::print(stderr, "dbsnap: {}, line {}: skipped: {}\n", label_, item.line + first_line_ - 1,
+               server_message(conn_->get(), r));
+    return true;
   }
 
   void copy_data(const ScriptItem& item) {
@@ -344,6 +368,7 @@ class PgRestoreSession final : public SplittingSession<ScriptSplitter> {
   ServerUrl url_;
   std::string database_;
   SessionOptions options_;
+  bool globals_;
   std::optional<PgConnection> conn_;
   std::string copy_statement_;
   std::uint64_t copy_line_ = 0;
@@ -481,6 +506,39 @@ class PgTarget final : public RestoreTarget {
   std::optional<PgConnection> counter_;
 };
 
+// A server as the target of a globals snapshot: sessions on its database
+// (the URL's, else "postgres") and nothing to create, drop, clean or count.
+class PgGlobalsTarget final : public RestoreTarget {
+ public:
+  explicit PgGlobalsTarget(const ServerUrl& url) : url_(url) {
+    if (url_.database.empty()) url_.database = "postgres";
+  }
+
+  std::string describe() const override { return url_.masked(); }
+  const std::string& database() const override { return url_.database; }
+  bool database_exists() override { return true; }
+  std::string database_contents() override { return ""; }
+  void create_database() override { refuse(); }
+  void clean_database() override { refuse(); }
+  void drop_database() override { refuse(); }
+  bool table_matches(std::string_view, std::string_view) const override { return false; }
+  std::uint64_t count_rows(const std::string&) override { refuse(); }
+
+  std::unique_ptr<RestoreSession> open_session(const SessionOptions& options) override {
+    return std::make_unique<PgRestoreSession>(url_, url_.database, options, true);
+  }
+
+ private:
+  [[noreturn]] static void refuse() {
+    throw Error(ExitCode::usage,
+                "a globals snapshot restores roles and tablespaces into the server: it has no "
+                "database to create, drop, clean or count rows of (no --drop, --clean or "
+                "--tables)");
+  }
+
+  ServerUrl url_;
+};
+
 }  // namespace
 
 std::vector<PostDataStep> pg_split_post_data(std::string_view script) {
@@ -525,6 +583,10 @@ bool pg_table_matches(std::string_view table, std::string_view user_name) {
   auto have = parse_name(table);
   if (want == have) return true;
   return want.size() == 1 && !have.empty() && have.back() == want[0];
+}
+
+std::unique_ptr<RestoreTarget> make_pg_globals_target(const ServerUrl& url) {
+  return std::make_unique<PgGlobalsTarget>(url);
 }
 
 std::unique_ptr<RestoreTarget> make_pg_restore_target(const ServerUrl& url,

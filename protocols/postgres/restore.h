@@ -37,6 +37,18 @@ namespace dbsnap::pg {
 std::unique_ptr<RestoreTarget> make_pg_restore_target(const ServerUrl& url,
                                                       const std::string& database);
 
+// The server of url as the target of a globals snapshot (backup --globals,
+// protocols/postgres/globals.h): its sessions connect to url.database (else
+// "postgres") and run the script as psql would, except that a CREATE ROLE
+// or CREATE TABLESPACE of one that exists is skipped (the ALTER ROLE,
+// settings, grants and comments that follow apply to it, as with psql and
+// pg_dumpall's script), and that ALTER ROLE ... IN DATABASE of a database
+// the server lacks is skipped with a warning on stderr. Any other failure
+// ends the restore. It has no database: create_database, drop_database,
+// clean_database and count_rows throw ExitCode::usage (so do --drop, --clean
+// and --tables); database_exists is true and database_contents "".
+std::unique_ptr<RestoreTarget> make_pg_globals_target(const ServerUrl& url);
+
 // The post-data steps (RestoreTarget::split_post_data) of a psql script:
 // its statements split with ScriptSplitter, each maximal run of two or more
 // consecutive index builds (CREATE [UNIQUE] INDEX ...; ALTER TABLE [ONLY] t

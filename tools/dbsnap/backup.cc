@@ -13,6 +13,7 @@
 
 #include "compress/gzip.h"
 #include "engine/error.h"
+#include "engine/snapshots.h"
 #include "tools/dbsnap/commands.h"
 #include "tools/dbsnap/config.h"
 #include "tools/dbsnap/drivers.h"
@@ -26,7 +27,7 @@ BackupResult backup_database(Driver& driver, Volume& volume, const BackupRequest
   CompressorFactory compressors = [level = req.compress_level] {
     return std::make_unique<GzipCompressor>(level);
   };
-  const std::string& db = req.url.database;
+  const std::string db = req.dump.globals ? std::string(kGlobalsDirectory) : req.url.database;
   BackupProgress progress;
   auto start = std::chrono::steady_clock::now();
   BackupResult r;
@@ -97,7 +98,7 @@ struct BackupArgs {
   std::string server, database, to, compress = "default", chunk_size = "4MiB";
   int jobs = 4;
   bool no_owner = false, no_privileges = false, no_sandbox = false, no_large_objects = false,
-       create = false, quiet = false;
+       create = false, globals = false, quiet = false;
   int lock_wait_timeout = 60;
   std::string net_buffer_length = "1MiB";
   std::vector<std::string> exclude_databases;
@@ -119,8 +120,18 @@ int run_backup_cmd(const BackupArgs& a) {
   req.dump.create = a.create;
   req.dump.lock_wait_timeout_s = a.lock_wait_timeout;
   req.dump.net_buffer_length = parse_size(a.net_buffer_length);
+  req.dump.globals = a.globals;
+  if (a.globals && (a.create || !a.exclude_databases.empty()))
+    throw Error(ExitCode::usage,
+                "--globals backs up no database: it takes no --create or "
+                "--exclude-database");
   auto driver = driver_for(url);
   auto volume = open_volume_arg(a.to, a.volume);
+  if (a.globals) {
+    req.url = url;
+    backup_database(*driver, *volume, req, a.quiet);
+    return 0;
+  }
   for (const auto& db : select_databases(*driver, url, a.exclude_databases)) {
     req.url = url;
     req.url.database = db;
@@ -156,6 +167,10 @@ void add_backup_command(CLI::App& app, Commands& commands) {
   backup->add_flag("--create", b.create,
                    "PostgreSQL: the script creates the database and connects to it (as pg_dump "
                    "--create)");
+  backup->add_flag("--globals", b.globals,
+                   "PostgreSQL: the server's roles (attributes, passwords if a superuser runs "
+                   "it, settings, memberships) and tablespaces instead of a database, as "
+                   "pg_dumpall --globals-only; filed under <server>/globals/");
   backup->add_flag("--no-sandbox", b.no_sandbox,
                    "MariaDB: omit the sandbox line (for mariadb clients older than 10.5.25)");
   backup->add_option("--lock-wait-timeout", b.lock_wait_timeout,

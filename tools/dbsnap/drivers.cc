@@ -37,6 +37,13 @@ std::unique_ptr<RestoreTarget> make_target(const ServerUrl& url, const std::stri
   return mysql::make_my_restore_target(url, database);
 }
 
+std::unique_ptr<RestoreTarget> make_globals_target(const ServerUrl& url,
+                                                   const std::string& database) {
+  ServerUrl server = url;
+  if (!database.empty()) server.database = database;
+  return pg::make_pg_globals_target(server);
+}
+
 void check_kind(const Manifest& m, const ServerUrl& url) {
   bool source_pg = m.server_kind == ServerKind::postgres;
   if (source_pg != (url.kind == ServerKind::postgres))

@@ -27,6 +27,11 @@ std::vector<std::string> select_databases(Driver& driver, const ServerUrl& url,
 // A restore target on url's server for database (empty: the URL's).
 std::unique_ptr<RestoreTarget> make_target(const ServerUrl& url, const std::string& database);
 
+// The target of a globals snapshot: url's server (protocols/postgres/restore.h
+// make_pg_globals_target); connects to database, else the URL's.
+std::unique_ptr<RestoreTarget> make_globals_target(const ServerUrl& url,
+                                                   const std::string& database);
+
 // A snapshot of one server kind restores into the same kind (MySQL and
 // MariaDB count as one); throws dbsnap::Error(ExitCode::usage) otherwise.
 void check_kind(const Manifest& m, const ServerUrl& url);

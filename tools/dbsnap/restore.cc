@@ -12,6 +12,7 @@
 
 #include "compress/gunzip.h"
 #include "engine/error.h"
+#include "engine/snapshots.h"
 #include "engine/verify.h"
 #include "tools/dbsnap/commands.h"
 #include "tools/dbsnap/config.h"
@@ -73,9 +74,11 @@ int run_restore_cmd(const RestoreArgs& a) {
   SnapshotKeys keys;
   Manifest m = load_manifest(*l.volume, l.manifest, keys);
   check_kind(m, url);
-  auto target = make_target(url, !a.database.empty()     ? a.database
-                                 : !url.database.empty() ? url.database
-                                                         : m.database);
+  bool globals = is_globals(m);
+  auto target = globals ? make_globals_target(url, a.database)
+                        : make_target(url, !a.database.empty()     ? a.database
+                                           : !url.database.empty() ? url.database
+                                                                   : m.database);
   RestoreProgress progress;
   RestoreReport r;
   {
@@ -92,6 +95,12 @@ int run_restore_cmd(const RestoreArgs& a) {
   }
   std::uint64_t rows = 0;
   for (const auto& c : r.counts) rows += c.actual;
+  if (globals) {
+    if (!a.quiet)
+      fmt::print("restored the roles and tablespaces of {} into {}: {} bytes of SQL in {:.1f}s\n",
+                 a.snapshot, target->describe(), r.raw_bytes, seconds_since(start));
+    return 0;
+  }
   if (!a.quiet)
     fmt::print("restored {} into {}: {} tables, {} rows, {} bytes of SQL in {:.1f}s ({} jobs)\n",
                a.snapshot, target->describe(), r.counts.size(), rows, r.raw_bytes,
@@ -105,9 +114,11 @@ int run_restore_cmd(const RestoreArgs& a) {
 void add_restore_command(CLI::App& app, Commands& commands) {
   auto a = std::make_shared<RestoreArgs>();
   auto& r = *a;
-  auto* restore = app.add_subcommand("restore",
-                                     "restore a snapshot (or any .sql/.sql.gz script) "
-                                     "into a database, then compare row counts");
+  auto* restore = app.add_subcommand(
+      "restore",
+      "restore a snapshot (or any .sql/.sql.gz script) into a database, then compare row "
+      "counts; a globals snapshot (backup --globals) restores into the server: roles that "
+      "exist are kept and get the snapshot's attributes, password, settings and memberships");
   restore
       ->add_option("snapshot", r.snapshot,
                    "<stem>.manifest.json, <stem>.sql.gz, the stem, or a foreign .sql/.sql.gz")

@@ -49,6 +49,7 @@ int run_snapshots(const SnapshotsArgs& a) {
                      {"server", r->manifest.server_name},
                      {"kind", kind_name(r->manifest.server_kind)},
                      {"database", r->manifest.database},
+                     {"globals", is_globals(r->manifest)},
                      {"job", r->manifest.job},
                      {"status", status_name(r->status)},
                      {"failure", r->manifest.failure},
@@ -65,8 +66,8 @@ int run_snapshots(const SnapshotsArgs& a) {
   for (const auto* r : rows) {
     const Manifest& m = r->manifest;
     fmt::print("{:<22} {:<22} {:<16} {:<12} {:>10} {:>12}  {}\n", m.started_at, m.server_name,
-               m.database, status_name(r->status), human_bytes(static_cast<double>(m.size)),
-               total_rows(m), r->name);
+               is_globals(m) ? "(globals)" : m.database, status_name(r->status),
+               human_bytes(static_cast<double>(m.size)), total_rows(m), r->name);
     if (!m.failure.empty()) fmt::print("    failed: {}\n", m.failure);
   }
   return 0;

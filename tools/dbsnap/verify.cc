@@ -12,6 +12,7 @@
 #include "compress/gunzip.h"
 #include "engine/error.h"
 #include "engine/restore.h"
+#include "engine/snapshots.h"
 #include "engine/verify.h"
 #include "tools/dbsnap/commands.h"
 #include "tools/dbsnap/config.h"
@@ -75,6 +76,10 @@ RestoreReport restore_into_scratch(Volume& volume, const std::string& manifest_k
   SnapshotKeys keys;
   Manifest m = load_manifest(volume, manifest_key, keys);
   check_kind(m, url);
+  if (is_globals(m))
+    throw Error(ExitCode::usage,
+                "a globals snapshot cannot be restored into a scratch database: it would change "
+                "the server's roles; verify without --restore-into checks it offline");
   auto target = make_target(url, scratch_database_name());
   if (scratch_name) *scratch_name = target->describe();
   RestoreRequest req;
