@@ -6,7 +6,7 @@
 
 #include "engine/comment_line.h"
 #include "protocols/postgres/connection.h"
-#include "protocols/postgres/schema_readers.h"
+#include "protocols/postgres/schema/readers.h"
 
 namespace dbsnap::pg {
 

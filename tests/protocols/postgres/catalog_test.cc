@@ -1,6 +1,6 @@
 // Unit tests of the pg_dump ordering and quoting helpers behind read_schema
-// (protocols/postgres/catalog.h); no server needed.
-#include "protocols/postgres/catalog.h"
+// (protocols/postgres/schema/catalog.h); no server needed.
+#include "protocols/postgres/schema/catalog.h"
 
 #include <gtest/gtest.h>
 

@@ -4,7 +4,7 @@
 // dumpRule.
 #include <fmt/format.h>
 
-#include "protocols/postgres/schema_readers.h"
+#include "protocols/postgres/schema/readers.h"
 
 namespace dbsnap::pg {
 

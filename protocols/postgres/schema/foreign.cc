@@ -1,10 +1,10 @@
 // Readers of foreign data wrappers and foreign servers with their user
 // mappings (pg_dump.c dumpForeignDataWrapper, dumpForeignServer,
-// dumpUserMappings). Foreign tables are relations (schema_relations.cc).
+// dumpUserMappings). Foreign tables are relations (schema/relations.cc).
 #include <fmt/format.h>
 
 #include "protocols/postgres/connection.h"
-#include "protocols/postgres/schema_readers.h"
+#include "protocols/postgres/schema/readers.h"
 
 namespace dbsnap::pg {
 

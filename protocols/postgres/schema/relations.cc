@@ -9,7 +9,7 @@
 #include <memory>
 #include <optional>
 
-#include "protocols/postgres/schema_readers.h"
+#include "protocols/postgres/schema/readers.h"
 
 namespace dbsnap::pg {
 

@@ -1,4 +1,4 @@
-#include "protocols/postgres/catalog.h"
+#include "protocols/postgres/schema/catalog.h"
 
 #include <fmt/format.h>
 

@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "engine/dialect.h"
-#include "protocols/postgres/catalog.h"
 #include "protocols/postgres/schema.h"
+#include "protocols/postgres/schema/catalog.h"
 
 namespace dbsnap::pg {
 
@@ -91,7 +91,7 @@ void add_extensions(Context& ctx);
 void add_types(Context& ctx);
 void add_routines(Context& ctx);
 void add_default_acls(Context& ctx);
-// schema_objects.cc
+// schema/objects.cc
 void add_collations(Context& ctx);
 void add_statistics(Context& ctx);
 void add_event_triggers(Context& ctx);
@@ -101,41 +101,41 @@ void add_casts(Context& ctx);
 void add_transforms(Context& ctx);
 void add_operators(Context& ctx);
 void add_access_methods(Context& ctx);
-// schema_text_search.cc: parsers, templates, dictionaries, configurations.
+// schema/text_search.cc: parsers, templates, dictionaries, configurations.
 void add_text_search(Context& ctx);
-// schema_foreign.cc: foreign data wrappers, servers and their user mappings.
+// schema/foreign.cc: foreign data wrappers, servers and their user mappings.
 // fdw_options_sql: an SQL expression turning column (a text[] of generic
 // options) into pg_dump's OPTIONS text, "name 'value'" pairs sorted by name
 // and joined by ",\n    ".
 std::string fdw_options_sql(std::string_view column);
 void add_foreign_data_wrappers(Context& ctx);
 void add_foreign_servers(Context& ctx);
-// schema_publications.cc: publications, their tables and schemas, and
+// schema/publications.cc: publications, their tables and schemas, and
 // subscriptions (post-data). add_subscriptions prints nothing but a warning
 // on stderr when the user is not a superuser (as pg_dump).
 void add_publications(Context& ctx);
 void add_subscriptions(Context& ctx);
-// schema_opclasses.cc: operator families (with loose members) and classes.
+// schema/opclasses.cc: operator families (with loose members) and classes.
 void add_operator_families(Context& ctx);
 void add_operator_classes(Context& ctx);
 // Skipped with options.no_large_objects.
 void add_large_objects(Context& ctx);
 void add_conversions(Context& ctx);
 void add_languages(Context& ctx);
-// schema_database.cc: pg_dump --create's entries (CREATE DATABASE, owner,
+// schema/database.cc: pg_dump --create's entries (CREATE DATABASE, owner,
 // \connect, comment, security labels, DATABASE PROPERTIES, ACL) for the
 // current database; fixed_state is the SET block repeated after each
 // \connect. Throws dbsnap::Error for a name psql's \connect cannot carry.
 std::string database_entries(Context& ctx, const std::string& fixed_state);
 // After add_dependencies: I/O functions of a base type follow its shell.
 void repair_type_function_loops(Context& ctx);
-// schema_relations.cc: sequences, tables, views, materialized views,
+// schema/relations.cc: sequences, tables, views, materialized views,
 // defaults, partition attachments, refreshes; fills tables.
 void add_relations(Context& ctx, std::vector<PgTable>& tables);
 // The privileges of pg_catalog's relations and their columns where they
 // differ from initdb's (pg_dump's ACL-only dump of pg_catalog).
 void add_catalog_acls(Context& ctx);
-// schema_post_data.cc: constraints, indexes, index attachments, triggers,
+// schema/post_data.cc: constraints, indexes, index attachments, triggers,
 // rules, row security and policies.
 void add_post_data(Context& ctx);
 

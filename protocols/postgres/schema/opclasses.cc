@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "protocols/postgres/connection.h"
-#include "protocols/postgres/schema_readers.h"
+#include "protocols/postgres/schema/readers.h"
 
 namespace dbsnap::pg {
 namespace {
