@@ -22,97 +22,123 @@ std::string options_clause(std::string_view options) {
   return options.empty() ? "" : fmt::format(" OPTIONS (\n    {}\n)", options);
 }
 
-// CREATE USER MAPPING entries of the server (pg_user_mappings shows the
-// options only to whom may see them, as for pg_dump).
-std::vector<Toc> user_mappings(const Context& ctx, std::uint32_t server, const std::string& name,
-                               const std::string& owner) {
-  PgResult r = query(ctx.conn, fmt::format(R"(
-SELECT usename, {}
+// pg_user_mappings shows the options only to whom may see them, as for
+// pg_dump.
+struct UserMappingRow {
+  std::string user, options;
+
+  static UserMappingRow read(const Row& r) { return {r.str("usename"), r.str("options")}; }
+};
+
+// pg_dump.c dumpUserMappings: the CREATE USER MAPPING entries of the server.
+std::vector<Entry> user_mappings(const Context& ctx, std::uint32_t server, const std::string& name,
+                                 const std::string& owner) {
+  auto rows =
+      read_rows<UserMappingRow>(ctx.conn, fmt::format(R"(
+SELECT usename, {} AS options
   FROM pg_catalog.pg_user_mappings WHERE srvid = {} ORDER BY usename)",
-                                           fdw_options_sql("umoptions"), server));
-  std::vector<Toc> out;
-  for (int i = 0; i < r.rows(); ++i) {
-    std::string user = r.str(i, 0);
-    std::string d = fmt::format("CREATE USER MAPPING FOR {} SERVER {}{};\n", ctx.ident(user),
-                                ctx.ident(name), options_clause(r.get(i, 1)));
-    out.push_back({fmt::format("USER MAPPING {} SERVER {}", user, name),
-                   "USER MAPPING",
-                   "",
-                   owner,
-                   d,
-                   "",
-                   {},
-                   {}});
+                                                      fdw_options_sql("umoptions"), server));
+  std::vector<Entry> out;
+  for (const auto& m : rows) {
+    Entry e(ctx, "USER MAPPING", fmt::format("USER MAPPING {} SERVER {}", m.user, name));
+    e.owner(owner).sql(fmt::format("CREATE USER MAPPING FOR {} SERVER {}{};\n", ctx.ident(m.user),
+                                   ctx.ident(name), options_clause(m.options)));
+    out.push_back(std::move(e));
   }
   return out;
 }
 
+struct WrapperRow {
+  std::uint32_t oid;
+  std::string name, owner, handler, validator, options;  // regproc "-" for none
+  Acl acl;
+
+  static WrapperRow read(const Row& r) {
+    return {r.oid("oid"),       r.str("name"),    r.str("owner"), r.str("handler"),
+            r.str("validator"), r.str("options"), Acl::read(r)};
+  }
+};
+
 }  // namespace
 
+// pg_dump.c dumpForeignDataWrapper.
 void add_foreign_data_wrappers(Context& ctx) {
-  PgResult r = query(ctx.conn, fmt::format(R"(
-SELECT f.oid, f.fdwname, pg_catalog.pg_get_userbyid(f.fdwowner), f.fdwhandler::pg_catalog.regproc,
-       f.fdwvalidator::pg_catalog.regproc, {}, f.fdwacl IS NULL, f.fdwacl,
-       pg_catalog.acldefault('F', f.fdwowner)
+  auto rows = read_rows<WrapperRow>(
+      ctx.conn, fmt::format(R"(
+SELECT f.oid, f.fdwname AS name, pg_catalog.pg_get_userbyid(f.fdwowner) AS owner,
+       f.fdwhandler::pg_catalog.regproc AS handler,
+       f.fdwvalidator::pg_catalog.regproc AS validator, {} AS options, {}
   FROM pg_catalog.pg_foreign_data_wrapper f
  WHERE {})",
-                                           fdw_options_sql("f.fdwoptions"),
-                                           not_in_extension("pg_foreign_data_wrapper", "f.oid")));
-  for (int i = 0; i < r.rows(); ++i) {
-    std::uint32_t oid = r.oid(i, 0);
-    std::string name = r.str(i, 1), owner = r.str(i, 2), q = ctx.ident(name);
+                            fdw_options_sql("f.fdwoptions"),
+                            catalog::acl_columns("f.fdwacl", 'F', "f.fdwowner"),
+                            not_in_extension("pg_foreign_data_wrapper", "f.oid")));
+  for (const auto& f : rows) {
+    std::string q = ctx.ident(f.name);
     std::string d = "CREATE FOREIGN DATA WRAPPER " + q;
-    if (r.get(i, 3) != "-") d += " HANDLER " + r.str(i, 3);
-    if (r.get(i, 4) != "-") d += " VALIDATOR " + r.str(i, 4);
-    d += options_clause(r.get(i, 5)) + ";\n";
-    std::string acl = r.str(i, 7), base = r.str(i, 8);
-    bool acl_null = r.flag(i, 6);
-    DumpObject o;
-    o.priority = Priority::fdw;
-    o.name = name;
-    o.oid = oid;
-    o.render = [&ctx, oid, name, owner, q, d, acl, acl_null, base](Output& out) {
-      out.entry(
-          {name, "FOREIGN DATA WRAPPER", "", owner, d, "ALTER FOREIGN DATA WRAPPER " + q, {}, {}});
-      std::string target = "FOREIGN DATA WRAPPER " + q;
-      ctx.comment(out, catalog::kPgForeignDataWrapper, oid, 0, target, target, "", owner);
-      out.acl(target, "FOREIGN DATA WRAPPER", q, "", "", owner, acl, acl_null, base);
-    };
-    ctx.graph.map({catalog::kPgForeignDataWrapper, oid}, ctx.graph.add(std::move(o)));
+    if (f.handler != "-") d += " HANDLER " + f.handler;
+    if (f.validator != "-") d += " VALIDATOR " + f.validator;
+    d += options_clause(f.options) + ";\n";
+    ctx.add_object(Priority::fdw, catalog::kPgForeignDataWrapper, f.oid, "", f.name,
+                   [&ctx, f, q, d](Output& out) {
+                     std::string target = "FOREIGN DATA WRAPPER " + q;
+                     Entry(ctx, "FOREIGN DATA WRAPPER", f.name)
+                         .owner(f.owner)
+                         .sql(d)
+                         .alter_owner("ALTER FOREIGN DATA WRAPPER " + q)
+                         .comment(catalog::kPgForeignDataWrapper, f.oid, target, target)
+                         .acl(target, "FOREIGN DATA WRAPPER", q, f.acl)
+                         .write(out);
+                   });
   }
 }
 
+namespace {
+
+struct ServerRow {
+  std::uint32_t oid;
+  std::string name, owner, type, version, wrapper, options;
+  Acl acl;
+
+  static ServerRow read(const Row& r) {
+    return {r.oid("oid"),     r.str("name"),    r.str("owner"),   r.str("type"),
+            r.str("version"), r.str("wrapper"), r.str("options"), Acl::read(r)};
+  }
+};
+
+}  // namespace
+
+// pg_dump.c dumpForeignServer, with its user mappings.
 void add_foreign_servers(Context& ctx) {
-  PgResult r = query(ctx.conn, fmt::format(R"(
-SELECT s.oid, s.srvname, pg_catalog.pg_get_userbyid(s.srvowner), coalesce(s.srvtype, ''),
-       coalesce(s.srvversion, ''), f.fdwname, {}, s.srvacl IS NULL, s.srvacl,
-       pg_catalog.acldefault('S', s.srvowner)
+  auto rows = read_rows<ServerRow>(ctx.conn,
+                                   fmt::format(R"(
+SELECT s.oid, s.srvname AS name, pg_catalog.pg_get_userbyid(s.srvowner) AS owner,
+       coalesce(s.srvtype, '') AS type, coalesce(s.srvversion, '') AS version,
+       f.fdwname AS wrapper, {} AS options, {}
   FROM pg_catalog.pg_foreign_server s
   JOIN pg_catalog.pg_foreign_data_wrapper f ON f.oid = s.srvfdw
  WHERE {})",
-                                           fdw_options_sql("s.srvoptions"),
-                                           not_in_extension("pg_foreign_server", "s.oid")));
-  for (int i = 0; i < r.rows(); ++i) {
-    std::uint32_t oid = r.oid(i, 0);
-    std::string name = r.str(i, 1), owner = r.str(i, 2), q = ctx.ident(name);
+                                               fdw_options_sql("s.srvoptions"),
+                                               catalog::acl_columns("s.srvacl", 'S', "s.srvowner"),
+                                               not_in_extension("pg_foreign_server", "s.oid")));
+  for (const auto& s : rows) {
+    std::string q = ctx.ident(s.name);
     std::string d = "CREATE SERVER " + q;
-    if (!r.get(i, 3).empty()) d += " TYPE " + quote_literal(r.get(i, 3));
-    if (!r.get(i, 4).empty()) d += " VERSION " + quote_literal(r.get(i, 4));
-    d += " FOREIGN DATA WRAPPER " + ctx.ident(r.get(i, 5)) + options_clause(r.get(i, 6)) + ";\n";
-    std::string acl = r.str(i, 8), base = r.str(i, 9);
-    bool acl_null = r.flag(i, 7);
-    std::vector<Toc> mappings = user_mappings(ctx, oid, name, owner);
-    DumpObject o;
-    o.priority = Priority::foreign_server;
-    o.name = name;
-    o.oid = oid;
-    o.render = [&ctx, oid, name, owner, q, d, acl, acl_null, base, mappings](Output& out) {
-      out.entry({name, "SERVER", "", owner, d, "ALTER SERVER " + q, {}, {}});
-      ctx.comment(out, catalog::kPgForeignServer, oid, 0, "SERVER " + q, "SERVER " + q, "", owner);
-      out.acl("FOREIGN SERVER " + q, "FOREIGN SERVER", q, "", "", owner, acl, acl_null, base);
-      for (const Toc& mapping : mappings) out.entry(mapping);
-    };
-    ctx.graph.map({catalog::kPgForeignServer, oid}, ctx.graph.add(std::move(o)));
+    if (!s.type.empty()) d += " TYPE " + quote_literal(s.type);
+    if (!s.version.empty()) d += " VERSION " + quote_literal(s.version);
+    d += " FOREIGN DATA WRAPPER " + ctx.ident(s.wrapper) + options_clause(s.options) + ";\n";
+    ctx.add_object(
+        Priority::foreign_server, catalog::kPgForeignServer, s.oid, "", s.name,
+        [&ctx, s, q, d, mappings = user_mappings(ctx, s.oid, s.name, s.owner)](Output& out) {
+          Entry(ctx, "SERVER", s.name)
+              .owner(s.owner)
+              .sql(d)
+              .alter_owner("ALTER SERVER " + q)
+              .comment(catalog::kPgForeignServer, s.oid, "SERVER " + q, "SERVER " + q)
+              .acl("FOREIGN SERVER " + q, "FOREIGN SERVER", q, s.acl)
+              .write(out);
+          for (const Entry& mapping : mappings) mapping.write(out);
+        });
   }
 }
 

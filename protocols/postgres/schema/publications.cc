@@ -14,118 +14,160 @@
 namespace dbsnap::pg {
 namespace {
 
-// "insert, update, delete, truncate" as the publication publishes.
-std::string publish_list(const PgResult& r, int i) {
-  std::string out;
-  const char* words[] = {"insert", "update", "delete", "truncate"};
-  for (int k = 0; k < 4; ++k)
-    if (r.flag(i, 4 + k)) out += fmt::format("{}{}", out.empty() ? "" : ", ", words[k]);
-  return out;
+// pg_publication; via_root is false before PostgreSQL 13.
+struct PublicationRow {
+  std::uint32_t oid;
+  std::string name, owner;
+  bool all_tables, insert, update, delete_, truncate, via_root;
+
+  static PublicationRow read(const Row& r) {
+    return {r.oid("oid"),         r.str("name"),         r.str("owner"),
+            r.flag("all_tables"), r.flag("pubinsert"),   r.flag("pubupdate"),
+            r.flag("pubdelete"),  r.flag("pubtruncate"), r.flag("via_root")};
+  }
+};
+
+// pg_publication.pubviaroot: PostgreSQL 13 (catalog docs, pg_publication).
+std::string publications_query(PGconn* conn) {
+  return fmt::format(R"(
+SELECT p.oid, p.pubname AS name, pg_catalog.pg_get_userbyid(p.pubowner) AS owner,
+       p.puballtables AS all_tables, p.pubinsert, p.pubupdate, p.pubdelete, p.pubtruncate,
+       {} AS via_root
+  FROM pg_catalog.pg_publication p)",
+                     PQserverVersion(conn) >= 130000 ? "p.pubviaroot" : "false");
+}
+
+// pg_dump.c dumpPublication.
+std::string create_publication(const Context& ctx, const PublicationRow& p) {
+  std::string publish;
+  const std::pair<bool, const char*> actions[] = {
+      {p.insert, "insert"}, {p.update, "update"}, {p.delete_, "delete"}, {p.truncate, "truncate"}};
+  for (const auto& [on, word] : actions)
+    if (on) publish += fmt::format("{}{}", publish.empty() ? "" : ", ", word);
+  std::string d = "CREATE PUBLICATION " + ctx.ident(p.name);
+  if (p.all_tables) d += " FOR ALL TABLES";
+  d += " WITH (publish = '" + publish + "'";
+  if (p.via_root) d += ", publish_via_partition_root = true";
+  return d + ");\n";
 }
 
 // One post-data entry for a member of publication (a table or a schema),
 // after both.
 void add_member(Context& ctx, std::size_t publication, std::optional<std::size_t> member,
-                Priority priority, Toc toc) {
-  DumpObject o;
-  o.priority = priority;
-  o.schema = toc.schema;
-  o.name = toc.tag;
-  o.render = [toc](Output& out) { out.entry(toc); };
-  std::size_t id = ctx.graph.add(std::move(o));
+                Priority priority, Entry entry, const std::string& schema, const std::string& tag) {
+  std::size_t id =
+      ctx.add_object(priority, 0, 0, schema, tag, [entry](Output& out) { entry.write(out); });
   ctx.graph.depend(id, publication);
   if (member) ctx.graph.depend(id, *member);
 }
 
-void add_publication_tables(Context& ctx, const std::map<std::uint32_t, std::size_t>& objects,
-                            const std::map<std::uint32_t, std::string>& owners) {
-  bool v15 = PQserverVersion(ctx.conn) >= 150000;
-  PgResult r =
-      query(ctx.conn, fmt::format(R"(
-SELECT pr.prpubid, p.pubname, n.nspname, c.relname, c.oid, {}, {}
+// A publication's publication object and owner, by its OID.
+struct Publication {
+  std::size_t object;
+  std::string owner;
+};
+
+// pg_publication_rel; the row filter and the column list are PostgreSQL 15's.
+struct PublicationTableRow {
+  std::uint32_t publication;
+  std::string name, schema, table;
+  std::uint32_t relid;
+  std::optional<std::string> row_filter, columns;
+
+  static PublicationTableRow read(const Row& r) {
+    return {r.oid("prpubid"), r.str("name"),       r.str("schema"),     r.str("table_name"),
+            r.oid("relid"),   r.opt("row_filter"), r.opt("column_list")};
+  }
+};
+
+// pg_dump.c dumpPublicationTable.
+void add_publication_tables(Context& ctx, const std::map<std::uint32_t, Publication>& pubs,
+                            bool v15) {
+  auto rows = read_rows<PublicationTableRow>(
+      ctx.conn, fmt::format(R"(
+SELECT pr.prpubid, p.pubname AS name, n.nspname AS schema, c.relname AS table_name,
+       c.oid AS relid, {} AS row_filter, {} AS column_list
   FROM pg_catalog.pg_publication_rel pr JOIN pg_catalog.pg_publication p ON p.oid = pr.prpubid
   JOIN pg_catalog.pg_class c ON c.oid = pr.prrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace)",
-                                  v15 ? "pg_catalog.pg_get_expr(pr.prqual, pr.prrelid)" : "NULL",
-                                  v15 ? R"((SELECT pg_catalog.string_agg(
+                            v15 ? "pg_catalog.pg_get_expr(pr.prqual, pr.prrelid)" : "NULL",
+                            v15 ? R"((SELECT pg_catalog.string_agg(
                 pg_catalog.quote_ident(a.attname), ', ' ORDER BY k.i)
            FROM pg_catalog.unnest(pr.prattrs) WITH ORDINALITY AS k(attnum, i)
            JOIN pg_catalog.pg_attribute a ON a.attrelid = pr.prrelid AND a.attnum = k.attnum))"
-                                      : "NULL"));
-  for (int i = 0; i < r.rows(); ++i) {
-    auto pub = objects.find(r.oid(i, 0));
-    if (pub == objects.end()) continue;
-    std::string name = r.str(i, 1), schema = r.str(i, 2), table = r.str(i, 3);
-    std::string d = fmt::format("ALTER PUBLICATION {} ADD TABLE ONLY {}", ctx.ident(name),
-                                ctx.qualified(schema, table));
-    if (!r.is_null(i, 6)) d += " (" + r.str(i, 6) + ")";
-    if (!r.is_null(i, 5)) d += " WHERE (" + r.str(i, 5) + ")";
-    add_member(ctx, pub->second, ctx.graph.find({catalog::kPgClass, r.oid(i, 4)}),
+                                : "NULL"));
+  for (const auto& t : rows) {
+    auto pub = pubs.find(t.publication);
+    if (pub == pubs.end()) continue;
+    std::string d = fmt::format("ALTER PUBLICATION {} ADD TABLE ONLY {}", ctx.ident(t.name),
+                                ctx.qualified(t.schema, t.table));
+    if (t.columns) d += " (" + *t.columns + ")";
+    if (t.row_filter) d += " WHERE (" + *t.row_filter + ")";
+    std::string tag = t.name + " " + t.table;
+    add_member(ctx, pub->second.object, ctx.graph.find({catalog::kPgClass, t.relid}),
                Priority::publication_rel,
-               {name + " " + table,
-                "PUBLICATION TABLE",
-                schema,
-                owners.at(r.oid(i, 0)),
-                d + ";\n",
-                "",
-                {},
-                {}});
+               Entry(ctx, "PUBLICATION TABLE", tag)
+                   .schema(t.schema)
+                   .owner(pub->second.owner)
+                   .sql(d + ";\n"),
+               t.schema, tag);
   }
-  if (!v15) return;
-  PgResult s = query(ctx.conn, R"(
-SELECT pn.pnpubid, p.pubname, n.nspname, n.oid
+}
+
+// pg_publication_namespace: PostgreSQL 15.
+struct PublicationSchemaRow {
+  std::uint32_t publication;
+  std::string name, schema;
+  std::uint32_t schema_oid;
+
+  static PublicationSchemaRow read(const Row& r) {
+    return {r.oid("pnpubid"), r.str("name"), r.str("schema"), r.oid("schema_oid")};
+  }
+};
+
+// pg_dump.c dumpPublicationNamespace.
+void add_publication_schemas(Context& ctx, const std::map<std::uint32_t, Publication>& pubs) {
+  auto rows = read_rows<PublicationSchemaRow>(ctx.conn, R"(
+SELECT pn.pnpubid, p.pubname AS name, n.nspname AS schema, n.oid AS schema_oid
   FROM pg_catalog.pg_publication_namespace pn
   JOIN pg_catalog.pg_publication p ON p.oid = pn.pnpubid
   JOIN pg_catalog.pg_namespace n ON n.oid = pn.pnnspid)");
-  for (int i = 0; i < s.rows(); ++i) {
-    auto pub = objects.find(s.oid(i, 0));
-    if (pub == objects.end()) continue;
-    std::string name = s.str(i, 1), schema = s.str(i, 2);
-    add_member(ctx, pub->second, ctx.graph.find({catalog::kPgNamespace, s.oid(i, 3)}),
+  for (const auto& s : rows) {
+    auto pub = pubs.find(s.publication);
+    if (pub == pubs.end()) continue;
+    std::string tag = s.name + " " + s.schema;
+    add_member(ctx, pub->second.object, ctx.graph.find({catalog::kPgNamespace, s.schema_oid}),
                Priority::publication_table_in_schema,
-               {name + " " + schema,
-                "PUBLICATION TABLES IN SCHEMA",
-                schema,
-                owners.at(s.oid(i, 0)),
-                fmt::format("ALTER PUBLICATION {} ADD TABLES IN SCHEMA {};\n", ctx.ident(name),
-                            ctx.ident(schema)),
-                "",
-                {},
-                {}});
+               Entry(ctx, "PUBLICATION TABLES IN SCHEMA", tag)
+                   .schema(s.schema)
+                   .owner(pub->second.owner)
+                   .sql(fmt::format("ALTER PUBLICATION {} ADD TABLES IN SCHEMA {};\n",
+                                    ctx.ident(s.name), ctx.ident(s.schema))),
+               s.schema, tag);
   }
 }
 
 }  // namespace
 
 void add_publications(Context& ctx) {
-  PgResult r = query(ctx.conn, R"(
-SELECT p.oid, p.pubname, pg_catalog.pg_get_userbyid(p.pubowner), p.puballtables, p.pubinsert,
-       p.pubupdate, p.pubdelete, p.pubtruncate, p.pubviaroot
-  FROM pg_catalog.pg_publication p)");
-  std::map<std::uint32_t, std::size_t> objects;
-  std::map<std::uint32_t, std::string> owners;
-  for (int i = 0; i < r.rows(); ++i) {
-    std::uint32_t oid = r.oid(i, 0);
-    std::string name = r.str(i, 1), owner = r.str(i, 2), q = ctx.ident(name);
-    std::string d = "CREATE PUBLICATION " + q;
-    if (r.flag(i, 3)) d += " FOR ALL TABLES";
-    d += " WITH (publish = '" + publish_list(r, i) + "'";
-    if (r.flag(i, 8)) d += ", publish_via_partition_root = true";
-    d += ");\n";
-    DumpObject o;
-    o.priority = Priority::publication;
-    o.name = name;
-    o.oid = oid;
-    o.render = [&ctx, oid, name, owner, q, d](Output& out) {
-      out.entry({name, "PUBLICATION", "", owner, d, "ALTER PUBLICATION " + q, {}, {}});
-      ctx.comment(out, catalog::kPgPublication, oid, 0, "PUBLICATION " + q, "PUBLICATION " + q, "",
-                  owner);
-    };
-    objects[oid] = ctx.graph.add(std::move(o));
-    owners[oid] = owner;
-    ctx.graph.map({catalog::kPgPublication, oid}, objects[oid]);
+  std::map<std::uint32_t, Publication> pubs;
+  for (const auto& p : read_rows<PublicationRow>(ctx.conn, publications_query(ctx.conn))) {
+    std::string q = ctx.ident(p.name), d = create_publication(ctx, p);
+    std::size_t id = ctx.add_object(Priority::publication, catalog::kPgPublication, p.oid, "",
+                                    p.name, [&ctx, p, q, d](Output& out) {
+                                      Entry(ctx, "PUBLICATION", p.name)
+                                          .owner(p.owner)
+                                          .sql(d)
+                                          .alter_owner("ALTER PUBLICATION " + q)
+                                          .comment(catalog::kPgPublication, p.oid,
+                                                   "PUBLICATION " + q, "PUBLICATION " + q)
+                                          .write(out);
+                                    });
+    pubs[p.oid] = {id, p.owner};
   }
-  add_publication_tables(ctx, objects, owners);
+  bool v15 = PQserverVersion(ctx.conn) >= 150000;
+  add_publication_tables(ctx, pubs, v15);
+  if (v15) add_publication_schemas(ctx, pubs);
 }
 
 namespace {
@@ -161,7 +203,7 @@ SubscriptionColumns subscription_columns(int version) {
   return c;
 }
 
-// One pg_subscription row, in the order of the query in add_subscriptions.
+// One pg_subscription row (columns of subscription_columns).
 struct SubscriptionRow {
   std::uint32_t oid;
   std::string name, owner, conninfo;
@@ -173,25 +215,25 @@ struct SubscriptionRow {
   std::string origin;
   bool password_required, run_as_owner, failover;
   std::string synchronous_commit;
-};
 
-SubscriptionRow subscription_row(const PgResult& r, int i) {
-  return {r.oid(i, 0),
-          r.str(i, 1),
-          r.str(i, 2),
-          r.str(i, 3),
-          r.is_null(i, 4) ? std::nullopt : std::optional<std::string>(r.str(i, 4)),
-          r.str(i, 5),
-          r.flag(i, 6),
-          r.get(i, 7)[0],
-          r.get(i, 8)[0],
-          r.flag(i, 9),
-          r.str(i, 10),
-          r.flag(i, 11),
-          r.flag(i, 12),
-          r.flag(i, 13),
-          r.str(i, 14)};
-}
+  static SubscriptionRow read(const Row& r) {
+    return {r.oid("oid"),
+            r.str("name"),
+            r.str("owner"),
+            r.str("conninfo"),
+            r.opt("slot"),
+            r.str("publications"),
+            r.flag("binary"),
+            r.kind("stream"),
+            r.kind("two_phase"),
+            r.flag("disable_on_error"),
+            r.str("origin"),
+            r.flag("password_required"),
+            r.flag("run_as_owner"),
+            r.flag("failover"),
+            r.str("synchronous_commit")};
+  }
+};
 
 // pg_dump.c dumpSubscription's CREATE SUBSCRIPTION, created disconnected.
 std::string create_subscription(const Context& ctx, const SubscriptionRow& s) {
@@ -222,9 +264,9 @@ bool may_read_subscriptions(PGconn* conn) {
   const char* super = PQparameterStatus(conn, "is_superuser");
   if (super != nullptr && std::string_view(super) == "on") return true;
   PgResult n = query(conn, R"(
-SELECT pg_catalog.count(*) FROM pg_catalog.pg_subscription
+SELECT pg_catalog.count(*) AS subscriptions FROM pg_catalog.pg_subscription
  WHERE subdbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()))");
-  if (n.num(0, 0) > 0)
+  if (catalog::Row(n, 0).num("subscriptions") > 0)
     std::fputs("warning: subscriptions not dumped because current user is not a superuser\n",
                stderr);
   return false;
@@ -235,30 +277,30 @@ SELECT pg_catalog.count(*) FROM pg_catalog.pg_subscription
 void add_subscriptions(Context& ctx) {
   if (!may_read_subscriptions(ctx.conn)) return;
   SubscriptionColumns c = subscription_columns(PQserverVersion(ctx.conn));
-  PgResult r =
-      query(ctx.conn, fmt::format(R"(
-SELECT s.oid, s.subname, pg_catalog.pg_get_userbyid(s.subowner), s.subconninfo, s.subslotname,
-       s.subpublications, {}, {}, {}, {}, {}, {}, {}, {}, s.subsynccommit
+  auto rows = read_rows<SubscriptionRow>(
+      ctx.conn, fmt::format(R"(
+SELECT s.oid, s.subname AS name, pg_catalog.pg_get_userbyid(s.subowner) AS owner,
+       s.subconninfo AS conninfo, s.subslotname AS slot, s.subpublications AS publications,
+       {} AS binary, {} AS stream, {} AS two_phase, {} AS disable_on_error, {} AS origin,
+       {} AS password_required, {} AS run_as_owner, {} AS failover,
+       s.subsynccommit AS synchronous_commit
   FROM pg_catalog.pg_subscription s
  WHERE s.subdbid = (SELECT oid FROM pg_catalog.pg_database
                      WHERE datname = pg_catalog.current_database()))",
-                                  c.binary, c.stream, c.two_phase, c.disable_on_error, c.origin,
-                                  c.password_required, c.run_as_owner, c.failover));
-  for (int i = 0; i < r.rows(); ++i) {
-    SubscriptionRow row = subscription_row(r, i);
-    std::uint32_t oid = row.oid;
-    std::string name = row.name, owner = row.owner, q = ctx.ident(name);
-    std::string d = create_subscription(ctx, row);
-    DumpObject o;
-    o.priority = Priority::subscription;
-    o.name = name;
-    o.oid = oid;
-    o.render = [&ctx, oid, name, owner, q, d](Output& out) {
-      out.entry({name, "SUBSCRIPTION", "", owner, d, "ALTER SUBSCRIPTION " + q, {}, {}});
-      ctx.comment(out, catalog::kPgSubscription, oid, 0, "SUBSCRIPTION " + q, "SUBSCRIPTION " + q,
-                  "", owner);
-    };
-    ctx.graph.map({catalog::kPgSubscription, oid}, ctx.graph.add(std::move(o)));
+                            c.binary, c.stream, c.two_phase, c.disable_on_error, c.origin,
+                            c.password_required, c.run_as_owner, c.failover));
+  for (const auto& s : rows) {
+    std::string q = ctx.ident(s.name), d = create_subscription(ctx, s);
+    ctx.add_object(Priority::subscription, catalog::kPgSubscription, s.oid, "", s.name,
+                   [&ctx, s, q, d](Output& out) {
+                     Entry(ctx, "SUBSCRIPTION", s.name)
+                         .owner(s.owner)
+                         .sql(d)
+                         .alter_owner("ALTER SUBSCRIPTION " + q)
+                         .comment(catalog::kPgSubscription, s.oid, "SUBSCRIPTION " + q,
+                                  "SUBSCRIPTION " + q)
+                         .write(out);
+                   });
   }
 }
 
