@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "engine/comment_line.h"
-#include "protocols/postgres/catalog.h"
+#include "protocols/postgres/schema/catalog.h"
 #include "protocols/postgres/connection.h"
-#include "protocols/postgres/schema_readers.h"
+#include "protocols/postgres/schema/readers.h"
 
 namespace dbsnap::pg {
 namespace {

@@ -1,6 +1,6 @@
 // Large objects' data (pg_dump's BLOBS entry), dumped by the workers inside
 // the snapshot in bounded pieces. Their BLOB entries (lo_create, owner,
-// comment, ACL) are pre-data, printed by the schema (schema_objects.cc).
+// comment, ACL) are pre-data, printed by the schema (schema/objects.cc).
 //
 // A data chunk of large objects, restorable alone and in any order after the
 // pre-data, as pg_dump --format=plain prints the BLOBS entry

@@ -10,24 +10,28 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
 #include <vector>
 
 #include "engine/dialect.h"
-#include "protocols/postgres/catalog.h"
 #include "protocols/postgres/schema.h"
+#include "protocols/postgres/schema/catalog.h"
+#include "protocols/postgres/schema/rows.h"
 
 namespace dbsnap::pg {
 
 // The catalog.h names every reader uses.
+using catalog::Acl;
 using catalog::CatalogKey;
 using catalog::DumpObject;
 using catalog::Output;
 using catalog::Priority;
 using catalog::query;
+using catalog::read_rows;
+using catalog::Row;
 using catalog::Toc;
 
 // Catalog filters shared by the readers: objects of user schemas only, never
@@ -54,9 +58,16 @@ struct Context {
   // Base types and their shells; a shell is printed once `needed` is set.
   struct ShellType {
     std::size_t type, shell;
-    std::shared_ptr<bool> needed;
+    bool needed = false;
   };
   std::vector<ShellType> shell_types;
+
+  // Adds the object (priority, schema, name, tiebreak, oid) that render
+  // prints to the graph, maps (classoid, oid) to it (not when classoid is 0)
+  // and returns its index.
+  std::size_t add_object(Priority priority, std::uint32_t classoid, std::uint32_t oid,
+                         std::string schema, std::string name, std::function<void(Output&)> render,
+                         std::string tiebreak = {});
 
   std::string ident(std::string_view name) const { return quote_ident(conn, name); }
   std::string qualified(std::string_view schema, std::string_view name) const {
@@ -81,61 +92,110 @@ struct Context {
                        const std::function<std::string(int)>& target) const;
 };
 
+// One archive entry and the entries that follow it, as pg_dump's dump*
+// functions call ArchiveEntry, then dumpComment and dumpSecLabel, then
+// dumpACL (the ACL goes to Output's ACL pass, so its place among the calls
+// does not matter):
+//
+//   Entry(ctx, "COLLATION", name).schema(schema).owner(owner).sql(defn)
+//       .alter_owner("ALTER COLLATION " + q)
+//       .comment(catalog::kPgCollation, oid, "COLLATION " + ctx.ident(name), "COLLATION " + q)
+//       .write(out);
+//
+// Without owner() the entry is ownerless as pg_dump's casts, transforms,
+// access methods, extensions and text search parsers and templates: its
+// header says "Owner: -" and its comment and labels "Owner: " (empty).
+// Borrows ctx. Not thread-safe.
+class Entry {
+ public:
+  Entry(const Context& ctx, std::string type, std::string tag);
+  Entry& schema(std::string schema);
+  Entry& owner(std::string owner);
+  Entry& sql(std::string defn);
+  // "ALTER <KIND> <target>": printed with " OWNER TO <owner>;" after the entry.
+  Entry& alter_owner(std::string target);
+  // The COMMENT entry of (classoid, oid) tagged tag (COMMENT ON target) and
+  // its SECURITY LABEL entry (Context::comment).
+  Entry& comment(std::uint32_t classoid, std::uint32_t oid, std::string tag, std::string target);
+  // GRANT/REVOKE entry tagged tag: Output::acl(tag, type, name, "", schema,
+  // owner, ...).
+  Entry& acl(std::string tag, std::string type, std::string name, Acl acl);
+  void write(Output& out) const;
+
+ private:
+  const Context& ctx_;
+  Toc toc_;
+  struct Comment {
+    std::uint32_t classoid, oid;
+    std::string tag, target;
+  };
+  std::optional<Comment> comment_;
+  struct Privileges {
+    std::string tag, type, name;
+    Acl acl;
+  };
+  std::optional<Privileges> acl_;
+};
+
 // schema.cc
+void add_namespaces(Context& ctx);
+void add_extensions(Context& ctx);
+void add_default_acls(Context& ctx);
+// schema/functions.cc
 // A "name=value" item of proconfig or pg_db_role_setting as pg_dump prints it
 // after SET: "name TO 'value'", list-valued settings (GUC_LIST_QUOTE) as one
 // literal per element.
 std::string config_setting(const Context& ctx, const std::string& item);
-void add_namespaces(Context& ctx);
-void add_extensions(Context& ctx);
-void add_types(Context& ctx);
 void add_routines(Context& ctx);
-void add_default_acls(Context& ctx);
-// schema_objects.cc
+void add_aggregates(Context& ctx);
+// schema/types.cc: enums, domains, composite and range types; base types
+// and their shells; standalone shell types.
+void add_types(Context& ctx);
+void add_base_types(Context& ctx);
+void add_shell_types(Context& ctx);
+// After add_dependencies: I/O functions of a base type follow its shell.
+void repair_type_function_loops(Context& ctx);
+// schema/objects.cc
 void add_collations(Context& ctx);
 void add_statistics(Context& ctx);
 void add_event_triggers(Context& ctx);
-void add_base_types(Context& ctx);
-void add_shell_types(Context& ctx);
 void add_casts(Context& ctx);
 void add_transforms(Context& ctx);
 void add_operators(Context& ctx);
 void add_access_methods(Context& ctx);
-// schema_text_search.cc: parsers, templates, dictionaries, configurations.
+// schema/text_search.cc: parsers, templates, dictionaries, configurations.
 void add_text_search(Context& ctx);
-// schema_foreign.cc: foreign data wrappers, servers and their user mappings.
+// schema/foreign.cc: foreign data wrappers, servers and their user mappings.
 // fdw_options_sql: an SQL expression turning column (a text[] of generic
 // options) into pg_dump's OPTIONS text, "name 'value'" pairs sorted by name
 // and joined by ",\n    ".
 std::string fdw_options_sql(std::string_view column);
 void add_foreign_data_wrappers(Context& ctx);
 void add_foreign_servers(Context& ctx);
-// schema_publications.cc: publications, their tables and schemas, and
+// schema/publications.cc: publications, their tables and schemas, and
 // subscriptions (post-data). add_subscriptions prints nothing but a warning
 // on stderr when the user is not a superuser (as pg_dump).
 void add_publications(Context& ctx);
 void add_subscriptions(Context& ctx);
-// schema_opclasses.cc: operator families (with loose members) and classes.
+// schema/opclasses.cc: operator families (with loose members) and classes.
 void add_operator_families(Context& ctx);
 void add_operator_classes(Context& ctx);
 // Skipped with options.no_large_objects.
 void add_large_objects(Context& ctx);
 void add_conversions(Context& ctx);
 void add_languages(Context& ctx);
-// schema_database.cc: pg_dump --create's entries (CREATE DATABASE, owner,
+// schema/database.cc: pg_dump --create's entries (CREATE DATABASE, owner,
 // \connect, comment, security labels, DATABASE PROPERTIES, ACL) for the
 // current database; fixed_state is the SET block repeated after each
 // \connect. Throws dbsnap::Error for a name psql's \connect cannot carry.
 std::string database_entries(Context& ctx, const std::string& fixed_state);
-// After add_dependencies: I/O functions of a base type follow its shell.
-void repair_type_function_loops(Context& ctx);
-// schema_relations.cc: sequences, tables, views, materialized views,
+// schema/relations.cc: sequences, tables, views, materialized views,
 // defaults, partition attachments, refreshes; fills tables.
 void add_relations(Context& ctx, std::vector<PgTable>& tables);
 // The privileges of pg_catalog's relations and their columns where they
 // differ from initdb's (pg_dump's ACL-only dump of pg_catalog).
 void add_catalog_acls(Context& ctx);
-// schema_post_data.cc: constraints, indexes, index attachments, triggers,
+// schema/post_data.cc: constraints, indexes, index attachments, triggers,
 // rules, row security and policies.
 void add_post_data(Context& ctx);
 

@@ -7,7 +7,7 @@
 
 #include "engine/error.h"
 #include "protocols/postgres/connection.h"
-#include "protocols/postgres/schema_readers.h"
+#include "protocols/postgres/schema/readers.h"
 
 namespace dbsnap::pg {
 namespace {
@@ -26,30 +26,56 @@ struct DatabaseRow {
   std::string connection_limit, tablespace, acl, acl_default;
   bool acl_null;
   std::optional<std::string> comment;
+
+  static DatabaseRow read(const Row& r) {
+    return {r.oid("oid"),
+            r.str("name"),
+            r.str("owner"),
+            r.str("encoding"),
+            r.str("collate"),
+            r.str("ctype"),
+            r.kind("provider"),
+            r.opt("locale"),
+            r.opt("icu_rules"),
+            r.flag("is_template"),
+            r.str("connection_limit"),
+            r.str("tablespace"),
+            r.str("acl"),
+            r.str("acl_default"),
+            r.flag("acl_is_null"),
+            r.opt("comment")};
+  }
 };
 
 DatabaseRow database_row(PGconn* conn) {
   int v = PQserverVersion(conn);
-  PgResult r = query(conn, fmt::format(R"(
-SELECT d.oid, d.datname, pg_catalog.pg_get_userbyid(d.datdba),
-       pg_catalog.pg_encoding_to_char(d.encoding), d.datcollate, d.datctype, {}, {}, {},
-       d.datistemplate, d.datconnlimit, t.spcname, d.datacl, d.datacl IS NULL,
-       pg_catalog.acldefault('d', d.datdba), pg_catalog.shobj_description(d.oid, 'pg_database')
+  auto rows =
+      read_rows<DatabaseRow>(conn, fmt::format(R"(
+SELECT d.oid, d.datname AS name, pg_catalog.pg_get_userbyid(d.datdba) AS owner,
+       pg_catalog.pg_encoding_to_char(d.encoding) AS encoding, d.datcollate AS collate,
+       d.datctype AS ctype, {} AS provider, {} AS locale, {} AS icu_rules,
+       d.datistemplate AS is_template, d.datconnlimit AS connection_limit,
+       t.spcname AS tablespace, {},
+       pg_catalog.shobj_description(d.oid, 'pg_database') AS comment
   FROM pg_catalog.pg_database d
   LEFT JOIN pg_catalog.pg_tablespace t ON t.oid = d.dattablespace
  WHERE d.datname = pg_catalog.current_database())",
-                                       v >= 150000 ? "d.datlocprovider" : "'c'",
-                                       v >= 170000   ? "d.datlocale"
-                                       : v >= 150000 ? "d.daticulocale"
-                                                     : "NULL",
-                                       v >= 160000 ? "d.daticurules" : "NULL"));
-  auto optional = [&](int col) {
-    return r.is_null(0, col) ? std::nullopt : std::optional<std::string>(r.str(0, col));
-  };
-  return {r.oid(0, 0),    r.str(0, 1),  r.str(0, 2),   r.str(0, 3),  r.str(0, 4),  r.str(0, 5),
-          r.get(0, 6)[0], optional(7),  optional(8),   r.flag(0, 9), r.str(0, 10), r.str(0, 11),
-          r.str(0, 12),   r.str(0, 14), r.flag(0, 13), optional(15)};
+                                               v >= 150000 ? "d.datlocprovider" : "'c'",
+                                               v >= 170000   ? "d.datlocale"
+                                               : v >= 150000 ? "d.daticulocale"
+                                                             : "NULL",
+                                               v >= 160000 ? "d.daticurules" : "NULL",
+                                               catalog::acl_columns("d.datacl", 'd', "d.datdba")));
+  return rows.at(0);
 }
+
+// A pg_db_role_setting item; role NULL for the database's own settings.
+struct SettingRow {
+  std::optional<std::string> role;
+  std::string setting;
+
+  static SettingRow read(const Row& r) { return {r.opt("rolname"), r.str("setting")}; }
+};
 
 std::string create_database(const Context& ctx, const DatabaseRow& d) {
   std::string s = fmt::format("CREATE DATABASE {} WITH TEMPLATE = template0 ENCODING = {}",
@@ -78,18 +104,18 @@ std::string database_properties(const Context& ctx, const DatabaseRow& d) {
   if (d.connection_limit != "-1")
     s += fmt::format("ALTER DATABASE {} CONNECTION LIMIT = {};\n", q, d.connection_limit);
   if (d.is_template) s += fmt::format("ALTER DATABASE {} IS_TEMPLATE = true;\n", q);
-  PgResult r = query(ctx.conn, fmt::format(R"(
+  auto settings = read_rows<SettingRow>(ctx.conn, fmt::format(R"(
 SELECT r.rolname, c.setting
   FROM pg_catalog.pg_db_role_setting s
   LEFT JOIN pg_catalog.pg_roles r ON r.oid = s.setrole,
        pg_catalog.unnest(s.setconfig) WITH ORDINALITY c(setting, i)
  WHERE s.setdatabase = {} ORDER BY s.setrole <> 0, r.rolname, c.i)",
-                                           d.oid));
-  for (int i = 0; i < r.rows(); ++i) {
-    std::string who = r.is_null(i, 0)
-                          ? "DATABASE " + q
-                          : fmt::format("ROLE {} IN DATABASE {}", ctx.ident(r.get(i, 0)), q);
-    s += fmt::format("ALTER {} SET {};\n", who, config_setting(ctx, r.str(i, 1)));
+                                                              d.oid));
+  for (const auto& setting : settings) {
+    std::string who = setting.role
+                          ? fmt::format("ROLE {} IN DATABASE {}", ctx.ident(*setting.role), q)
+                          : "DATABASE " + q;
+    s += fmt::format("ALTER {} SET {};\n", who, config_setting(ctx, setting.setting));
   }
   return s;
 }

@@ -13,7 +13,6 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -96,15 +95,20 @@ using CatalogKey = std::pair<std::uint32_t, std::uint32_t>;
 
 // One archive entry as pg_dump prints it:
 //   --
-//   -- Name: <tag>; Type: <type>; Schema: <schema or ->; Owner: <owner>
+//   -- Name: <tag>; Type: <type>; Schema: <schema or ->; Owner: <owner or ->
 //   --
 //
 //   <defn>
 //
 //
 //   <alter_owner> OWNER TO <owner>;      (when alter_owner is set and owners are kept)
+// owner is nullopt for pg_dump's NULL owner (casts, transforms, access
+// methods, extensions: "Owner: -"); "" is printed as it is ("Owner: ", as
+// pg_dump's comments and security labels of those objects). Source:
+// pg_backup_archiver.c _printTocEntry and sanitize_line (a hyphen only for NULL).
 struct Toc {
-  std::string tag, type, schema, owner;
+  std::string tag, type, schema;
+  std::optional<std::string> owner;
   std::string defn;                       // complete statements, each ending "\n"
   std::string alter_owner;                // e.g. "ALTER TABLE public.t"; empty: no owner line
   std::optional<std::string> tablespace;  // set for relations and indexes ("" = default)
@@ -173,12 +177,12 @@ struct DumpObject {
   // Column defaults: the table they belong to, and whether they are printed
   // as a separate ALTER TABLE (set when inlining would close a loop).
   std::optional<std::size_t> default_of;
-  std::shared_ptr<bool> separate;
+  bool separate = false;
   // Views: when the definition needs a post-data object (a primary key that
   // makes GROUP BY columns functionally dependent), the view is printed with
-  // NULL columns and render_definition prints CREATE OR REPLACE VIEW as a
-  // post-data _RETURN rule (pg_dump_sort.c repairViewRuleMultiLoop).
-  std::shared_ptr<bool> dummy;
+  // NULL columns (dummy) and render_definition prints CREATE OR REPLACE VIEW
+  // as a post-data _RETURN rule (pg_dump_sort.c repairViewRuleMultiLoop).
+  bool is_view = false, dummy = false;
   std::function<void(Output&)> render_definition;
   std::vector<std::size_t> definition_deps;  // dependencies of the view's query
 };
@@ -187,6 +191,7 @@ class Graph {
  public:
   std::size_t add(DumpObject object);
   DumpObject& operator[](std::size_t i) { return objects_[i]; }
+  const DumpObject& operator[](std::size_t i) const { return objects_[i]; }
   std::size_t size() const { return objects_.size(); }
 
   // pg_depend names objects by (classid, objid); several keys may name one

@@ -1,4 +1,4 @@
-#include "protocols/postgres/catalog.h"
+#include "protocols/postgres/schema/catalog.h"
 
 #include <fmt/format.h>
 
@@ -8,6 +8,7 @@
 
 #include "engine/comment_line.h"
 #include "engine/error.h"
+#include "protocols/postgres/schema/rows.h"
 
 namespace dbsnap::pg::catalog {
 
@@ -22,6 +23,20 @@ PgResult query(PGconn* conn, std::string_view sql) {
     if (c == '\n') c = ' ';
   throw Error(ExitCode::server_error,
               fmt::format("cannot read the catalogs: {} (while running: {})", msg, head));
+}
+
+int Row::col(const char* column) const {
+  int c = PQfnumber(r_.raw(), column);
+  if (c < 0)
+    throw Error(ExitCode::failure,
+                fmt::format("catalog query result has no column \"{}\"", column));
+  return c;
+}
+
+std::string acl_columns(std::string_view column, char kind, std::string_view owner) {
+  return fmt::format(
+      "{0} AS acl, {0} IS NULL AS acl_is_null, pg_catalog.acldefault('{1}', {2}) AS acl_default",
+      column, kind, owner);
 }
 
 // ---------------------------------------------------------------------------
@@ -42,11 +57,11 @@ void Output::write(std::string& out, const Toc& toc) {
   out += fmt::format("--\n-- Name: {}; Type: {}; Schema: {}; Owner: {}\n--\n\n",
                      sanitize_comment(toc.tag), sanitize_comment(toc.type),
                      sanitize_comment(toc.schema, true),
-                     options_.no_owner ? "-" : sanitize_comment(toc.owner, true));
+                     options_.no_owner || !toc.owner ? "-" : sanitize_comment(*toc.owner));
   out += toc.defn;
   out += "\n\n";
-  if (!toc.alter_owner.empty() && !options_.no_owner)
-    out += fmt::format("{} OWNER TO {};\n\n", toc.alter_owner, quote_ident(conn_, toc.owner));
+  if (!toc.alter_owner.empty() && toc.owner && !options_.no_owner)
+    out += fmt::format("{} OWNER TO {};\n\n", toc.alter_owner, quote_ident(conn_, *toc.owner));
 }
 
 void Output::comment(const std::string& tag, const std::string& target, const std::string& schema,
@@ -300,10 +315,10 @@ std::vector<std::size_t> Graph::find_loop(const std::vector<std::size_t>& stuck)
 void Graph::repair(const std::vector<std::size_t>& loop) {
   for (std::size_t a : loop) {
     auto& def = objects_[a];
-    if (!def.default_of || !def.separate) continue;
+    if (!def.default_of) continue;
     std::size_t table = *def.default_of;
     if (std::find(loop.begin(), loop.end(), table) == loop.end()) continue;
-    *def.separate = true;
+    def.separate = true;
     auto& tdeps = objects_[table].deps;
     tdeps.erase(std::remove(tdeps.begin(), tdeps.end(), a), tdeps.end());
     depend(a, table);
