@@ -336,7 +336,8 @@ TEST(MyDump, ContentChecksumsOfAChunkedBackupMatchAWholeDumpAndTheRestoredCopy) 
   ScratchMyDatabase db("sum");
   my_exec(db.name(),
           "CREATE TABLE big (id INT PRIMARY KEY, pad VARCHAR(400), f DOUBLE, at DATETIME(3)); "
-          "INSERT INTO big WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+          "SET SESSION max_recursive_iterations = 10000; INSERT INTO big WITH RECURSIVE n(i) AS "
+          "(SELECT 1 UNION ALL SELECT i + 1 FROM n "
           "WHERE i < 3000) SELECT i, REPEAT('p', i % 300), i / 7, "
           "'2026-01-01' + INTERVAL i MINUTE FROM n; ANALYZE TABLE big; "
           "CREATE TABLE blobs (id INT PRIMARY KEY, b LONGBLOB, t LONGTEXT); "
