@@ -33,7 +33,8 @@ constexpr std::size_t kBlockBytes = 32 << 20;
 // Counts what it is given, compresses nothing.
 class CountingSink final : public ChunkSink {
  public:
-  void emit(Section, std::string_view, std::string_view sql, std::uint64_t rows) override {
+  void emit(Section, std::string_view, std::string_view sql, std::uint64_t rows,
+            std::uint64_t) override {
     bytes += sql.size();
     this->rows += rows;
     ++chunks;

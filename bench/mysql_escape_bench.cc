@@ -34,7 +34,8 @@ struct SyntheticRows {
 // Counts bytes; drops the chunk (compression is measured by gzip_bench).
 class NullSink final : public ChunkSink {
  public:
-  void emit(Section, std::string_view, std::string_view sql, std::uint64_t) override {
+  void emit(Section, std::string_view, std::string_view sql, std::uint64_t,
+            std::uint64_t) override {
     bytes += sql.size();
   }
   std::size_t chunk_bytes() const override { return 4 << 20; }

@@ -32,14 +32,18 @@ class OrderedAppender {
       : sink_(sink), manifest_(manifest), progress_(progress) {}
 
   void append(Section section, std::string_view table, std::span<const std::byte> member,
-              std::uint64_t raw_bytes, std::uint64_t rows, std::uint32_t crc) {
+              std::uint64_t raw_bytes, std::uint64_t rows, std::uint64_t checksum,
+              std::uint32_t crc) {
     std::lock_guard lock(mu_);
     sink_.write(member);
     sha_.update(member);
     manifest_.chunks.push_back(
         ChunkEntry{section, std::string(table), offset_, member.size(), raw_bytes, rows, crc});
     offset_ += member.size();
-    if (section == Section::data) manifest_.tables[std::string(table)] += rows;
+    if (section == Section::data) {
+      manifest_.tables[std::string(table)] += rows;
+      manifest_.checksums[std::string(table)] += checksum;  // mod 2^64
+    }
     if (progress_ != nullptr) {
       progress_->raw_bytes += raw_bytes;
       progress_->stored_bytes += member.size();
@@ -69,14 +73,14 @@ class CompressingChunkSink final : public ChunkSink {
         chunk_bytes_(chunk_bytes),
         stop_(stop) {}
 
-  void emit(Section section, std::string_view table, std::string_view sql,
-            std::uint64_t rows) override {
+  void emit(Section section, std::string_view table, std::string_view sql, std::uint64_t rows,
+            std::uint64_t checksum) override {
     throw_if_cancelled();
     // Another worker failed: the backup is lost, stop producing.
     if (stop_.load(std::memory_order_relaxed))
       throw Error(ExitCode::failure, "stopped because another worker failed");
     std::uint32_t crc = compressor_->compress(sql, member_);
-    appender_.append(section, table, member_, sql.size(), rows, crc);
+    appender_.append(section, table, member_, sql.size(), rows, checksum, crc);
     // A chunk far beyond chunk_bytes (one huge row) grew the buffer: give it back.
     if (member_.capacity() > 2 * chunk_bytes_ + (1 << 20)) std::vector<std::byte>().swap(member_);
   }
@@ -107,6 +111,27 @@ void dump_data(std::vector<std::unique_ptr<SnapshotSession>>& sessions,
                  };
                });
 }
+
+// A worker's ChunkSink for dump_content: sums each table's rows and
+// checksums, drops the text.
+class ContentSink final : public ChunkSink {
+ public:
+  explicit ContentSink(std::size_t chunk_bytes) : chunk_bytes_(chunk_bytes) {}
+  void emit(Section section, std::string_view table, std::string_view /*sql*/, std::uint64_t rows,
+            std::uint64_t checksum) override {
+    throw_if_cancelled();
+    if (section != Section::data) return;
+    TableContent& t = content[std::string(table)];
+    t.rows += rows;
+    t.checksum += checksum;
+  }
+  std::size_t chunk_bytes() const override { return chunk_bytes_; }
+
+  std::map<std::string, TableContent> content;
+
+ private:
+  std::size_t chunk_bytes_;
+};
 
 std::string describe(const std::exception_ptr& e) {
   try {
@@ -210,6 +235,43 @@ BackupResult run_backup(Driver& driver, Volume& volume, const CompressorFactory&
   }
   result.manifest = std::move(manifest);
   return result;
+}
+
+std::map<std::string, TableContent> dump_content(Driver& driver, const BackupRequest& request) {
+  std::unique_ptr<DatabaseDump> dump = driver.open_dump(request.url, request.dump);
+  std::vector<DataItem> items = dump->plan(request.chunk_bytes);
+  std::size_t workers = std::min<std::size_t>(static_cast<std::size_t>(std::max(request.jobs, 1)),
+                                              std::max<std::size_t>(items.size(), 1));
+  std::vector<std::unique_ptr<SnapshotSession>> sessions = dump->share(workers);
+  std::vector<ContentSink> sinks(workers, ContentSink(request.chunk_bytes));
+  run_parallel(
+      workers, items.size(), [&](std::size_t worker, const std::atomic<bool>&) -> ItemHandler {
+        return [&, worker](std::size_t i) { sessions[worker]->dump(items[i], sinks[worker]); };
+      });
+  std::map<std::string, TableContent> out;
+  for (const auto& sink : sinks)
+    for (const auto& [table, t] : sink.content) {
+      out[table].rows += t.rows;
+      out[table].checksum += t.checksum;
+    }
+  return out;
+}
+
+std::vector<std::string> content_mismatches(const Manifest& m,
+                                            const std::map<std::string, TableContent>& found) {
+  std::vector<std::string> out;
+  for (const auto& [table, checksum] : m.checksums) {
+    auto rows = m.tables.find(table);
+    TableContent want{rows == m.tables.end() ? 0 : rows->second, checksum};
+    auto it = found.find(table);
+    TableContent got = it == found.end() ? TableContent{} : it->second;
+    if (got != want)
+      out.push_back(fmt::format(
+          "table {} differs: {} rows, checksum {:016x} in the snapshot; {} rows, checksum "
+          "{:016x} restored",
+          table, want.rows, want.checksum, got.rows, got.checksum));
+  }
+  return out;
 }
 
 }  // namespace dbsnap

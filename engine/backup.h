@@ -4,7 +4,9 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "engine/compressor.h"
 #include "engine/dialect.h"
@@ -49,5 +51,28 @@ struct BackupResult {
 // progress may be null.
 BackupResult run_backup(Driver& driver, Volume& volume, const CompressorFactory& compressors,
                         const BackupRequest& request, BackupProgress* progress);
+
+// What a table holds, as a backup records it: rows and content checksum
+// (engine/row_checksum.h).
+struct TableContent {
+  std::uint64_t rows = 0;
+  std::uint64_t checksum = 0;
+  bool operator==(const TableContent&) const = default;
+};
+
+// The rows and content checksum of every table of request.url's database,
+// taken by the backup's own data path (plan, share, SnapshotSession::dump on
+// request.jobs sessions) into sinks that keep only those sums: each row is
+// formatted exactly as a backup with request.dump formats it, then dropped.
+// Nothing is written anywhere. Throws what the dialect throws.
+std::map<std::string, TableContent> dump_content(Driver& driver, const BackupRequest& request);
+
+// One line per table of m.checksums whose content in found differs (a table
+// missing from found has none): "table public.t differs: 42 rows, checksum
+// 0123456789abcdef in the snapshot; 41 rows, checksum fedcba9876543210
+// restored". Tables without a recorded checksum (manifests older than
+// checksums) are not compared. Pure.
+std::vector<std::string> content_mismatches(const Manifest& m,
+                                            const std::map<std::string, TableContent>& found);
 
 }  // namespace dbsnap

@@ -34,8 +34,10 @@ class ChunkSink {
  public:
   virtual ~ChunkSink() = default;
   // table: qualified name as in DataItem::table for data chunks, "" otherwise.
+  // rows: the rows the chunk holds; checksum: the sum (mod 2^64) of their
+  // xxh64 (engine/row_checksum.h), 0 for a chunk without rows.
   virtual void emit(Section section, std::string_view table, std::string_view sql,
-                    std::uint64_t rows) = 0;
+                    std::uint64_t rows, std::uint64_t checksum) = 0;
   // Target size of a chunk's SQL text in bytes; data dumpers close the current
   // statement and emit once their buffer reaches it.
   virtual std::size_t chunk_bytes() const = 0;

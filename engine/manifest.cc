@@ -77,6 +77,16 @@ std::uint64_t optional_uint_field(const nlohmann::json& object, const char* name
   return it == object.end() ? 0 : uint_field(*it, name);
 }
 
+// A checksum: 16 hex digits.
+std::uint64_t hex_field(const std::string& text, std::string_view name) {
+  std::uint64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v, 16);
+  if (text.size() != 16 || ec != std::errc() || end != text.data() + text.size())
+    throw Error(ExitCode::verify_failed,
+                fmt::format("manifest field \"{}\" holds a value that is not 16 hex digits", name));
+  return v;
+}
+
 }  // namespace
 
 std::string to_json(const Manifest& m) {
@@ -111,6 +121,8 @@ std::string to_json(const Manifest& m) {
                       {"crc32", c.crc32}});
   }
   j["tables"] = m.tables;
+  auto& checksums = j["checksums"] = nlohmann::ordered_json::object();
+  for (const auto& [table, sum] : m.checksums) checksums[table] = fmt::format("{:016x}", sum);
   j["size"] = m.size;
   j["sha256"] = m.sha256;
   return j.dump(1) + "\n";
@@ -166,6 +178,10 @@ Manifest parse_manifest(std::string_view text) {
     if (auto t = j.find("tables"); t != j.end()) {
       for (const auto& [table, rows] : t->get<std::map<std::string, nlohmann::json>>())
         m.tables[table] = uint_field(rows, "tables");
+    }
+    if (auto t = j.find("checksums"); t != j.end()) {
+      for (const auto& [table, hex] : t->get<std::map<std::string, std::string>>())
+        m.checksums[table] = hex_field(hex, "checksums");
     }
     m.size = optional_uint_field(j, "size");
     m.sha256 = j.value("sha256", "");

@@ -14,11 +14,16 @@
 //     "chunks": [ { "section": "pre-data", "table": "", "offset": 0, "length": 812,
 //                   "raw_bytes": 4096, "rows": 0, "crc32": 305419896 }, ... ],
 //     "tables": { "public.film": 1000, ... },
+//     "checksums": { "public.film": "9c1f0e2a7b3d4c55", ... },
 //     "size": 123456, "sha256": "hex" }
 //
 // chunks are listed in file order; offset/length are bytes of the .sql.gz;
 // raw_bytes is the decompressed SQL text; crc32 covers the stored (compressed)
 // bytes of the chunk; sha256 covers the whole .sql.gz.
+// checksums: per table, the content checksum of engine/row_checksum.h (the
+// sum mod 2^64 of the XXH64 of each row's dumped text) as 16 lowercase
+// hex digits, taken inside the backup's snapshot; manifests written before
+// it lack the field (an empty map).
 // host, pid and heartbeat_at name the process that writes the snapshot; while
 // it runs it rewrites the manifest with a fresh heartbeat_at (ManifestHeartbeat,
 // engine/heartbeat.h). Manifests of older versions lack them.
@@ -74,7 +79,8 @@ struct Manifest {
   std::string heartbeat_at;             // ISO 8601 UTC, last sign of life while running
   std::map<std::string, std::string> options;
   std::vector<ChunkEntry> chunks;
-  std::map<std::string, std::uint64_t> tables;  // rows per table
+  std::map<std::string, std::uint64_t> tables;     // rows per table
+  std::map<std::string, std::uint64_t> checksums;  // content checksum per table
   std::uint64_t size = 0;
   std::string sha256;
 };

@@ -76,14 +76,23 @@ JobLockGuard::JobLockGuard(Volume& volume, std::string job, std::chrono::seconds
            now,
            now,
            static_cast<std::uint64_t>(getpid())};
-  if (auto held = read_lock(volume_, key_);
-      held && !run_lock_stale(*held, lock_.host, process_alive(held->pid),
-                              static_cast<std::int64_t>(std::time(nullptr))))
-    throw Error(ExitCode::job_locked,
-                fmt::format("job {} is already running ({}); a lock without heartbeat for {} "
-                            "minutes is taken over",
-                            lock_.job, describe_holder(*held), kRunLockStaleSeconds / 60));
-  volume_.put(key_, to_json(lock_));
+  const std::string text = to_json(lock_);
+  if (!volume_.put_if_absent(key_, text)) {
+    // Held, or our own write whose answer was lost and retried; a stale or
+    // malformed lock is removed and created anew, still only if absent.
+    auto held = read_lock(volume_, key_);
+    if (held && held->token != lock_.token &&
+        !run_lock_stale(*held, lock_.host, process_alive(held->pid),
+                        static_cast<std::int64_t>(std::time(nullptr))))
+      throw Error(ExitCode::job_locked,
+                  fmt::format("job {} is already running ({}); a lock without heartbeat for {} "
+                              "minutes is taken over",
+                              lock_.job, describe_holder(*held), kRunLockStaleSeconds / 60));
+    if (!held || held->token != lock_.token) {
+      volume_.remove(key_);
+      volume_.put_if_absent(key_, text);
+    }
+  }
   if (auto held = read_lock(volume_, key_); !held || held->token != lock_.token)
     throw Error(ExitCode::job_locked,
                 fmt::format("job {} was started by another run at the same moment ({})", lock_.job,

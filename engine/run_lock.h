@@ -7,10 +7,12 @@
 //
 // A lock is stale, and the next run takes it over, when its holder is gone:
 // on this host no process has its pid, or (any host) its heartbeat is more
-// than kRunLockStaleSeconds old. Volumes have no create-if-absent, so taking
-// the lock is write-then-read-back: two runs starting within the same
-// round trip on two hosts can both believe they hold it (on one host the
-// pid rule settles it at the next run).
+// than kRunLockStaleSeconds old. The lock is created with
+// Volume::put_if_absent (local: link(2); S3: PUT If-None-Match: *), so of two
+// runs starting at once exactly one gets it. A stale lock is removed and then
+// created anew the same way; only two runs taking over the same stale lock
+// at the same moment can both remove it, and the read-back after the
+// creation then shows one of them that the lock is not its own.
 #pragma once
 
 #include <chrono>

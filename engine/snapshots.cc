@@ -75,6 +75,13 @@ SnapshotListing list_snapshots(Volume& volume, std::int64_t now_unix) {
     if (e.status == SnapshotStatus::completed && !present.contains(e.keys.data))
       e.status = SnapshotStatus::data_missing;
     e.started_unix = parse_utc_iso(e.manifest.started_at);
+    if (std::string record = e.name + std::string(kVerifySuffix); present.contains(record)) {
+      try {
+        e.verification = parse_verify_record(volume.get(record));
+      } catch (const Error& err) {
+        out.skipped.push_back(fmt::format("{}: {}", record, err.what()));
+      }
+    }
     out.snapshots.push_back(std::move(e));
   }
   std::sort(out.snapshots.begin(), out.snapshots.end(),

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "engine/manifest.h"
+#include "engine/verify_record.h"
 #include "engine/volume.h"
 
 namespace dbsnap {
@@ -68,6 +69,9 @@ struct SnapshotEntry {
   // object (a half-deleted snapshot) reads data_missing.
   SnapshotStatus status = SnapshotStatus::running;
   std::int64_t started_unix = -1;  // manifest.started_at, -1 if unreadable
+  // The job's restore check recorded beside it ("<name>.verify.json",
+  // engine/verify_record.h); none when unchecked or the record is unreadable.
+  std::optional<VerifyRecord> verification;
 };
 
 struct SnapshotListing {
@@ -75,7 +79,8 @@ struct SnapshotListing {
   std::vector<std::string> skipped;      // "<key>: <reason>" for unreadable manifests
 };
 
-// Every snapshot in volume (one listing, then one read per manifest); now_unix
+// Every snapshot in volume (one listing, then one read per manifest and per
+// verification record); now_unix
 // dates heartbeats (effective_status()). Throws dbsnap::Error when the
 // listing fails; a manifest that cannot be read or parsed is skipped.
 SnapshotListing list_snapshots(Volume& volume, std::int64_t now_unix);

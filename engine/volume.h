@@ -29,6 +29,12 @@ class Volume {
   // atomically: a reader sees the old or the new content, never a mix.
   virtual void put(const std::string& key, std::string_view bytes) = 0;
 
+  // Writes a small object (a lock) whole only if nothing exists at key, in
+  // one atomic step: of concurrent callers (threads, processes, hosts) for
+  // the same absent key exactly one gets true; the others, and any caller
+  // when key exists, get false and change nothing. Throws on storage errors.
+  virtual bool put_if_absent(const std::string& key, std::string_view bytes) = 0;
+
   // Reads a whole small object; throws if it does not exist.
   virtual std::string get(const std::string& key) = 0;
 

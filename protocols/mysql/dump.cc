@@ -273,7 +273,7 @@ class Dump final : public DatabaseDump {
         script_header(ScriptHeader{info_.kind == "mariadb" ? "MariaDB" : "MySQL", url_.host,
                                    url_.database, info_.version, printed, !options_.no_sandbox});
     text += schema_.pre_data;
-    out.emit(Section::pre_data, "", text, 0);
+    out.emit(Section::pre_data, "", text, 0, 0);
   }
 
   std::vector<DataItem> plan(std::uint64_t chunk_bytes) override {
@@ -325,9 +325,9 @@ class Dump final : public DatabaseDump {
   }
 
   void post_data(ChunkSink& out) override {
-    out.emit(Section::post_data, "", std::string(chunk_session()) + schema_.post_data, 0);
+    out.emit(Section::post_data, "", std::string(chunk_session()) + schema_.post_data, 0, 0);
     out.emit(Section::post_data, "",
-             script_footer(fmt::format("{:%Y-%m-%d %H:%M:%S}", fmt::gmtime(std::time(nullptr)))),
+             script_footer(fmt::format("{:%Y-%m-%d %H:%M:%S}", fmt::gmtime(std::time(nullptr)))), 0,
              0);
   }
 

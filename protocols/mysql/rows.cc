@@ -4,6 +4,7 @@
 
 #include "engine/cancel.h"
 #include "engine/comment_line.h"
+#include "engine/row_checksum.h"
 #include "protocols/mysql/script.h"
 #include "protocols/mysql/sql_text.h"
 
@@ -61,6 +62,7 @@ InsertWriter::InsertWriter(const MyTable& table, std::size_t net_buffer_length, 
 void InsertWriter::open_chunk() {
   buf_.clear();
   rows_ = 0;
+  checksum_ = 0;
   statement_start_ = std::string::npos;
   buf_ +=
       fmt::format("\n--\n-- Dumping data for table {}\n--\n\n", sanitize_comment(table_.quoted));
@@ -87,6 +89,9 @@ void InsertWriter::close_tuple(std::size_t comma) {
   // The tuple joins the open INSERT only while the statement stays shorter
   // than net_buffer_length, as mysqldump's extended inserts; else it starts
   // its own (a rare move of one tuple, not a copy per row).
+  const std::size_t tuple =
+      comma == std::string::npos ? statement_start_ + table_.insert.size() : comma + 1;
+  checksum_ += xxh64(std::string_view(buf_).substr(tuple));
   if (comma != std::string::npos && buf_.size() - statement_start_ >= net_buffer_length_) {
     buf_.replace(comma, 1, next_insert_);
     statement_start_ = comma + 2;
@@ -107,6 +112,7 @@ void InsertWriter::add(std::string_view tuple) {
 void InsertWriter::add_big_values(const std::vector<Literal>& kinds) {
   if (statement_start_ != std::string::npos) buf_ += ";\n";
   statement_start_ = std::string::npos;
+  const std::size_t row_start = buf_.size();
   for (unsigned i = 0; i < kinds.size(); ++i) {
     if (!big_[i] || big_[i]->size() <= kBigValueBytes) continue;
     std::string_view v = *big_[i];
@@ -132,7 +138,9 @@ void InsertWriter::add_big_values(const std::vector<Literal>& kinds) {
     else
       fmt::format_to(std::back_inserter(buf_), "@dbsnap_v{}", i);
   }
-  buf_ += ");\n";
+  buf_ += ')';
+  checksum_ += xxh64(std::string_view(buf_).substr(row_start));
+  buf_ += ";\n";
   for (unsigned i = 0; i < kinds.size(); ++i)
     if (big_[i] && big_[i]->size() > kBigValueBytes)
       fmt::format_to(std::back_inserter(buf_), "SET @dbsnap_v{} = NULL;\n", i);
@@ -151,7 +159,7 @@ void InsertWriter::emit_chunk() {
     buf_ +=
         "/*M!101100 SET @@session.system_versioning_insert_history="
         "@old_system_versioning_insert_history */;\n";
-  out_.emit(Section::data, table_.name, buf_, rows_);
+  out_.emit(Section::data, table_.name, buf_, rows_, checksum_);
   emitted_ = true;
   throw_if_cancelled();
 }

@@ -132,6 +132,7 @@ class InsertWriter {
   std::vector<std::optional<std::string_view>> big_;  // the row add_big writes
   std::size_t statement_start_ = 0;  // offset of the open INSERT in buf_; npos when none
   std::uint64_t rows_ = 0;           // rows in buf_
+  std::uint64_t checksum_ = 0;       // of the rows in buf_ (engine/row_checksum.h)
   bool emitted_ = false;
 };
 

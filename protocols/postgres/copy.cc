@@ -125,7 +125,7 @@ CopyChunker::CopyChunker(std::string header, std::string_view table, std::string
 
 void CopyChunker::emit() {
   buffer_ += trailer_;
-  out_.emit(Section::data, table_, buffer_, chunk_rows_);
+  out_.emit(Section::data, table_, buffer_, chunk_rows_, chunk_checksum_);
   if (buffer_.capacity() > 2 * (chunk_bytes_ + kBufferSlack)) {
     std::string().swap(buffer_);  // an oversized row passed: give its memory back
     buffer_.reserve(chunk_bytes_ + kBufferSlack);
@@ -143,6 +143,7 @@ void CopyChunker::cut() {
   throw_if_cancelled();
   buffer_.assign(header_);
   chunk_rows_ = 0;
+  chunk_checksum_ = 0;
 }
 
 std::uint64_t CopyChunker::finish() {

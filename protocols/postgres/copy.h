@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/dialect.h"
+#include "engine/row_checksum.h"
 #include "protocols/postgres/connection.h"
 #include "protocols/postgres/schema.h"
 
@@ -76,11 +77,13 @@ class CopyChunker {
               std::string_view trailer = kCopyBlockTrailer);
 
   // One row's text, including its final '\n'; rows: what it counts in the
-  // manifest (0 for a piece continuing an earlier row).
+  // manifest (0 for a piece continuing an earlier row). Every piece counts in
+  // the chunk's checksum (engine/row_checksum.h).
   void add(std::string_view row, std::uint64_t rows = 1) {
     if (buffer_.size() > header_.size() && buffer_.size() >= chunk_bytes_) cut();
     if (buffer_.capacity() - buffer_.size() < row.size() + trailer_.size()) grow(row.size());
     buffer_.append(row);
+    chunk_checksum_ += xxh64(row);
     chunk_rows_ += rows;
     rows_ += rows;
   }
@@ -98,6 +101,7 @@ class CopyChunker {
   ChunkSink& out_;
   std::size_t chunk_bytes_;
   std::uint64_t chunk_rows_ = 0;
+  std::uint64_t chunk_checksum_ = 0;
   std::uint64_t rows_ = 0;
 };
 

@@ -152,7 +152,9 @@ class PgDump final : public DatabaseDump {
   ServerInfo server() const override { return server_; }
   std::map<std::string, std::string> position() const override { return position_; }
 
-  void pre_data(ChunkSink& out) override { out.emit(Section::pre_data, "", schema_.pre_data, 0); }
+  void pre_data(ChunkSink& out) override {
+    out.emit(Section::pre_data, "", schema_.pre_data, 0, 0);
+  }
 
   std::vector<DataItem> plan(std::uint64_t chunk_bytes) override {
     std::vector<DataItem> items =
@@ -175,7 +177,7 @@ class PgDump final : public DatabaseDump {
   }
 
   void post_data(ChunkSink& out) override {
-    out.emit(Section::post_data, "", schema_.post_data, 0);
+    out.emit(Section::post_data, "", schema_.post_data, 0, 0);
   }
 
  private:

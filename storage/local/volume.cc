@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <random>
 #include <system_error>
 #include <utility>
 
@@ -81,6 +82,23 @@ void LocalVolume::put(const std::string& key, std::string_view bytes) {
   FileSink sink(file_of(key), mode_);
   sink.write(std::as_bytes(std::span(bytes)));
   sink.finish();
+}
+
+bool LocalVolume::put_if_absent(const std::string& key, std::string_view bytes) {
+  std::filesystem::path file = file_of(key);
+  std::filesystem::path temp = file;
+  temp += fmt::format(".{}-{:08x}{}", ::getpid(), std::random_device()(), kPartialSuffix);
+  FileSink sink(temp, mode_);  // writes temp + ".partial", renamed to temp
+  sink.write(std::as_bytes(std::span(bytes)));
+  sink.finish();
+  bool linked = ::link(temp.c_str(), file.c_str()) == 0;
+  int err = errno;
+  ::unlink(temp.c_str());
+  if (!linked && err != EEXIST)
+    throw Error(ExitCode::io_error,
+                fmt::format("unable to link file '{}' to '{}': {}", temp.native(), file.native(),
+                            std::generic_category().message(err)));
+  return linked;
 }
 
 std::string LocalVolume::get(const std::string& key) {

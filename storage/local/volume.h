@@ -33,6 +33,10 @@ class LocalVolume final : public Volume {
   // Writes root/key whole and durably before returning.
   void put(const std::string& key, std::string_view bytes) override;
 
+  // Writes "<file>.<pid>-<random>.partial" durably, then link(2)s it to root/key,
+  // which fails when root/key exists (false); the temp file is removed.
+  bool put_if_absent(const std::string& key, std::string_view bytes) override;
+
   // Reads root/key; a missing file throws "unable to open missing file
   // '<path>' for read".
   std::string get(const std::string& key) override;

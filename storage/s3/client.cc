@@ -230,6 +230,14 @@ std::string S3Client::put_object(const std::string& key, std::span<const std::by
   return etag;
 }
 
+bool S3Client::put_object_if_absent(const std::string& key, std::span<const std::byte> body) {
+  Call call("PUT", "PUT", key);
+  call.headers = {{"content-md5", base64(md5_binary(body))}, {"if-none-match", "*"}};
+  call.body = body;
+  call.accept = {409, 412};
+  return execute(call).status / 100 == 2;
+}
+
 std::string S3Client::get_object(const std::string& key) {
   Call call("GET", "GET", key);
   return std::move(execute(call).body);

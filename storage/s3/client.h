@@ -121,6 +121,10 @@ class S3Client {
   // PutObject with Content-MD5; returns the ETag. Verifies that the ETag is
   // the body's MD5 (unless the bucket encrypts with KMS or a customer key).
   std::string put_object(const std::string& key, std::span<const std::byte> body);
+  // PutObject with Content-MD5 and "If-None-Match: *": false when an object
+  // exists at key (412 Precondition Failed, or 409 ConditionalRequestConflict
+  // from a concurrent conditional write), true when this one was written.
+  bool put_object_if_absent(const std::string& key, std::span<const std::byte> body);
   // GetObject of the whole object; a missing one throws "object s3://b/k does not exist".
   std::string get_object(const std::string& key);
   // GetObject with "Range: bytes=offset-(offset+length-1)" (length >= 1):

@@ -46,6 +46,11 @@ void S3Volume::put(const std::string& key, std::string_view bytes) {
   client_.put_object(object_key(key), std::as_bytes(std::span(bytes.data(), bytes.size())));
 }
 
+bool S3Volume::put_if_absent(const std::string& key, std::string_view bytes) {
+  return client_.put_object_if_absent(object_key(key),
+                                      std::as_bytes(std::span(bytes.data(), bytes.size())));
+}
+
 std::string S3Volume::get(const std::string& key) { return client_.get_object(object_key(key)); }
 
 std::string S3Volume::read(const std::string& key, std::uint64_t offset, std::uint64_t length) {

@@ -40,6 +40,8 @@ class S3Volume final : public Volume {
 
   std::unique_ptr<Sink> create(const std::string& key) override;
   void put(const std::string& key, std::string_view bytes) override;
+  // PutObject with "If-None-Match: *" (S3Client::put_object_if_absent).
+  bool put_if_absent(const std::string& key, std::string_view bytes) override;
   // A missing object throws "object s3://bucket/prefix/key does not exist".
   std::string get(const std::string& key) override;
   std::string read(const std::string& key, std::uint64_t offset, std::uint64_t length) override;

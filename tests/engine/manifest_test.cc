@@ -33,6 +33,7 @@ Manifest sample() {
       {Section::post_data, "", 5'000'000'832ULL, 300, 900, 0, 42},
   };
   m.tables = {{"public.film", 1000}, {"\"Sales\".\"Order \"\"x\"\"\"", 0}};
+  m.checksums = {{"public.film", 0xfedcba9876543210ULL}, {"\"Sales\".\"Order \"\"x\"\"\"", 0}};
   m.size = 5'000'001'132ULL;
   m.sha256 = std::string(64, 'a');
   return m;
@@ -63,6 +64,7 @@ void expect_equal(const Manifest& a, const Manifest& b) {
     EXPECT_EQ(a.chunks[i].crc32, b.chunks[i].crc32);
   }
   EXPECT_EQ(a.tables, b.tables);
+  EXPECT_EQ(a.checksums, b.checksums);
   EXPECT_EQ(a.size, b.size);
   EXPECT_EQ(a.sha256, b.sha256);
 }
@@ -124,7 +126,20 @@ TEST(Manifest, JsonHasTheDocumentedShape) {
   EXPECT_EQ(j.at("chunks")[1].at("offset"), 812u);
   EXPECT_EQ(j.at("chunks")[1].at("crc32"), 0xFFFFFFFFu);
   EXPECT_EQ(j.at("tables").at("public.film"), 1000u);
+  EXPECT_EQ(j.at("checksums").at("public.film"), "fedcba9876543210");
   EXPECT_EQ(j.at("size"), 5'000'001'132ULL);
+}
+
+TEST(Manifest, ChecksumsAreOptionalAndSixteenHexDigits) {
+  auto j = nlohmann::json::parse(to_json(sample()));
+  j.erase("checksums");  // a manifest written before checksums
+  EXPECT_TRUE(parse_manifest(j.dump()).checksums.empty());
+  for (const char* bad : {"123", "fedcba987654321g", "-edcba9876543210"}) {
+    j["checksums"] = {{"public.film", bad}};
+    EXPECT_THROW(parse_manifest(j.dump()), Error) << bad;
+  }
+  j["checksums"] = {{"public.film", 7}};
+  EXPECT_THROW(parse_manifest(j.dump()), Error);
 }
 
 TEST(Manifest, SectionNames) {

@@ -37,6 +37,10 @@ class MemoryVolume final : public Volume {
     std::lock_guard lock(mu_);
     objects_[key] = std::string(bytes);
   }
+  bool put_if_absent(const std::string& key, std::string_view bytes) override {
+    std::lock_guard lock(mu_);
+    return objects_.emplace(key, bytes).second;
+  }
   std::string get(const std::string& key) override { return read(key, 0, UINT64_MAX); }
   std::string read(const std::string& key, std::uint64_t offset, std::uint64_t length) override {
     std::lock_guard lock(mu_);
@@ -180,7 +184,7 @@ class ScriptedSession final : public SnapshotSession {
       throw Error(ExitCode::server_error, "scripted failure of " + item.table);
     if (static_cast<int>(i) == script_.cancel_item) request_cancel();
     out.emit(Section::data, item.table, chunk_text(item.table, script_.rows[i]),
-             static_cast<std::uint64_t>(script_.rows[i]));
+             static_cast<std::uint64_t>(script_.rows[i]), 0);
     script_.appended.push_back(item.table);
     script_.cv.notify_all();
   }
@@ -194,7 +198,7 @@ class ScriptedDump final : public DatabaseDump {
   explicit ScriptedDump(Script& script) : script_(script) {}
   ServerInfo server() const override { return {"postgres", "scripted"}; }
   std::map<std::string, std::string> position() const override { return {{"lsn", "0/1"}}; }
-  void pre_data(ChunkSink& out) override { out.emit(Section::pre_data, "", "-- pre-data\n", 0); }
+  void pre_data(ChunkSink& out) override { out.emit(Section::pre_data, "", "-- pre-data\n", 0, 0); }
   std::vector<DataItem> plan(std::uint64_t /*chunk_bytes*/) override {
     std::vector<DataItem> items;
     for (std::size_t i = 0; i < script_.tables.size(); ++i)
@@ -207,7 +211,9 @@ class ScriptedDump final : public DatabaseDump {
       sessions.push_back(std::make_unique<ScriptedSession>(script_));
     return sessions;
   }
-  void post_data(ChunkSink& out) override { out.emit(Section::post_data, "", "-- post-data\n", 0); }
+  void post_data(ChunkSink& out) override {
+    out.emit(Section::post_data, "", "-- post-data\n", 0, 0);
+  }
 
  private:
   Script& script_;

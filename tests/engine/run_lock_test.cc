@@ -1,18 +1,25 @@
 // The job lock: its staleness rule (pure) and JobLockGuard on a real local
-// volume: a held lock refuses a second run naming the holder, a stale one
-// is taken over, and the lock is gone after the run.
+// volume and on the real S3 endpoint: a held lock refuses a second run naming
+// the holder, of runs starting at once exactly one gets it, a stale one is
+// taken over, and the lock is gone after the run.
 #include "engine/run_lock.h"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <latch>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "engine/error.h"
 #include "engine/manifest.h"
 #include "storage/local/volume.h"
+#include "storage/s3/volume.h"
 #include "tests/support/common.h"
+#include "tests/support/s3_env.h"
 
 namespace dbsnap {
 namespace {
@@ -79,6 +86,54 @@ TEST(JobLockGuard, LockOfADeadProcessOnThisHostIsTakenOver) {
     EXPECT_EQ(now.pid, static_cast<std::uint64_t>(getpid()));
   }
   EXPECT_TRUE(volume.list(".locks/").empty());
+}
+
+// kRacers threads take job "race"'s lock at the same moment; each winner holds
+// it until every thread has tried. Returns {winners, refused}.
+std::pair<int, int> race_for_the_lock(Volume& volume) {
+  constexpr int kRacers = 8;
+  std::latch start(kRacers), tried(kRacers);
+  std::atomic<int> winners{0}, refused{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kRacers; ++i)
+    threads.emplace_back([&] {
+      start.arrive_and_wait();
+      try {
+        JobLockGuard lock(volume, "race");
+        ++winners;
+        tried.arrive_and_wait();
+      } catch (const Error& e) {
+        if (e.code() == ExitCode::job_locked)
+          ++refused;
+        else
+          ADD_FAILURE() << e.what();
+        tried.count_down();
+      }
+    });
+  for (auto& t : threads) t.join();
+  return {winners.load(), refused.load()};
+}
+
+TEST(JobLockGuard, OfRunsStartingAtOnceOnALocalVolumeExactlyOneWins) {
+  test::ScratchDir dir;
+  LocalVolume volume(dir.path());
+  for (int round = 0; round < 5; ++round) {
+    auto [winners, refused] = race_for_the_lock(volume);
+    EXPECT_EQ(winners, 1) << "round " << round;
+    EXPECT_EQ(refused, 7) << "round " << round;
+    EXPECT_TRUE(volume.list(".locks/").empty());
+  }
+}
+
+TEST(JobLockGuard, OfRunsStartingAtOnceOnS3ExactlyOneWins) {
+  S3Url base = test::s3_base_url();
+  S3Volume volume(S3Url{base.bucket, test::s3_unique_prefix("run-lock")}, test::s3_options());
+  for (int round = 0; round < 3; ++round) {
+    auto [winners, refused] = race_for_the_lock(volume);
+    EXPECT_EQ(winners, 1) << "round " << round;
+    EXPECT_EQ(refused, 7) << "round " << round;
+    EXPECT_TRUE(volume.list(".locks/").empty());
+  }
 }
 
 }  // namespace

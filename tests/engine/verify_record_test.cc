@@ -31,13 +31,38 @@ TEST(VerifyDue, DueOnlyWhenTheLastSuccessIsOlderThanTheCadence) {
   EXPECT_TRUE(verify_due(old, week, kNow));
 }
 
+TEST(VerifyCadence, NamesAndDaysParseOtherTextIsAUsageError) {
+  EXPECT_TRUE(parse_verify_cadence("always").zero());
+  EXPECT_EQ(parse_verify_cadence("daily").days, 1);
+  EXPECT_EQ(parse_verify_cadence("weekly").days, 7);
+  EXPECT_EQ(parse_verify_cadence("monthly").months, 1);
+  EXPECT_EQ(parse_verify_cadence("10d").days, 10);
+  for (const char* bad : {"", "d", "0d", "-3d", "7", "7w", "1m", "Weekly", "7d "}) {
+    try {
+      parse_verify_cadence(bad);
+      ADD_FAILURE() << "accepted '" << bad << "'";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ExitCode::usage) << bad;
+    }
+  }
+}
+
+TEST(VerifyRecordJson, OlderRecordsWithoutChecksumsParse) {
+  VerifyRecord back = parse_verify_record(
+      R"({"format": "dbsnap-verification", "verified_at": "2026-12-05T12:00:00Z",
+          "status": "ok", "error": "", "into": "h:1", "tables": 1, "rows": 2})");
+  EXPECT_TRUE(back.ok);
+  EXPECT_EQ(back.checksums, 0u);
+}
+
 TEST(VerifyRecordJson, RoundTripsAndRejectsOtherDocuments) {
-  VerifyRecord r{"2026-12-05T12:00:00Z", true, "", "127.0.0.1:5432", 3, 123};
+  VerifyRecord r{"2026-12-05T12:00:00Z", true, "", "127.0.0.1:5432", 3, 123, 2};
   VerifyRecord back = parse_verify_record(to_json(r));
   EXPECT_TRUE(back.ok);
   EXPECT_EQ(back.into, "127.0.0.1:5432");
   EXPECT_EQ(back.tables, 3u);
   EXPECT_EQ(back.rows, 123u);
+  EXPECT_EQ(back.checksums, 2u);
   r.ok = false;
   r.error = "row counts differ";
   EXPECT_FALSE(parse_verify_record(to_json(r)).ok);

@@ -251,6 +251,14 @@ TEST_F(LocalStorage, BothWritePathsProduceIdenticalFiles) {
   }
 }
 
+TEST_F(LocalStorage, PutIfAbsentWritesOnlyWhenNothingIsThere) {
+  LocalVolume volume(dir_);
+  EXPECT_TRUE(volume.put_if_absent("a/lock", "first"));
+  EXPECT_FALSE(volume.put_if_absent("a/lock", "second"));
+  EXPECT_EQ(volume.get("a/lock"), "first");
+  EXPECT_EQ(entries(), (std::vector<std::string>{"a", "a/lock"})) << "no temp file stays";
+}
+
 TEST_F(LocalStorage, PutReplacesAtomically) {
   LocalVolume volume(dir_);
   volume.put("srv/db/x.manifest.json", "old");

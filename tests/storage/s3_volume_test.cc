@@ -59,6 +59,15 @@ TEST_F(S3VolumeTest, PutGetAndListRoundTrip) {
   EXPECT_NE(volume_.describe().find("s3://" + url_.bucket + "/" + url_.prefix), std::string::npos);
 }
 
+TEST_F(S3VolumeTest, PutIfAbsentIsAConditionalPutAnd412MeansHeld) {
+  EXPECT_TRUE(volume_.put_if_absent("lock", "first"));
+  EXPECT_FALSE(volume_.put_if_absent("lock", "second"));
+  EXPECT_EQ(volume_.get("lock"), "first");
+  volume_.remove("lock");
+  EXPECT_TRUE(volume_.put_if_absent("lock", "third"));
+  EXPECT_EQ(volume_.get("lock"), "third");
+}
+
 TEST_F(S3VolumeTest, RemoveDeletesTheObjectAndAMissingOneIsFine) {
   volume_.put("srv/db/a.manifest.json", "{}");
   volume_.put("srv/db/b.sql.gz", "data");

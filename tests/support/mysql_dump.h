@@ -16,15 +16,16 @@ struct TextChunk {
   std::string table;
   std::string sql;
   std::uint64_t rows = 0;
+  std::uint64_t checksum = 0;
 };
 
 // A ChunkSink that appends each chunk to a vector. Not thread-safe.
 class CollectingSink final : public ChunkSink {
  public:
   explicit CollectingSink(std::size_t chunk_bytes) : chunk_bytes_(chunk_bytes) {}
-  void emit(Section section, std::string_view table, std::string_view sql,
-            std::uint64_t rows) override {
-    chunks.push_back(TextChunk{section, std::string(table), std::string(sql), rows});
+  void emit(Section section, std::string_view table, std::string_view sql, std::uint64_t rows,
+            std::uint64_t checksum) override {
+    chunks.push_back(TextChunk{section, std::string(table), std::string(sql), rows, checksum});
   }
   std::size_t chunk_bytes() const override { return chunk_bytes_; }
 

@@ -276,17 +276,19 @@ TEST_F(ConfigTest, CheckConfigNamesABadVerifyServerAndCadence) {
                           "\npassword = " + toml_string(password_) +
                           "\n[volumes.local]\nurl = " + toml_string(volume_dir_.string()) +
                           "\n[jobs.nightly]\nserver = \"prod\"\nvolume = \"local\"\n"
-                          "verify_into = \"scratch\"\n"  // line 9
-                          "verify_every = \"7x\"\n");    // line 10
+                          "verify_server = \"scratch\"\n"  // line 9
+                          "verify = \"fortnightly\"\n");   // line 10
   CommandResult r = run_dbsnap({"check-config", "--config", config_.string()});
   EXPECT_EQ(r.exit_code, kExitUsage) << r.describe();
   EXPECT_EQ(line_count(r.err), 2) << r.err;
-  EXPECT_NE(r.err.find("line 9: jobs.nightly: verify_into 'scratch' is not in [servers] and not "
-                       "a URL"),
+  EXPECT_NE(r.err.find("line 9: jobs.nightly: verify_server 'scratch' is not in [servers] and "
+                       "not a URL"),
             std::string::npos)
       << r.err;
-  EXPECT_NE(r.err.find("line 10: jobs.nightly: "), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("7x"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("line 10: jobs.nightly: verify \"fortnightly\" is not \"always\", "
+                       "\"daily\", \"weekly\", \"monthly\" or \"<N>d\""),
+            std::string::npos)
+      << r.err;
   expect_no_password(r);
 }
 

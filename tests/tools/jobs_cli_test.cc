@@ -11,6 +11,9 @@
 //  - dbsnap prune --dry-run prints every decision and deletes nothing; prune
 //    deletes the rest, keeps the newest completed snapshot, removes an old
 //    failed one, and refuses to run without a policy;
+//  - verify = "weekly" restore-tests a new snapshot (row counts and content
+//    checksums), records it, and snapshots / servers show the result; a copy
+//    whose content differs fails naming the table;
 //  - dbsnap servers shows the config's server with its last backup, count and size.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -183,10 +186,12 @@ TEST_F(JobsCli, RunVerifiesTheNewSnapshotByARestoreAtTheJobsCadence) {
   pg_exec(a.name(),
           "CREATE TABLE t (id int); INSERT INTO t SELECT generate_series(1, 42);"
           "CREATE TABLE u (id int); INSERT INTO u VALUES (1), (2)");
-  write_job({a.name()}, "verify_into = \"prod\"\nverify_every = \"7d\"\n");
+  write_job({a.name()}, "verify = \"weekly\"\n");  // on the job's own server
   CommandResult first = dbsnap({"run", "nightly"});
   ASSERT_EQ(first.exit_code, 0) << first.describe();
   EXPECT_TRUE(contains(first.out, a.name() + ": verified: restored into ")) << first.out;
+  EXPECT_TRUE(contains(first.out, "counts and 2 content checksums match, dropped")) << first.out;
+
   fs::path dir = volume_ / "eu/prod" / host_port_ / a.name();
   std::vector<fs::path> records = find_files(dir, ".verify.json");
   ASSERT_EQ(records.size(), 1u);
@@ -194,6 +199,7 @@ TEST_F(JobsCli, RunVerifiesTheNewSnapshotByARestoreAtTheJobsCadence) {
   EXPECT_EQ(record["status"], "ok");
   EXPECT_EQ(record["tables"], 2);
   EXPECT_EQ(record["rows"], 44);
+  EXPECT_EQ(record["checksums"], 2);
   std::string stem = records[0].filename().string();
   stem.resize(stem.size() - std::string(".verify.json").size());
   EXPECT_TRUE(fs::exists(dir / (stem + ".manifest.json"))) << "the record sits beside its snapshot";
@@ -204,6 +210,54 @@ TEST_F(JobsCli, RunVerifiesTheNewSnapshotByARestoreAtTheJobsCadence) {
   EXPECT_FALSE(contains(second.out, "verified")) << "verified again within 7 days: " << second.out;
   EXPECT_EQ(find_files(dir, ".manifest.json").size(), 2u);
   EXPECT_EQ(find_files(dir, ".verify.json").size(), 1u);
+
+  // snapshots: the checked one "ok", the newer one "-"; servers: the last check.
+  CommandResult listed = dbsnap({"snapshots", (volume_ / "eu/prod").string(), "--json"});
+  ASSERT_EQ(listed.exit_code, 0) << listed.describe();
+  json snapshots = json::parse(listed.out);
+  ASSERT_EQ(snapshots.size(), 2u);
+  EXPECT_EQ(snapshots[0]["verified"], "-");
+  EXPECT_EQ(snapshots[1]["verified"], "ok");
+  EXPECT_EQ(snapshots[1]["verified_at"], record["verified_at"]);
+  CommandResult table = dbsnap({"snapshots", (volume_ / "eu/prod").string()});
+  EXPECT_TRUE(contains(table.out, "VERIFIED")) << table.out;
+  CommandResult servers = dbsnap({"servers", "--json"});
+  ASSERT_EQ(servers.exit_code, 0) << servers.describe();
+  json rows = json::parse(servers.out);
+  ASSERT_EQ(rows.size(), 1u) << servers.out;
+  EXPECT_EQ(rows[0]["last_verify_status"], "ok");
+  EXPECT_EQ(rows[0]["last_verified_at"], record["verified_at"]);
+}
+
+// A scratch copy whose content differs from what the backup recorded (here
+// the recorded checksum of one table is altered, as if the restore had
+// changed one value of it) fails verification naming the table, with both
+// row counts and checksums.
+TEST_F(JobsCli, VerifyOfACopyWhoseContentDiffersFailsNamingTheTable) {
+  ScratchPgDatabase a("verify_tamper");
+  pg_exec(a.name(),
+          "CREATE TABLE t (id int, note text); INSERT INTO t SELECT i, 'n' || i FROM "
+          "generate_series(1, 42) i; CREATE TABLE u (id int); INSERT INTO u VALUES (1)");
+  write_job({a.name()});
+  ASSERT_EQ(dbsnap({"run", "nightly", "--quiet"}).exit_code, 0);
+  std::vector<fs::path> found =
+      find_files(volume_ / "eu/prod" / host_port_ / a.name(), ".manifest.json");
+  ASSERT_EQ(found.size(), 1u);
+  json manifest = json::parse(read_file(found[0]));
+  std::string recorded = manifest["checksums"]["public.t"].get<std::string>();
+  ASSERT_EQ(recorded.size(), 16u);
+  manifest["checksums"]["public.t"] =
+      recorded == "0000000000000001" ? "0000000000000002" : "0000000000000001";
+  std::ofstream(found[0]) << manifest.dump(1);
+
+  CommandResult r = dbsnap({"verify", found[0].string(), "--restore-into", "prod"});
+  EXPECT_EQ(r.exit_code, 40) << r.describe();
+  EXPECT_TRUE(contains(r.err,
+                       "content differs from the snapshot for 1 table: table public.t "
+                       "differs: 42 rows, checksum 000000000000000"))
+      << r.err;
+  EXPECT_TRUE(contains(r.err, "; 42 rows, checksum " + recorded + " restored")) << r.err;
+  EXPECT_FALSE(contains(r.err, "public.u")) << r.err;
 }
 
 TEST_F(JobsCli, RunWhoseVolumeCannotBeWrittenExits30AndIsNotified) {

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "engine/error.h"
+#include "engine/verify_record.h"
 
 namespace dbsnap::cli {
 namespace {
@@ -213,11 +214,11 @@ void check_job(const Config& c, const std::string& where, const toml::table& tab
         table["server"].node()->source(),
         fmt::format("{}: server {} is not in [servers] and not a URL", where, shown(job.server)));
   }
-  if (!job.verify_into.empty() && job.verify_into.find("://") == std::string::npos &&
-      !c.servers.count(job.verify_into))
-    problems.add(table["verify_into"].node()->source(),
-                 fmt::format("{}: verify_into {} is not in [servers] and not a URL", where,
-                             shown(job.verify_into)));
+  if (!job.verify_server.empty() && job.verify_server.find("://") == std::string::npos &&
+      !c.servers.count(job.verify_server))
+    problems.add(table["verify_server"].node()->source(),
+                 fmt::format("{}: verify_server {} is not in [servers] and not a URL", where,
+                             shown(job.verify_server)));
   if (job.volume.empty()) {
     problems.add(table.source(), fmt::format("[{}] has no volume", where));
   } else if (job.volume.find_first_of("/~.") == std::string::npos && !c.volumes.count(job.volume)) {
@@ -246,13 +247,16 @@ std::optional<JobEntry> read_job(const Config& c, const std::string& where,
                                  const toml::table& table, Problems& problems) {
   std::size_t before = problems.size();
   JobEntry job;
-  std::string schedule, timezone = "UTC", on = "failure", verify_every;
-  std::map<std::string, std::string*> strings = {
-      {"server", &job.server},           {"volume", &job.volume},
-      {"prefix", &job.prefix},           {"schedule", &schedule},
-      {"timezone", &timezone},           {"on", &on},
-      {"healthcheck", &job.healthcheck}, {"verify_into", &job.verify_into},
-      {"verify_every", &verify_every}};
+  std::string schedule, timezone = "UTC", on = "failure", verify;
+  std::map<std::string, std::string*> strings = {{"server", &job.server},
+                                                 {"volume", &job.volume},
+                                                 {"prefix", &job.prefix},
+                                                 {"schedule", &schedule},
+                                                 {"timezone", &timezone},
+                                                 {"on", &on},
+                                                 {"healthcheck", &job.healthcheck},
+                                                 {"verify", &verify},
+                                                 {"verify_server", &job.verify_server}};
   std::map<std::string_view, std::vector<std::string>*> lists = {
       {"databases", &job.databases}, {"exclude", &job.exclude}, {"notify", &job.notify}};
   for (const auto& [key, node] : table) {
@@ -264,7 +268,7 @@ std::optional<JobEntry> read_job(const Config& c, const std::string& where,
     } else if (!strings.count(name)) {
       known_key(key,
                 {"server", "databases", "exclude", "volume", "prefix", "schedule", "timezone",
-                 "keep", "notify", "on", "healthcheck", "verify_into", "verify_every"},
+                 "keep", "notify", "on", "healthcheck", "verify", "verify_server"},
                 where, problems);
     } else if (const auto* value = node.as_string()) {
       *strings.at(name) = value->get();
@@ -277,9 +281,9 @@ std::optional<JobEntry> read_job(const Config& c, const std::string& where,
                  fmt::format("{}.on must be \"failure\" or \"always\"", where));
   job.notify_always = on == "always";
   try {
-    if (!verify_every.empty()) job.verify_every = parse_calendar_duration(verify_every);
+    if (!verify.empty()) job.verify = parse_verify_cadence(verify);
   } catch (const Error& e) {
-    problems.add(table["verify_every"].node()->source(), fmt::format("{}: {}", where, e.what()));
+    problems.add(table["verify"].node()->source(), fmt::format("{}: {}", where, e.what()));
   }
   check_job(c, where, table, schedule, timezone, job, problems);
   if (problems.size() != before) return std::nullopt;

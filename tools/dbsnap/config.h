@@ -19,8 +19,8 @@
 //   keep = { last = 3, daily = 7, weekly = 4, monthly = 12, yearly = 3, within = "30d" }
 //   notify = ["https://hooks.example.com/x"]   # webhooks; on = "failure" | "always"
 //   healthcheck = "https://hc.example.com/ping/uuid"
-//   verify_into = "scratch"      # restore each new snapshot there, count rows, drop it
-//   verify_every = "7d"          # at most once per 7 days per database (default: each run)
+//   verify = "weekly"            # restore-test: "always" | "daily" | "weekly" | "monthly" | "<N>d"
+//   verify_server = "scratch"    # where the scratch database goes (default: the job's server)
 //
 // Secrets read here are never printed: servers are shown with
 // ServerUrl::masked(), and no message of this file quotes a value.
@@ -64,8 +64,10 @@ struct JobEntry {
   std::vector<std::string> notify;   // webhook URLs
   bool notify_always = false;        // on = "always": successes too
   std::string healthcheck;           // ping URL, "" = none
-  std::string verify_into;           // SERVER spec to restore into after a backup; "" = none
-  CalendarDuration verify_every;     // zero: each run; else when the last ok one is older
+  // How often a new snapshot is restore-tested (parse_verify_cadence): none =
+  // never, zero = each run, else when the last successful check is older.
+  std::optional<CalendarDuration> verify;
+  std::string verify_server;  // SERVER spec of the scratch database; "" = the job's server
 };
 
 // A loaded config file (possibly none).

@@ -56,8 +56,8 @@ NotifyConfig notify_config(const JobRun& run) {
   c.healthcheck = run.job.healthcheck;
   c.on = run.job.notify_always ? NotifyOn::always : NotifyOn::failure;
   c.secrets = {run.url.password, run.options.secret_key, run.options.access_key};
-  if (!run.job.verify_into.empty())
-    c.secrets.push_back(resolve_server(run.job.verify_into).password);
+  if (!run.job.verify_server.empty())
+    c.secrets.push_back(resolve_server(run.job.verify_server).password);
   for (const char* var : {"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "PGPASSWORD", "MYSQL_PWD"})
     if (const char* value = std::getenv(var)) c.secrets.emplace_back(value);
   return c;
@@ -111,24 +111,26 @@ std::vector<std::int64_t> verified_ok(Volume& volume, const std::string& dir) {
   return out;
 }
 
-// The job's verify_into check of the snapshot out made, when due: restored
-// into a scratch database, row counts compared, dropped; the result recorded
-// beside the snapshot. A failed check marks out failed.
+// The job's verify check of the snapshot out made, when due: restored into a
+// scratch database on verify_server (default: the job's server), row counts
+// and content checksums compared, dropped; the result recorded beside the
+// snapshot. A failed check marks out failed.
 void verify_if_due(JobRun& run, DatabaseOutcome& out) {
-  if (run.job.verify_into.empty() || !out.completed) return;
+  if (!run.job.verify || !out.completed) return;
   const std::string stem = out.snapshot.substr(0, out.snapshot.size() - kManifestSuffix.size());
   const auto now = static_cast<std::int64_t>(std::time(nullptr));
-  if (!verify_due(verified_ok(*run.volume, stem.substr(0, stem.rfind('/') + 1)),
-                  run.job.verify_every, now))
+  if (!verify_due(verified_ok(*run.volume, stem.substr(0, stem.rfind('/') + 1)), *run.job.verify,
+                  now))
     return;
-  ServerUrl into = resolve_server(run.job.verify_into);
+  ServerUrl into = run.job.verify_server.empty() ? run.url : resolve_server(run.job.verify_server);
   VerifyRecord record;
   record.into = fmt::format("{}:{}", into.host, into.port);
   try {
-    RestoreReport r = restore_into_scratch(*run.volume, out.snapshot, into, kVerifyJobs, nullptr);
-    record.tables = r.counts.size();
-    for (const auto& c : r.counts) record.rows += c.actual;
-    report_counts(r, /*quiet=*/true);
+    ScratchCheck c = restore_into_scratch(*run.volume, out.snapshot, into, kVerifyJobs);
+    record.tables = c.restore.counts.size();
+    for (const auto& t : c.restore.counts) record.rows += t.actual;
+    record.checksums = c.checksums;
+    report_scratch(c, /*quiet=*/true);
     record.ok = true;
   } catch (const Error& e) {
     if (e.code() == ExitCode::interrupted) throw;
@@ -145,8 +147,10 @@ void verify_if_due(JobRun& run, DatabaseOutcome& out) {
                out.database, e.what());
   }
   if (record.ok && !run.quiet)
-    fmt::print("{}: verified: restored into {} ({} tables, {} rows), counts match, dropped\n",
-               out.database, record.into, record.tables, record.rows);
+    fmt::print(
+        "{}: verified: restored into {} ({} tables, {} rows), counts and {} content checksums "
+        "match, dropped\n",
+        out.database, record.into, record.tables, record.rows, record.checksums);
 }
 
 // Backs up every database of the job into report; a failure to list them,

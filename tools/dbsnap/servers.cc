@@ -1,6 +1,7 @@
 // dbsnap servers [VOLUME...]: each server of the config file and of the
 // snapshots in the volumes (the given ones, else the config file's volumes
-// and jobs' volumes), with its last backup, snapshot count and size.
+// and jobs' volumes), with its last backup, last restore check, snapshot
+// count and size.
 #include <fmt/format.h>
 
 #include <ctime>
@@ -32,8 +33,9 @@ struct ServerRow {
   std::vector<std::string> names;  // [servers] names that point at it
   std::string kind, address;       // address: "host:port"
   std::string last_at, last_status, last_database;
-  std::size_t snapshots = 0;  // completed ones
-  std::uint64_t size = 0;     // their stored bytes
+  std::string verified_at, verify_status;  // the newest restore check: "ok" | "failed"
+  std::size_t snapshots = 0;               // completed ones
+  std::uint64_t size = 0;                  // their stored bytes
 };
 
 // The volume specs to scan, each once, with their options.
@@ -85,6 +87,10 @@ void add_snapshot(std::map<std::string, ServerRow>& rows, const SnapshotEntry& e
     row.last_status = status_name(e.status);
     row.last_database = e.manifest.database;
   }
+  if (e.verification && e.verification->verified_at > row.verified_at) {
+    row.verified_at = e.verification->verified_at;
+    row.verify_status = e.verification->ok ? "ok" : "failed";
+  }
   if (e.status != SnapshotStatus::completed) return;
   ++row.snapshots;
   row.size += e.manifest.size;
@@ -123,18 +129,25 @@ int run_servers(const ServersArgs& a) {
            {"last_backup_at", r.last_at.empty() ? nullptr : nlohmann::ordered_json(r.last_at)},
            {"last_status", r.last_status.empty() ? nullptr : nlohmann::ordered_json(r.last_status)},
            {"last_database", r.last_database},
+           {"last_verified_at",
+            r.verified_at.empty() ? nullptr : nlohmann::ordered_json(r.verified_at)},
+           {"last_verify_status",
+            r.verify_status.empty() ? nullptr : nlohmann::ordered_json(r.verify_status)},
            {"snapshots", r.snapshots},
            {"size", r.size}});
     print_json(out);
     return 0;
   }
-  fmt::print("{:<24} {:<12} {:<8} {:<22} {:<22} {:<12} {:>9} {:>10}\n", "SERVER", "NAME", "KIND",
-             "ADDRESS", "LAST BACKUP", "STATUS", "SNAPSHOTS", "SIZE");
+  fmt::print("{:<24} {:<12} {:<8} {:<22} {:<22} {:<12} {:<22} {:<8} {:>9} {:>10}\n", "SERVER",
+             "NAME", "KIND", "ADDRESS", "LAST BACKUP", "STATUS", "LAST VERIFY", "VERIFIED",
+             "SNAPSHOTS", "SIZE");
   for (const auto& [server, r] : rows)
-    fmt::print("{:<24} {:<12} {:<8} {:<22} {:<22} {:<12} {:>9} {:>10}\n", server,
+    fmt::print("{:<24} {:<12} {:<8} {:<22} {:<22} {:<12} {:<22} {:<8} {:>9} {:>10}\n", server,
                r.names.empty() ? "-" : fmt::format("{}", fmt::join(r.names, ",")), r.kind,
                r.address, r.last_at.empty() ? "never" : r.last_at,
-               r.last_status.empty() ? "-" : r.last_status, r.snapshots,
+               r.last_status.empty() ? "-" : r.last_status,
+               r.verified_at.empty() ? "never" : r.verified_at,
+               r.verify_status.empty() ? "-" : r.verify_status, r.snapshots,
                human_bytes(static_cast<double>(r.size)));
   return 0;
 }

@@ -37,6 +37,10 @@ int run_snapshots(const SnapshotsArgs& a) {
   std::vector<const SnapshotEntry*> rows;
   for (const auto& e : listing.snapshots)
     if (filter.matches(e.manifest)) rows.push_back(&e);
+  auto verified = [](const SnapshotEntry& e) -> std::string {
+    if (!e.verification) return "-";
+    return e.verification->ok ? "ok" : "failed";
+  };
   auto total_rows = [](const Manifest& m) {
     std::uint64_t n = 0;
     for (const auto& [t, r] : m.tables) n += r;
@@ -57,18 +61,23 @@ int run_snapshots(const SnapshotsArgs& a) {
                      {"finished_at", r->manifest.finished_at},
                      {"size", r->manifest.size},
                      {"rows", total_rows(r->manifest)},
-                     {"tables", r->manifest.tables.size()}});
+                     {"tables", r->manifest.tables.size()},
+                     {"verified", verified(*r)},
+                     {"verified_at", r->verification ? r->verification->verified_at : ""},
+                     {"verify_error", r->verification ? r->verification->error : ""}});
     print_json(out);
     return 0;
   }
-  fmt::print("{:<22} {:<22} {:<16} {:<12} {:>10} {:>12}  {}\n", "STARTED", "SERVER", "DATABASE",
-             "STATUS", "SIZE", "ROWS", "SNAPSHOT");
+  fmt::print("{:<22} {:<22} {:<16} {:<12} {:<8} {:>10} {:>12}  {}\n", "STARTED", "SERVER",
+             "DATABASE", "STATUS", "VERIFIED", "SIZE", "ROWS", "SNAPSHOT");
   for (const auto* r : rows) {
     const Manifest& m = r->manifest;
-    fmt::print("{:<22} {:<22} {:<16} {:<12} {:>10} {:>12}  {}\n", m.started_at, m.server_name,
-               is_globals(m) ? "(globals)" : m.database, status_name(r->status),
+    fmt::print("{:<22} {:<22} {:<16} {:<12} {:<8} {:>10} {:>12}  {}\n", m.started_at, m.server_name,
+               is_globals(m) ? "(globals)" : m.database, status_name(r->status), verified(*r),
                human_bytes(static_cast<double>(m.size)), total_rows(m), r->name);
     if (!m.failure.empty()) fmt::print("    failed: {}\n", m.failure);
+    if (r->verification && !r->verification->ok)
+      fmt::print("    verify failed: {}\n", r->verification->error);
   }
   return 0;
 }

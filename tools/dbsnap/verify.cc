@@ -3,6 +3,7 @@
 #include "tools/dbsnap/verify.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <memory>
@@ -10,6 +11,7 @@
 #include <string>
 
 #include "compress/gunzip.h"
+#include "engine/backup.h"
 #include "engine/error.h"
 #include "engine/restore.h"
 #include "engine/snapshots.h"
@@ -59,20 +61,21 @@ int run_verify_cmd(const VerifyArgs& a) {
   if (a.restore_into.empty()) return 0;
 
   auto start = std::chrono::steady_clock::now();
-  std::string scratch;
-  RestoreReport r =
-      restore_into_scratch(*l.volume, l.manifest, resolve_server(a.restore_into), a.jobs, &scratch);
+  ScratchCheck c =
+      restore_into_scratch(*l.volume, l.manifest, resolve_server(a.restore_into), a.jobs);
   if (!a.quiet)
-    fmt::print("{}: restored into scratch database {} and dropped it: {} tables in {:.1f}s\n",
-               a.snapshot, scratch, r.counts.size(), seconds_since(start));
-  report_counts(r, a.quiet);
+    fmt::print(
+        "{}: restored into scratch database {} and dropped it: {} tables, {} content checksums "
+        "compared in {:.1f}s\n",
+        a.snapshot, c.scratch, c.restore.counts.size(), c.checksums, seconds_since(start));
+  report_scratch(c, a.quiet);
   return 0;
 }
 
 }  // namespace
 
-RestoreReport restore_into_scratch(Volume& volume, const std::string& manifest_key,
-                                   const ServerUrl& url, int jobs, std::string* scratch_name) {
+ScratchCheck restore_into_scratch(Volume& volume, const std::string& manifest_key,
+                                  const ServerUrl& url, int jobs) {
   SnapshotKeys keys;
   Manifest m = load_manifest(volume, manifest_key, keys);
   check_kind(m, url);
@@ -80,19 +83,38 @@ RestoreReport restore_into_scratch(Volume& volume, const std::string& manifest_k
     throw Error(ExitCode::usage,
                 "a globals snapshot cannot be restored into a scratch database: it would change "
                 "the server's roles; verify without --restore-into checks it offline");
-  auto target = make_target(url, scratch_database_name());
-  if (scratch_name) *scratch_name = target->describe();
+  BackupRequest content;
+  content.url = url;
+  content.url.database = scratch_database_name();
+  content.jobs = jobs;
+  content.dump.no_large_objects = m.options["no_large_objects"] == "true";
+  auto target = make_target(url, content.url.database);
+  ScratchCheck c;
+  c.scratch = target->describe();
   RestoreRequest req;
   req.jobs = jobs;
-  RestoreReport r;
   try {
-    r = restore_snapshot(*target, volume, keys, m, gzip_chunks(), req, nullptr);
+    c.restore = restore_snapshot(*target, volume, keys, m, gzip_chunks(), req, nullptr);
+    if (!m.checksums.empty()) {
+      c.mismatches = content_mismatches(m, dump_content(*driver_for(url), content));
+      c.checksums = m.checksums.size();
+    }
   } catch (...) {
     target->drop_database();
     throw;
   }
   target->drop_database();
-  return r;
+  return c;
+}
+
+void report_scratch(const ScratchCheck& c, bool quiet) {
+  report_counts(c.restore, quiet);
+  for (const auto& m : c.mismatches) fmt::print(stderr, "  {}\n", m);
+  if (!c.mismatches.empty())
+    throw Error(
+        ExitCode::verify_failed,
+        fmt::format("content differs from the snapshot for {} table{}: {}", c.mismatches.size(),
+                    c.mismatches.size() == 1 ? "" : "s", fmt::join(c.mismatches, "; ")));
 }
 
 void add_verify_command(CLI::App& app, Commands& commands) {
@@ -104,7 +126,7 @@ void add_verify_command(CLI::App& app, Commands& commands) {
       ->required();
   verify->add_option("--restore-into", v.restore_into,
                      "also restore into a scratch database on this server (URL or config "
-                     "name), compare row counts and drop it");
+                     "name), compare row counts and content checksums, and drop it");
   verify->add_option("--jobs,-j", v.jobs, "parallel connections for --restore-into")
       ->check(CLI::Range(1, 256));
   verify->add_flag("--quiet,-q", v.quiet, "print nothing but errors");
