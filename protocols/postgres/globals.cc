@@ -204,7 +204,7 @@ class GlobalsDump final : public DatabaseDump {
     return {"postgres", version != nullptr ? version : ""};
   }
   std::map<std::string, std::string> position() const override { return {}; }
-  void pre_data(ChunkSink& out) override { out.emit(Section::pre_data, "", script_, 0); }
+  void pre_data(ChunkSink& out) override { out.emit(Section::pre_data, "", script_, 0, 0); }
   std::vector<DataItem> plan(std::uint64_t) override { return {}; }
   std::vector<std::unique_ptr<SnapshotSession>> share(std::size_t) override { return {}; }
   void post_data(ChunkSink&) override {}
