@@ -3,14 +3,18 @@
 #include <fmt/format.h>
 
 #include <cstdint>
+#include <iterator>
 #include <map>
+#include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "engine/comment_line.h"
-#include "protocols/postgres/schema/catalog.h"
 #include "protocols/postgres/connection.h"
+#include "protocols/postgres/schema/catalog.h"
 #include "protocols/postgres/schema/readers.h"
+#include "protocols/postgres/schema/rows.h"
 
 namespace dbsnap::pg {
 namespace {
@@ -22,15 +26,24 @@ constexpr std::uint32_t kPgAuthid = 1260, kPgTablespace = 1213;
 using SharedLabels = std::map<std::pair<std::uint32_t, std::uint32_t>,
                               std::vector<std::pair<std::string, std::string>>>;
 
+struct SharedLabelRow {
+  std::uint32_t classoid, objoid;
+  std::string provider, label;
+
+  static SharedLabelRow read(const Row& r) {
+    return {r.oid("classoid"), r.oid("objoid"), r.str("provider"), r.str("label")};
+  }
+};
+
 SharedLabels shared_labels(const Context& ctx) {
-  PgResult r = catalog::query(ctx.conn, R"(
+  auto rows = read_rows<SharedLabelRow>(ctx.conn, R"(
 SELECT classoid, objoid, provider, label FROM pg_catalog.pg_shseclabel
  WHERE classoid IN ('pg_catalog.pg_authid'::pg_catalog.regclass,
                     'pg_catalog.pg_tablespace'::pg_catalog.regclass)
  ORDER BY provider)");
   SharedLabels out;
-  for (int i = 0; i < r.rows(); ++i)
-    out[{r.oid(i, 0), r.oid(i, 1)}].emplace_back(r.str(i, 2), r.str(i, 3));
+  for (auto& l : rows)
+    out[{l.classoid, l.objoid}].emplace_back(std::move(l.provider), std::move(l.label));
   return out;
 }
 
@@ -46,87 +59,143 @@ std::string labels_of(const Context& ctx, const SharedLabels& labels, std::uint3
   return s;
 }
 
+// pg_authid (pg_roles without the passwords). flags: rolsuper, rolinherit,
+// rolcreaterole, rolcreatedb, rolcanlogin, rolreplication, rolbypassrls.
+struct RoleRow {
+  static constexpr const char* kFlagColumns[] = {"rolsuper",    "rolinherit",  "rolcreaterole",
+                                                 "rolcreatedb", "rolcanlogin", "rolreplication",
+                                                 "rolbypassrls"};
+  std::uint32_t oid;
+  std::string name;
+  bool flags[std::size(kFlagColumns)];
+  long long connection_limit;
+  std::optional<std::string> password, valid_until, description;
+
+  static RoleRow read(const Row& r) {
+    RoleRow role{r.oid("oid"),          r.str("rolname"),  {},
+                 r.num("rolconnlimit"), r.opt("password"), r.opt("rolvaliduntil"),
+                 r.opt("description")};
+    for (std::size_t f = 0; f < std::size(kFlagColumns); ++f)
+      role.flags[f] = r.flag(kFlagColumns[f]);
+    return role;
+  }
+};
+
 // dumpRoles: CREATE ROLE + ALTER ROLE ... WITH, comment and labels per role.
 std::string roles(const Context& ctx, const SharedLabels& labels, bool with_passwords) {
-  PgResult r = catalog::query(ctx.conn, fmt::format(R"(
+  auto rows = read_rows<RoleRow>(ctx.conn, fmt::format(R"(
 SELECT oid, rolname, rolsuper, rolinherit, rolcreaterole, rolcreatedb, rolcanlogin,
-       rolreplication, rolbypassrls, rolconnlimit, {}, rolvaliduntil,
-       pg_catalog.shobj_description(oid, 'pg_authid')
-  FROM pg_catalog.{} WHERE rolname !~ '^pg_' ORDER BY 2)",
-                                                    with_passwords ? "rolpassword" : "NULL",
-                                                    with_passwords ? "pg_authid" : "pg_roles"));
-  if (r.rows() == 0) return "";
+       rolreplication, rolbypassrls, rolconnlimit, {} AS password, rolvaliduntil,
+       pg_catalog.shobj_description(oid, 'pg_authid') AS description
+  FROM pg_catalog.{} WHERE rolname !~ '^pg_' ORDER BY rolname)",
+                                                       with_passwords ? "rolpassword" : "NULL",
+                                                       with_passwords ? "pg_authid" : "pg_roles"));
+  if (rows.empty()) return "";
   static constexpr std::pair<const char*, const char*> kFlags[] = {
       {"SUPERUSER", "NOSUPERUSER"}, {"INHERIT", "NOINHERIT"}, {"CREATEROLE", "NOCREATEROLE"},
       {"CREATEDB", "NOCREATEDB"},   {"LOGIN", "NOLOGIN"},     {"REPLICATION", "NOREPLICATION"},
       {"BYPASSRLS", "NOBYPASSRLS"}};
+  static_assert(std::size(kFlags) == std::size(RoleRow::kFlagColumns));
   std::string s = "--\n-- Roles\n--\n\n";
-  for (int i = 0; i < r.rows(); ++i) {
-    std::string q = ctx.ident(r.get(i, 1));
+  for (const auto& role : rows) {
+    std::string q = ctx.ident(role.name);
     s += fmt::format("CREATE ROLE {};\nALTER ROLE {} WITH", q, q);
-    for (int f = 0; f < 7; ++f)
-      s += fmt::format(" {}", r.flag(i, 2 + f) ? kFlags[f].first : kFlags[f].second);
-    if (r.get(i, 9) != "-1") s += fmt::format(" CONNECTION LIMIT {}", r.num(i, 9));
-    if (!r.is_null(i, 10)) s += " PASSWORD " + quote_literal(r.get(i, 10));
-    if (!r.is_null(i, 11)) s += " VALID UNTIL " + quote_literal(r.get(i, 11));
+    for (std::size_t f = 0; f < std::size(kFlags); ++f)
+      s += fmt::format(" {}", role.flags[f] ? kFlags[f].first : kFlags[f].second);
+    if (role.connection_limit != -1)
+      s += fmt::format(" CONNECTION LIMIT {}", role.connection_limit);
+    if (role.password) s += " PASSWORD " + quote_literal(*role.password);
+    if (role.valid_until) s += " VALID UNTIL " + quote_literal(*role.valid_until);
     s += ";\n";
-    if (!r.is_null(i, 12))
-      s += fmt::format("COMMENT ON ROLE {} IS {};\n", q, quote_literal(r.get(i, 12)));
-    s += labels_of(ctx, labels, kPgAuthid, r.oid(i, 0), "ROLE " + q);
+    if (role.description)
+      s += fmt::format("COMMENT ON ROLE {} IS {};\n", q, quote_literal(*role.description));
+    s += labels_of(ctx, labels, kPgAuthid, role.oid, "ROLE " + q);
   }
   return s;
 }
 
+// One setting of pg_db_role_setting; database "" when it is for no
+// particular database.
+struct RoleSettingRow {
+  std::string role, database, setting;
+
+  static RoleSettingRow read(const Row& r) {
+    return {r.str("role"), r.str("database"), r.str("setting")};
+  }
+};
+
 // dumpUserConfig of every role: its settings in no particular database.
 std::string user_configurations(const Context& ctx) {
-  PgResult r = catalog::query(ctx.conn, R"(
-SELECT r.rolname, c.setting
+  auto rows = read_rows<RoleSettingRow>(ctx.conn, R"(
+SELECT r.rolname AS role, '' AS database, c.setting
   FROM pg_catalog.pg_db_role_setting s JOIN pg_catalog.pg_roles r ON r.oid = s.setrole,
        pg_catalog.unnest(s.setconfig) WITH ORDINALITY c(setting, i)
  WHERE s.setdatabase = 0 AND r.rolname !~ '^pg_' ORDER BY r.rolname, c.i)");
   std::string s = "\n--\n-- User Configurations\n--\n";
-  for (int i = 0; i < r.rows(); ++i) {
-    if (i == 0 || r.get(i, 0) != r.get(i - 1, 0))
-      s += fmt::format("\n--\n-- User Config \"{}\"\n--\n\n", sanitize_comment(r.get(i, 0)));
-    s += fmt::format("ALTER ROLE {} SET {};\n", ctx.ident(r.get(i, 0)),
-                     config_setting(ctx, r.str(i, 1)));
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const std::string& role = rows[i].role;
+    if (i == 0 || role != rows[i - 1].role)
+      s += fmt::format("\n--\n-- User Config \"{}\"\n--\n\n", sanitize_comment(role));
+    s += fmt::format("ALTER ROLE {} SET {};\n", ctx.ident(role),
+                     config_setting(ctx, rows[i].setting));
   }
   return s + "\n\n";
 }
 
+// pg_auth_members; grantor nullopt when that role has been dropped since.
+struct MembershipRow {
+  std::string role, member;
+  bool admin_option;
+  std::optional<std::string> grantor;
+
+  static MembershipRow read(const Row& r) {
+    return {r.str("role"), r.str("member"), r.flag("admin_option"), r.opt("grantor")};
+  }
+};
+
 // dumpRoleMembership as pg_dumpall 15 writes it.
 std::string memberships(const Context& ctx) {
-  PgResult r = catalog::query(ctx.conn, R"(
-SELECT ur.rolname, um.rolname, a.admin_option, ug.rolname
+  auto rows = read_rows<MembershipRow>(ctx.conn, R"(
+SELECT ur.rolname AS role, um.rolname AS member, a.admin_option, ug.rolname AS grantor
   FROM pg_catalog.pg_auth_members a
   LEFT JOIN pg_catalog.pg_roles ur ON ur.oid = a.roleid
   LEFT JOIN pg_catalog.pg_roles um ON um.oid = a.member
   LEFT JOIN pg_catalog.pg_roles ug ON ug.oid = a.grantor
  WHERE NOT (ur.rolname ~ '^pg_' AND um.rolname ~ '^pg_')
  ORDER BY 1, 2, 3)");
-  std::string s = r.rows() > 0 ? "--\n-- Role memberships\n--\n\n" : "";
-  for (int i = 0; i < r.rows(); ++i) {
-    s += fmt::format("GRANT {} TO {}{}", ctx.ident(r.get(i, 0)), ctx.ident(r.get(i, 1)),
-                     r.flag(i, 2) ? " WITH ADMIN OPTION" : "");
-    // The grantor may have been dropped since.
-    if (!r.is_null(i, 3)) s += " GRANTED BY " + ctx.ident(r.get(i, 3));
+  std::string s = rows.empty() ? "" : "--\n-- Role memberships\n--\n\n";
+  for (const auto& m : rows) {
+    s += fmt::format("GRANT {} TO {}{}", ctx.ident(m.role), ctx.ident(m.member),
+                     m.admin_option ? " WITH ADMIN OPTION" : "");
+    if (m.grantor) s += " GRANTED BY " + ctx.ident(*m.grantor);
     s += ";\n";
   }
   return s + "\n\n";
 }
 
+// pg_parameter_acl; owner: the bootstrap superuser's name.
+struct ParameterRow {
+  std::string name, owner;
+  Acl acl;
+
+  static ParameterRow read(const Row& r) {
+    return {r.str("parname"), r.str("owner"), Acl::read(r)};
+  }
+};
+
 // dumpRoleGUCPrivs (15+): GRANT SET / ALTER SYSTEM ON PARAMETER.
 std::string parameter_privileges(const Context& ctx) {
   if (PQserverVersion(ctx.conn) < 150000) return "";
-  PgResult r = catalog::query(ctx.conn, R"(
-SELECT parname, pg_catalog.pg_get_userbyid(10), paracl, paracl IS NULL,
-       pg_catalog.acldefault('p', 10)
-  FROM pg_catalog.pg_parameter_acl ORDER BY 1)");
+  auto rows =
+      read_rows<ParameterRow>(ctx.conn, fmt::format(R"(
+SELECT parname, pg_catalog.pg_get_userbyid(10) AS owner, {}
+  FROM pg_catalog.pg_parameter_acl ORDER BY parname)",
+                                                    catalog::acl_columns("paracl", 'p', "10")));
   catalog::Output out(ctx.conn, ctx.options);
-  for (int i = 0; i < r.rows(); ++i) {
-    std::string q = ctx.ident(r.get(i, 0));
-    out.acl("PARAMETER " + q, "PARAMETER", q, "", "", r.str(i, 1), r.get(i, 2), r.flag(i, 3),
-            r.get(i, 4));
+  for (const auto& p : rows) {
+    std::string q = ctx.ident(p.name);
+    out.acl("PARAMETER " + q, "PARAMETER", q, "", "", p.owner, p.acl.acl, p.acl.is_null,
+            p.acl.base);
   }
   if (out.acls().empty()) return "\n\n";
   return "--\n-- Role privileges on configuration parameters\n--\n\n" + out.acls() + "\n\n";
@@ -148,49 +217,64 @@ std::string tablespace_options(const Context& ctx, const std::string& options_ar
   return out;
 }
 
+// pg_tablespace; options: the spcoptions array text ("{}" for none).
+struct TablespaceRow {
+  std::uint32_t oid;
+  std::string name, owner, location;
+  Acl acl;
+  std::string options;
+  std::optional<std::string> description;
+
+  static TablespaceRow read(const Row& r) {
+    return {r.oid("oid"), r.str("spcname"), r.str("owner"),      r.str("location"),
+            Acl::read(r), r.str("options"), r.opt("description")};
+  }
+};
+
 // dumpTablespaces: all but pg_default and pg_global, in OID order.
 std::string tablespaces(const Context& ctx, const SharedLabels& labels) {
-  PgResult r = catalog::query(ctx.conn, R"(
-SELECT oid, spcname, pg_catalog.pg_get_userbyid(spcowner),
-       pg_catalog.pg_tablespace_location(oid), spcacl, spcacl IS NULL,
-       pg_catalog.acldefault('t', spcowner), coalesce(spcoptions, '{}'),
-       pg_catalog.shobj_description(oid, 'pg_tablespace')
-  FROM pg_catalog.pg_tablespace WHERE spcname !~ '^pg_' ORDER BY 1)");
-  if (r.rows() == 0) return "";
+  auto rows = read_rows<TablespaceRow>(
+      ctx.conn, fmt::format(R"(
+SELECT oid, spcname, pg_catalog.pg_get_userbyid(spcowner) AS owner,
+       pg_catalog.pg_tablespace_location(oid) AS location, {},
+       coalesce(spcoptions, '{{}}') AS options,
+       pg_catalog.shobj_description(oid, 'pg_tablespace') AS description
+  FROM pg_catalog.pg_tablespace WHERE spcname !~ '^pg_' ORDER BY oid)",
+                            catalog::acl_columns("spcacl", 't', "spcowner")));
+  if (rows.empty()) return "";
   std::string s = "--\n-- Tablespaces\n--\n\n";
-  for (int i = 0; i < r.rows(); ++i) {
-    std::string name = r.str(i, 1), owner = r.str(i, 2), q = ctx.ident(name);
-    std::string_view location = r.get(i, 3);
+  for (const auto& t : rows) {
+    std::string q = ctx.ident(t.name);
     // In-place tablespaces (a relative location) are dumped with ''.
-    s += fmt::format("CREATE TABLESPACE {} OWNER {} LOCATION {};\n", q, ctx.ident(owner),
-                     quote_literal(location.starts_with('/') ? location : ""));
-    std::string options = tablespace_options(ctx, r.str(i, 7));
+    s += fmt::format("CREATE TABLESPACE {} OWNER {} LOCATION {};\n", q, ctx.ident(t.owner),
+                     quote_literal(t.location.starts_with('/') ? t.location : ""));
+    std::string options = tablespace_options(ctx, t.options);
     if (!options.empty()) s += fmt::format("ALTER TABLESPACE {} SET ({});\n", q, options);
     catalog::Output acl(ctx.conn, ctx.options);
-    acl.acl("TABLESPACE " + q, "TABLESPACE", q, "", "", owner, r.get(i, 4), r.flag(i, 5),
-            r.get(i, 6));
+    acl.acl("TABLESPACE " + q, "TABLESPACE", q, "", "", t.owner, t.acl.acl, t.acl.is_null,
+            t.acl.base);
     s += acl.acls();
-    if (!r.is_null(i, 8) && !r.get(i, 8).empty())
-      s += fmt::format("COMMENT ON TABLESPACE {} IS {};\n", q, quote_literal(r.get(i, 8)));
-    s += labels_of(ctx, labels, kPgTablespace, r.oid(i, 0), "TABLESPACE " + q);
+    if (t.description && !t.description->empty())
+      s += fmt::format("COMMENT ON TABLESPACE {} IS {};\n", q, quote_literal(*t.description));
+    s += labels_of(ctx, labels, kPgTablespace, t.oid, "TABLESPACE " + q);
   }
   return s + "\n\n";
 }
 
 // pg_dumpall 10's dumpDbRoleConfig: each role's settings in one database.
 std::string per_database_settings(const Context& ctx) {
-  PgResult r = catalog::query(ctx.conn, R"(
-SELECT r.rolname, d.datname, c.setting
+  auto rows = read_rows<RoleSettingRow>(ctx.conn, R"(
+SELECT r.rolname AS role, d.datname AS database, c.setting
   FROM pg_catalog.pg_db_role_setting s
   JOIN pg_catalog.pg_roles r ON r.oid = s.setrole
   JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase,
        pg_catalog.unnest(s.setconfig) WITH ORDINALITY c(setting, i)
  WHERE r.rolname !~ '^pg_' ORDER BY d.datname, r.rolname, c.i)");
-  if (r.rows() == 0) return "";
+  if (rows.empty()) return "";
   std::string s = "--\n-- Per-Database Role Settings\n--\n\n";
-  for (int i = 0; i < r.rows(); ++i)
-    s += fmt::format("ALTER ROLE {} IN DATABASE {} SET {};\n", ctx.ident(r.get(i, 0)),
-                     ctx.ident(r.get(i, 1)), config_setting(ctx, r.str(i, 2)));
+  for (const auto& r : rows)
+    s += fmt::format("ALTER ROLE {} IN DATABASE {} SET {};\n", ctx.ident(r.role),
+                     ctx.ident(r.database), config_setting(ctx, r.setting));
   return s + "\n\n";
 }
 

@@ -41,6 +41,19 @@ Entry& Entry::acl(std::string tag, std::string type, std::string name, Acl acl) 
   return *this;
 }
 
+std::size_t add_owned_object(Context& ctx, Priority priority, std::uint32_t classoid,
+                             std::string kind, std::uint32_t oid, std::string schema,
+                             std::string name, std::optional<std::string> owner, std::string defn) {
+  std::string q = schema.empty() ? ctx.ident(name) : ctx.qualified(schema, name);
+  Entry e(ctx, kind, name);
+  e.schema(schema)
+      .sql(std::move(defn))
+      .comment(classoid, oid, kind + " " + ctx.ident(name), kind + " " + q);
+  if (owner) e.owner(std::move(*owner)).alter_owner("ALTER " + kind + " " + q);
+  return ctx.add_object(priority, classoid, oid, std::move(schema), std::move(name),
+                        [e = std::move(e)](Output& out) { e.write(out); });
+}
+
 void Entry::write(Output& out) const {
   out.entry(toc_);
   // pg_dump passes "" as the owner of an ownerless object's comment.

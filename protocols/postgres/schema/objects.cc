@@ -63,18 +63,8 @@ SELECT c.oid, n.nspname AS schema, c.collname AS name,
                             locale, kUserSchema, not_in_extension("pg_collation", "c.oid")));
   for (auto& c : rows) {
     std::string defn = collation_definition(ctx.qualified(c.schema, c.name), c);
-    ctx.add_object(Priority::collation, catalog::kPgCollation, c.oid, c.schema, c.name,
-                   [&ctx, c, defn](Output& out) {
-                     std::string q = ctx.qualified(c.schema, c.name);
-                     Entry(ctx, "COLLATION", c.name)
-                         .schema(c.schema)
-                         .owner(c.owner)
-                         .sql(defn)
-                         .alter_owner("ALTER COLLATION " + q)
-                         .comment(catalog::kPgCollation, c.oid, "COLLATION " + ctx.ident(c.name),
-                                  "COLLATION " + q)
-                         .write(out);
-                   });
+    add_owned_object(ctx, Priority::collation, catalog::kPgCollation, "COLLATION", c.oid, c.schema,
+                     c.name, c.owner, defn);
   }
 }
 
@@ -112,20 +102,12 @@ SELECT s.oid, n.nspname AS schema, s.stxname AS name,
  WHERE {} AND {})",
                             target, kUserSchema, not_in_extension("pg_statistic_ext", "s.oid")));
   for (auto& s : rows) {
-    ctx.add_object(Priority::statsext, catalog::kPgStatisticExt, s.oid, s.schema, s.name,
-                   [&ctx, s](Output& out) {
-                     std::string q = ctx.qualified(s.schema, s.name), d = s.definition + ";\n";
-                     if (s.target != "-1")
-                       d += fmt::format("ALTER STATISTICS {} SET STATISTICS {};\n", q, s.target);
-                     Entry(ctx, "STATISTICS", s.name)
-                         .schema(s.schema)
-                         .owner(s.owner)
-                         .sql(d)
-                         .alter_owner("ALTER STATISTICS " + q)
-                         .comment(catalog::kPgStatisticExt, s.oid,
-                                  "STATISTICS " + ctx.ident(s.name), "STATISTICS " + q)
-                         .write(out);
-                   });
+    std::string d = s.definition + ";\n";
+    if (s.target != "-1")
+      d += fmt::format("ALTER STATISTICS {} SET STATISTICS {};\n", ctx.qualified(s.schema, s.name),
+                       s.target);
+    add_owned_object(ctx, Priority::statsext, catalog::kPgStatisticExt, "STATISTICS", s.oid,
+                     s.schema, s.name, s.owner, d);
   }
 }
 
@@ -399,18 +381,8 @@ SELECT c.oid, n.nspname AS schema, c.conname AS name,
         fmt::format("CREATE {}CONVERSION {} FOR {} TO {} FROM {};\n",
                     c.is_default ? "DEFAULT " : "", ctx.qualified(c.schema, c.name),
                     quote_literal(c.from_encoding), quote_literal(c.to_encoding), c.function);
-    ctx.add_object(Priority::conversion, catalog::kPgConversion, c.oid, c.schema, c.name,
-                   [&ctx, c, d](Output& out) {
-                     std::string q = ctx.qualified(c.schema, c.name);
-                     Entry(ctx, "CONVERSION", c.name)
-                         .schema(c.schema)
-                         .owner(c.owner)
-                         .sql(d)
-                         .alter_owner("ALTER CONVERSION " + q)
-                         .comment(catalog::kPgConversion, c.oid, "CONVERSION " + ctx.ident(c.name),
-                                  "CONVERSION " + q)
-                         .write(out);
-                   });
+    add_owned_object(ctx, Priority::conversion, catalog::kPgConversion, "CONVERSION", c.oid,
+                     c.schema, c.name, c.owner, d);
   }
 }
 

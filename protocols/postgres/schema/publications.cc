@@ -152,17 +152,9 @@ SELECT pn.pnpubid, p.pubname AS name, n.nspname AS schema, n.oid AS schema_oid
 void add_publications(Context& ctx) {
   std::map<std::uint32_t, Publication> pubs;
   for (const auto& p : read_rows<PublicationRow>(ctx.conn, publications_query(ctx.conn))) {
-    std::string q = ctx.ident(p.name), d = create_publication(ctx, p);
-    std::size_t id = ctx.add_object(Priority::publication, catalog::kPgPublication, p.oid, "",
-                                    p.name, [&ctx, p, q, d](Output& out) {
-                                      Entry(ctx, "PUBLICATION", p.name)
-                                          .owner(p.owner)
-                                          .sql(d)
-                                          .alter_owner("ALTER PUBLICATION " + q)
-                                          .comment(catalog::kPgPublication, p.oid,
-                                                   "PUBLICATION " + q, "PUBLICATION " + q)
-                                          .write(out);
-                                    });
+    std::size_t id =
+        add_owned_object(ctx, Priority::publication, catalog::kPgPublication, "PUBLICATION", p.oid,
+                         "", p.name, p.owner, create_publication(ctx, p));
     pubs[p.oid] = {id, p.owner};
   }
   bool v15 = PQserverVersion(ctx.conn) >= 150000;
@@ -290,17 +282,8 @@ SELECT s.oid, s.subname AS name, pg_catalog.pg_get_userbyid(s.subowner) AS owner
                             c.binary, c.stream, c.two_phase, c.disable_on_error, c.origin,
                             c.password_required, c.run_as_owner, c.failover));
   for (const auto& s : rows) {
-    std::string q = ctx.ident(s.name), d = create_subscription(ctx, s);
-    ctx.add_object(Priority::subscription, catalog::kPgSubscription, s.oid, "", s.name,
-                   [&ctx, s, q, d](Output& out) {
-                     Entry(ctx, "SUBSCRIPTION", s.name)
-                         .owner(s.owner)
-                         .sql(d)
-                         .alter_owner("ALTER SUBSCRIPTION " + q)
-                         .comment(catalog::kPgSubscription, s.oid, "SUBSCRIPTION " + q,
-                                  "SUBSCRIPTION " + q)
-                         .write(out);
-                   });
+    add_owned_object(ctx, Priority::subscription, catalog::kPgSubscription, "SUBSCRIPTION", s.oid,
+                     "", s.name, s.owner, create_subscription(ctx, s));
   }
 }
 

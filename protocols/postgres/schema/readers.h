@@ -137,6 +137,17 @@ class Entry {
   std::optional<Privileges> acl_;
 };
 
+// The common case of the above: ctx.add_object of an object rendered as its
+// entry (type kind, tag name), "ALTER <kind> <q> OWNER TO ..." and COMMENT /
+// SECURITY LABEL ON "<kind> <q>" (tagged "<kind> <name quoted>"), where q is
+// schema.name, or the name alone for a database-wide object (schema "").
+// owner nullopt: ownerless (no ALTER ... OWNER TO). Returns add_object's id.
+// Collations, conversions, statistics, text search objects, publications,
+// subscriptions.
+std::size_t add_owned_object(Context& ctx, Priority priority, std::uint32_t classoid,
+                             std::string kind, std::uint32_t oid, std::string schema,
+                             std::string name, std::optional<std::string> owner, std::string defn);
+
 // schema.cc
 void add_namespaces(Context& ctx);
 void add_extensions(Context& ctx);

@@ -1,7 +1,7 @@
-// Internal to protocols/postgres/schema/: catalog query results read by
-// column name. Each reader declares one struct per query, with named fields,
-// and fills it in one place (a static `read(const Row&)`) from the columns
-// its SELECT names with AS; no reader indexes columns by number.
+// Used by protocols/postgres/schema/ and globals.cc: catalog query results
+// read by column name. Each reader declares one struct per query, with named
+// fields, and fills it in one place (a static `read(const Row&)`) from the
+// columns its SELECT names with AS; no reader indexes columns by number.
 //
 // Column names are matched with PQfnumber, which folds unquoted names to
 // lower case: aliases are lower-case snake_case. Asking for a column the

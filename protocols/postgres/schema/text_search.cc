@@ -11,24 +11,6 @@
 namespace dbsnap::pg {
 namespace {
 
-// One object of a text search kind: its entry (tag = name), its comment,
-// mapped as (catalog, oid). owner: nullopt for the kinds without one
-// (parsers, templates), which have no ALTER ... OWNER TO either.
-void add_ts_object(Context& ctx, Priority priority, std::uint32_t catalog_oid, const char* kind,
-                   std::uint32_t oid, const std::string& schema, const std::string& name,
-                   const std::optional<std::string>& owner, std::string defn) {
-  ctx.add_object(priority, catalog_oid, oid, schema, name,
-                 [&ctx, catalog_oid, kind, oid, schema, name, owner, defn](Output& out) {
-                   std::string q = ctx.qualified(schema, name);
-                   Entry e(ctx, kind, name);
-                   e.schema(schema).sql(defn).comment(catalog_oid, oid,
-                                                      fmt::format("{} {}", kind, ctx.ident(name)),
-                                                      fmt::format("{} {}", kind, q));
-                   if (owner) e.owner(*owner).alter_owner(fmt::format("ALTER {} {}", kind, q));
-                   e.write(out);
-                 });
-}
-
 // pg_ts_parser; functions as regproc.
 struct ParserRow {
   std::uint32_t oid;
@@ -58,8 +40,8 @@ SELECT p.oid, n.nspname AS schema, p.prsname AS name, p.prsstart::pg_catalog.reg
         ctx.qualified(p.schema, p.name), p.start, p.token, p.end);
     if (p.headline) d += fmt::format("    HEADLINE = {},\n", *p.headline);
     d += fmt::format("    LEXTYPES = {} );\n", p.lextypes);
-    add_ts_object(ctx, Priority::tsparser, catalog::kPgTsParser, "TEXT SEARCH PARSER", p.oid,
-                  p.schema, p.name, std::nullopt, d);
+    add_owned_object(ctx, Priority::tsparser, catalog::kPgTsParser, "TEXT SEARCH PARSER", p.oid,
+                     p.schema, p.name, std::nullopt, d);
   }
 }
 
@@ -88,8 +70,8 @@ SELECT t.oid, n.nspname AS schema, t.tmplname AS name,
         fmt::format("CREATE TEXT SEARCH TEMPLATE {} (\n", ctx.qualified(t.schema, t.name));
     if (t.init) d += fmt::format("    INIT = {},\n", *t.init);
     d += fmt::format("    LEXIZE = {} );\n", t.lexize);
-    add_ts_object(ctx, Priority::tstemplate, catalog::kPgTsTemplate, "TEXT SEARCH TEMPLATE", t.oid,
-                  t.schema, t.name, std::nullopt, d);
+    add_owned_object(ctx, Priority::tstemplate, catalog::kPgTsTemplate, "TEXT SEARCH TEMPLATE",
+                     t.oid, t.schema, t.name, std::nullopt, d);
   }
 }
 
@@ -122,8 +104,8 @@ SELECT d.oid, n.nspname AS schema, d.dictname AS name,
                                 ctx.qualified(t.template_schema, t.template_name));
     if (t.options) d += ",\n    " + *t.options;
     d += " );\n";
-    add_ts_object(ctx, Priority::tsdict, catalog::kPgTsDict, "TEXT SEARCH DICTIONARY", t.oid,
-                  t.schema, t.name, t.owner, d);
+    add_owned_object(ctx, Priority::tsdict, catalog::kPgTsDict, "TEXT SEARCH DICTIONARY", t.oid,
+                     t.schema, t.name, t.owner, d);
   }
 }
 
@@ -197,8 +179,8 @@ SELECT m.mapcfg AS configuration,
     std::string d = fmt::format("CREATE TEXT SEARCH CONFIGURATION {} (\n    PARSER = {} );\n", q,
                                 ctx.qualified(c.parser_schema, c.parser_name));
     d += config_mappings(ctx, q, m, row, end);
-    add_ts_object(ctx, Priority::tsconfig, catalog::kPgTsConfig, "TEXT SEARCH CONFIGURATION", c.oid,
-                  c.schema, c.name, c.owner, d);
+    add_owned_object(ctx, Priority::tsconfig, catalog::kPgTsConfig, "TEXT SEARCH CONFIGURATION",
+                     c.oid, c.schema, c.name, c.owner, d);
     row = end;
   }
 }
