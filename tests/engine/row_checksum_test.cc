@@ -1,6 +1,7 @@
-// xxh64 is XXH64 with seed 0: the reference library's values (libxxhash
-// 0.8, XXH64(p, n, 0)) for every path of the algorithm: empty, tail bytes,
-// a 4-byte word, 8-byte words, and 32-byte stripes with a tail.
+// The manifests' content checksums must not change with the library that
+// computes them: xxh64 is XXH64 with seed 0, pinned to the published values
+// (xxhsum -H1) on every path of the algorithm: empty, tail bytes, a 4-byte
+// word, 8-byte words, and 32-byte stripes with a tail.
 #include "engine/row_checksum.h"
 
 #include <gtest/gtest.h>
