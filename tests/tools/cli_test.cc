@@ -1074,5 +1074,44 @@ TEST(CliCompletedBackup, BackupExcludeDatabaseSkipsMatchingDatabases) {
   EXPECT_EQ(backed_up.count(a.name()), 1u);
 }
 
+// --json: one document on stdout, nothing else, and the numbers agree with the
+// manifest and the restored database.
+TEST(CliJson, PingBackupVerifyAndRestoreEachPrintOneDocument) {
+  ScratchPgDatabase src("cli_json_src"), dst("cli_json_dst");
+  pg_exec(src.name(),
+          "CREATE TABLE t (id int PRIMARY KEY, v text);"
+          "INSERT INTO t SELECT i, 'v' || i FROM generate_series(1, 321) i;");
+  ScratchDir dir;
+  auto json_of = [](const CommandResult& r) {
+    EXPECT_EQ(r.exit_code, 0) << r.describe();
+    return json::parse(r.out);  // throws if anything but the document is on stdout
+  };
+
+  json ping = json_of(run_dbsnap({"ping", src.url(), "--json"}));
+  EXPECT_EQ(ping.value("kind", ""), "postgres");
+  EXPECT_TRUE(ping.value("can_backup", false));
+  EXPECT_EQ(ping.dump().find(password_of(src.url())), std::string::npos);
+
+  json made = json_of(run_dbsnap({"backup", src.url(), "--to", dir.path().string(), "--json"}));
+  ASSERT_EQ(made.size(), 1u) << made.dump();
+  EXPECT_EQ(made[0].value("database", ""), src.name());
+  EXPECT_EQ(made[0].value("rows", 0), 321);
+  EXPECT_EQ(made[0].value("tables", 0), 1);
+  const fs::path manifest = dir.path() / made[0].value("manifest", "");
+  ASSERT_TRUE(fs::exists(manifest)) << manifest;
+  EXPECT_EQ(made[0].value("stored_bytes", 0ull), read_json(manifest).value("size", 0ull));
+
+  json verified = json_of(run_dbsnap({"verify", manifest.string(), "--json"}));
+  EXPECT_TRUE(verified.value("ok", false));
+  EXPECT_EQ(verified.value("rows", 0), 321);
+  EXPECT_FALSE(verified.contains("restore_into"));
+
+  json restored = json_of(run_dbsnap({"restore", manifest.string(), "--to", dst.url(), "--json"}));
+  ASSERT_EQ(restored.at("tables").size(), 1u) << restored.dump();
+  EXPECT_EQ(restored["tables"][0].value("table", ""), "public.t");
+  EXPECT_EQ(restored["tables"][0].value("rows", 0), 321);
+  EXPECT_EQ(pg_query(dst.name(), "SELECT count(*) FROM t")[0][0], "321");
+}
+
 }  // namespace
 }  // namespace dbsnap::test

@@ -313,6 +313,16 @@ TEST(S3CliPing, ChecksEveryStepAndLeavesNoProbe) {
       << "the probe object was left behind (or another object removed)";
 }
 
+TEST(S3CliPing, JsonIsOneDocumentNamingEveryCheck) {
+  S3Prefix prefix("s3cli_ping_json");
+  auto r = run_dbsnap_s3({"ping", prefix.url(), "--json"}, prefix.options());
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  auto j = nlohmann::json::parse(r.out);  // throws if a step line is on stdout too
+  EXPECT_TRUE(j.value("ok", false)) << r.out;
+  EXPECT_EQ(j.at("checked").size(), 5u) << r.out;
+  EXPECT_TRUE(prefix.volume().list("").empty()) << "the probe object was left behind";
+}
+
 TEST(S3CliPing, WrongSecretKeyExits13NamingTheSecretKey) {
   S3Prefix prefix("s3cli_ping_key");
   const std::string wrong = "wrong" + prefix.options().secret_key;

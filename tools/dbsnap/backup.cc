@@ -103,7 +103,19 @@ struct BackupArgs {
   std::string net_buffer_length = "1MiB";
   std::vector<std::string> exclude_databases;
   VolumeOptions volume;
+  Output output;
 };
+
+// One snapshot a backup made, for --json.
+nlohmann::ordered_json snapshot_json(const BackupResult& r) {
+  const Manifest& m = r.manifest;
+  std::uint64_t rows = 0, raw = 0;
+  for (const auto& [t, n] : m.tables) rows += n;
+  for (const auto& c : m.chunks) raw += c.raw_bytes;
+  return {{"server", m.server_name}, {"database", m.database},    {"manifest", r.manifest_key},
+          {"data", r.data_key},      {"tables", m.tables.size()}, {"rows", rows},
+          {"raw_bytes", raw},        {"stored_bytes", m.size}};
+}
 
 int run_backup_cmd(const BackupArgs& a) {
   ServerUrl url = resolve_server(a.server);
@@ -127,16 +139,19 @@ int run_backup_cmd(const BackupArgs& a) {
                 "--exclude-database");
   auto driver = driver_for(url);
   auto volume = open_volume_arg(a.to, a.volume);
+  const bool quiet = a.quiet || a.output.json;
+  nlohmann::ordered_json made = nlohmann::ordered_json::array();
   if (a.globals) {
     req.url = url;
-    backup_database(*driver, *volume, req, a.quiet);
-    return 0;
+    made.push_back(snapshot_json(backup_database(*driver, *volume, req, quiet)));
+  } else {
+    for (const auto& db : select_databases(*driver, url, a.exclude_databases)) {
+      req.url = url;
+      req.url.database = db;
+      made.push_back(snapshot_json(backup_database(*driver, *volume, req, quiet)));
+    }
   }
-  for (const auto& db : select_databases(*driver, url, a.exclude_databases)) {
-    req.url = url;
-    req.url.database = db;
-    backup_database(*driver, *volume, req, a.quiet);
-  }
+  if (a.output.json) print_json(made);
   return 0;
 }
 
@@ -178,6 +193,7 @@ void add_backup_command(CLI::App& app, Commands& commands) {
   backup->add_option("--net-buffer-length", b.net_buffer_length,
                      "MySQL: maximum bytes of one extended INSERT (as mysqldump)");
   backup->add_flag("--quiet,-q", b.quiet, "print nothing but errors");
+  add_output_options(backup, b.output);
   add_volume_options(backup, b.volume);
   commands.emplace_back(backup, [a] { return run_backup_cmd(*a); });
 }

@@ -21,6 +21,13 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+nlohmann::ordered_json counts_json(const RestoreReport& r) {
+  nlohmann::ordered_json tables = nlohmann::ordered_json::array();
+  for (const auto& c : r.counts)
+    tables.push_back({{"table", c.table}, {"rows", c.actual}, {"manifest_rows", c.expected}});
+  return tables;
+}
+
 void report_counts(const RestoreReport& r, bool quiet) {
   std::vector<std::string> differ;
   for (const auto& c : r.counts) {

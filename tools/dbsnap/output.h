@@ -23,6 +23,9 @@ void print_json(const nlohmann::ordered_json& j);
 // Seconds since start, for "in 1.2s".
 double seconds_since(std::chrono::steady_clock::time_point start);
 
+// {"table": ..., "rows": actual, "manifest_rows": expected} per restored table.
+nlohmann::ordered_json counts_json(const RestoreReport& r);
+
 // Prints a restore's row counts (all of them, or only the mismatches when
 // quiet); throws dbsnap::Error(ExitCode::verify_failed) if any differs from
 // the manifest.

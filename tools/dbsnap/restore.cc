@@ -30,12 +30,24 @@ struct RestoreArgs {
   bool drop = false, clean = false, quiet = false;
   int jobs = 4;
   VolumeOptions volume;
+  Output output;
 };
+
+// The --json document of a restore; tables only for a snapshot with a manifest.
+nlohmann::ordered_json restore_json(const RestoreArgs& a, const std::string& target,
+                                    std::uint64_t raw_bytes, double seconds) {
+  return {{"snapshot", a.snapshot},
+          {"target", target},
+          {"raw_bytes", raw_bytes},
+          {"seconds", seconds},
+          {"jobs", a.jobs}};
+}
 
 int run_restore_cmd(const RestoreArgs& a) {
   if (a.drop && a.clean) throw Error(ExitCode::usage, "--drop and --clean exclude each other");
   ServerUrl url = resolve_server(a.to);
   LocatedSnapshot l = locate_snapshot(a.snapshot, a.volume);
+  const bool quiet = a.quiet || a.output.json;
   RestoreRequest req;
   req.mode = a.drop ? PrepareMode::drop : a.clean ? PrepareMode::clean : PrepareMode::create;
   req.jobs = a.jobs;
@@ -58,14 +70,15 @@ int run_restore_cmd(const RestoreArgs& a) {
     auto target = make_target(url, a.database);
     std::unique_ptr<StreamDecompressor> gunzip;
     if (gzipped) gunzip = std::make_unique<GunzipStream>();
-    if (!a.quiet)
+    if (!quiet)
       fmt::print(stderr,
                  "dbsnap: '{}' has no manifest: running it as one script, without row "
                  "counts to compare\n",
                  a.snapshot);
     std::uint64_t raw =
         restore_script(*target, *l.volume, l.script, std::move(gunzip), req.mode, nullptr);
-    if (!a.quiet)
+    if (a.output.json) print_json(restore_json(a, target->describe(), raw, seconds_since(start)));
+    if (!quiet)
       fmt::print("restored {} into {}: {} bytes of SQL in {:.1f}s\n", a.snapshot,
                  target->describe(), raw, seconds_since(start));
     return 0;
@@ -83,7 +96,7 @@ int run_restore_cmd(const RestoreArgs& a) {
   RestoreReport r;
   {
     std::unique_ptr<ProgressLine> line;
-    if (!a.quiet)
+    if (!quiet)
       line = std::make_unique<ProgressLine>([&progress](double s) {
         auto raw = static_cast<double>(progress.raw_bytes.load());
         return fmt::format("restore: {} SQL, {} rows, {}/s, {}/{} chunks{}", human_bytes(raw),
@@ -95,6 +108,16 @@ int run_restore_cmd(const RestoreArgs& a) {
   }
   std::uint64_t rows = 0;
   for (const auto& c : r.counts) rows += c.actual;
+  if (a.output.json) {
+    report_counts(r, true);  // a mismatch: exit 40, no document
+    auto j = restore_json(a, target->describe(), r.raw_bytes, seconds_since(start));
+    if (globals)
+      j["globals"] = true;
+    else
+      j["tables"] = counts_json(r);
+    print_json(j);
+    return 0;
+  }
   if (globals) {
     if (!a.quiet)
       fmt::print("restored the roles and tablespaces of {} into {}: {} bytes of SQL in {:.1f}s\n",
@@ -135,6 +158,7 @@ void add_restore_command(CLI::App& app, Commands& commands) {
   restore->add_option("--jobs,-j", r.jobs, "parallel connections for the data and index builds")
       ->check(CLI::Range(1, 256));
   restore->add_flag("--quiet,-q", r.quiet, "print nothing but errors");
+  add_output_options(restore, r.output);
   add_volume_options(restore, r.volume);
   commands.emplace_back(restore, [a] { return run_restore_cmd(*a); });
 }

@@ -30,6 +30,7 @@ struct VerifyArgs {
   int jobs = 4;
   bool quiet = false;
   VolumeOptions volume;
+  Output output;
 };
 
 // "dbsnap_verify_3f9a1c0b": a database name nobody else uses.
@@ -53,22 +54,36 @@ int run_verify_cmd(const VerifyArgs& a) {
     throw Error(ExitCode::verify_failed,
                 fmt::format("snapshot '{}' is damaged: {} problem{} found", a.snapshot,
                             v.problems.size(), v.problems.size() == 1 ? "" : "s"));
-  if (!a.quiet)
+  nlohmann::ordered_json j = {{"snapshot", a.snapshot},   {"ok", true},
+                              {"chunks", v.chunks},       {"stored_bytes", v.stored_bytes},
+                              {"raw_bytes", v.raw_bytes}, {"rows", v.rows}};
+  const bool quiet = a.quiet || a.output.json;
+  if (!quiet)
     fmt::print(
         "{}: ok: {} chunks, {} bytes stored, {} bytes of SQL, {} rows; sha256 and every "
         "chunk's crc32 match\n",
         a.snapshot, v.chunks, v.stored_bytes, v.raw_bytes, v.rows);
-  if (a.restore_into.empty()) return 0;
+  if (a.restore_into.empty()) {
+    if (a.output.json) print_json(j);
+    return 0;
+  }
 
   auto start = std::chrono::steady_clock::now();
   ScratchCheck c =
       restore_into_scratch(*l.volume, l.manifest, resolve_server(a.restore_into), a.jobs);
-  if (!a.quiet)
+  if (!quiet)
     fmt::print(
         "{}: restored into scratch database {} and dropped it: {} tables, {} content checksums "
         "compared in {:.1f}s\n",
         a.snapshot, c.scratch, c.restore.counts.size(), c.checksums, seconds_since(start));
-  report_scratch(c, a.quiet);
+  report_scratch(c, quiet);  // a difference: exit 40, no document
+  if (a.output.json) {
+    j["restore_into"] = {{"scratch", c.scratch},
+                         {"tables", counts_json(c.restore)},
+                         {"checksums_compared", c.checksums},
+                         {"seconds", seconds_since(start)}};
+    print_json(j);
+  }
   return 0;
 }
 
@@ -130,6 +145,7 @@ void add_verify_command(CLI::App& app, Commands& commands) {
   verify->add_option("--jobs,-j", v.jobs, "parallel connections for --restore-into")
       ->check(CLI::Range(1, 256));
   verify->add_flag("--quiet,-q", v.quiet, "print nothing but errors");
+  add_output_options(verify, v.output);
   add_volume_options(verify, v.volume);
   commands.emplace_back(verify, [a] { return run_verify_cmd(*a); });
 }
