@@ -61,7 +61,9 @@ struct DumpOptions {
   // backup --tables/--exclude-table (engine/name_pattern.h); empty: every
   // table. MySQL/MariaDB: only selected tables, views and sequences, and the
   // triggers of selected tables, are dumped (routines and events stay, as
-  // mysqldump with a table list). PostgreSQL refuses a filter (not done yet).
+  // mysqldump with a table list). PostgreSQL: as pg_dump -t/-T, the selected
+  // relations with their parts, owned sequences and data; with include
+  // patterns nothing else (no schemas, types, functions, large objects).
   TableFilter tables;
 };
 

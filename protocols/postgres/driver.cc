@@ -159,7 +159,9 @@ class PgDump final : public DatabaseDump {
   std::vector<DataItem> plan(std::uint64_t chunk_bytes) override {
     std::vector<DataItem> items =
         plan_copy_items(schema_.tables, block_size_, std::max(slice_bytes_, chunk_bytes));
-    if (shared_->options.no_large_objects) return items;
+    // pg_dump -t leaves large objects out (it has -b to keep them; dbsnap
+    // has no such option).
+    if (shared_->options.no_large_objects || !shared_->options.tables.include.empty()) return items;
     std::vector<DataItem> objects = plan_large_objects(leader_);
     items.insert(items.end(), objects.begin(), objects.end());
     std::stable_sort(items.begin(), items.end(), [](const DataItem& a, const DataItem& b) {
@@ -248,17 +250,14 @@ std::vector<std::string> PgDriver::databases(const ServerUrl& url) {
 std::unique_ptr<DatabaseDump> PgDriver::open_dump(const ServerUrl& url,
                                                   const DumpOptions& options) {
   if (options.globals) return open_globals_dump(url, options);
-  if (!options.tables.empty())
-    throw Error(ExitCode::usage,
-                "--tables/--exclude-table are not supported for PostgreSQL backups yet; use "
-                "pg_dump -t/-T");
   PgConnection conn = PgConnection::connect(url);
   // Listed outside the transaction and locked before its snapshot is taken
   // (LOCK needs none), so a locked table's definition cannot change between
   // the snapshot and the lock. Partitioned and inheritance parents are locked
   // as pg_dump locks them; their data lives in the children.
+  // With a table filter only the selected tables are locked, as pg_dump -t/-T.
   PgResult listed = conn.exec(R"(
-SELECT pg_catalog.format('%I.%I', n.nspname, c.relname), c.oid
+SELECT pg_catalog.format('%I.%I', n.nspname, c.relname), c.oid, n.nspname, c.relname
   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relkind IN ('r', 'p') AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
    AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d
@@ -268,6 +267,7 @@ SELECT pg_catalog.format('%I.%I', n.nspname, c.relname), c.oid
   std::vector<std::pair<std::string, std::uint32_t>> to_lock;
   std::set<std::uint32_t> locked;
   for (int i = 0; i < listed.rows(); ++i) {
+    if (!options.tables.selects(listed.str(i, 2), listed.str(i, 3))) continue;
     to_lock.emplace_back(listed.str(i, 0), static_cast<std::uint32_t>(listed.num(i, 1)));
     locked.insert(to_lock.back().second);
   }

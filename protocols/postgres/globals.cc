@@ -301,7 +301,7 @@ class GlobalsDump final : public DatabaseDump {
 }  // namespace
 
 std::string globals_script(PGconn* conn, const DumpOptions& options, bool with_passwords) {
-  Context ctx{conn, options, {}, {}, {}, {}, {}};
+  Context ctx{conn, options, {}, {}, {}, {}, {}, {}, {}};
   SharedLabels labels = shared_labels(ctx);
   std::string s = fmt::format(
       "--\n-- PostgreSQL database cluster dump\n--\n\n"

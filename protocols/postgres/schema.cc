@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
 #include "engine/comment_line.h"
 #include "protocols/postgres/connection.h"
@@ -208,6 +209,47 @@ void add_boundaries(Context& ctx, std::size_t pre, std::size_t post) {
   }
 }
 
+// pg_dump -t/-T (pg_dump.c selectDumpableTable, getOwnedSeqs, and the
+// include_everything switch): with a filter, a relation is selected when
+// filter.selects its schema and name; a sequence owned by a column also when
+// its table is, an identity sequence only then. Every object belonging to
+// an unselected relation is left out; with include patterns, so is every
+// object belonging to no relation (schemas, types, functions, extensions,
+// large objects...) and the extended statistics and publication members of
+// selected ones. Left-out objects stay in the graph, unprinted, so the
+// order of the others is the one pg_dump's sort gives them. Only the
+// selected tables keep their data.
+void apply_table_filter(Context& ctx, std::vector<PgTable>& tables) {
+  const TableFilter& filter = ctx.options.tables;
+  if (filter.empty()) return;
+  std::set<std::uint32_t> selected;
+  for (std::size_t i = 0; i < ctx.graph.size(); ++i) {
+    const DumpObject& o = ctx.graph[i];
+    if (o.relation != 0 && o.relation == o.oid && o.priority == Priority::table &&
+        filter.selects(o.schema, o.name))
+      selected.insert(o.relation);
+  }
+  for (const auto& [sequence, owner] : ctx.owned_sequences) {
+    auto [table, identity] = owner;
+    if (identity && !selected.count(table)) selected.erase(sequence);
+    if (selected.count(table)) selected.insert(sequence);
+  }
+  for (std::size_t i = 0; i < ctx.graph.size(); ++i) {
+    DumpObject& o = ctx.graph[i];
+    // Extended statistics and publication members go with their schema or
+    // publication as well as their table (selectDumpableStatisticsObject,
+    // selectDumpablePublicationObject): never with include patterns.
+    bool schema_wide = o.priority == Priority::statsext || o.priority == Priority::publication_rel;
+    bool keep = o.relation != 0 ? selected.count(o.relation) > 0 : filter.include.empty();
+    if (schema_wide && !filter.include.empty()) keep = false;
+    if (keep) continue;
+    o.render = nullptr;
+    o.render_definition = nullptr;
+  }
+  std::erase_if(tables, [&](const PgTable& t) { return !selected.count(t.oid); });
+  ctx.selected_relations = std::move(selected);
+}
+
 // pg_backup_archiver.c _doSetFixedOutputState: the settings a script (and
 // each \connect of --create) starts with.
 std::string fixed_state(PGconn* conn) {
@@ -238,7 +280,7 @@ std::string header(PGconn* conn) {
 }  // namespace
 
 PgSchema read_schema(PGconn* conn, const DumpOptions& options) {
-  Context ctx{conn, options, {}, {}, {}, {}, {}};
+  Context ctx{conn, options, {}, {}, {}, {}, {}, {}, {}};
   read_comments(ctx);
   add_namespaces(ctx);
   add_extensions(ctx);
@@ -269,6 +311,7 @@ PgSchema read_schema(PGconn* conn, const DumpOptions& options) {
   add_publications(ctx);
   add_subscriptions(ctx);
   add_large_objects(ctx);
+  apply_table_filter(ctx, schema.tables);
   add_dependencies(ctx);
   repair_type_function_loops(ctx);
   DumpObject pre_boundary, post_boundary;

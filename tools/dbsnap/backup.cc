@@ -13,6 +13,7 @@
 
 #include "compress/gzip.h"
 #include "engine/error.h"
+#include "engine/name_pattern.h"
 #include "engine/snapshots.h"
 #include "tools/dbsnap/commands.h"
 #include "tools/dbsnap/config.h"
@@ -101,7 +102,7 @@ struct BackupArgs {
        create = false, globals = false, quiet = false;
   int lock_wait_timeout = 60;
   std::string net_buffer_length = "1MiB";
-  std::vector<std::string> exclude_databases;
+  std::vector<std::string> exclude_databases, tables, exclude_tables;
   VolumeOptions volume;
   Output output;
 };
@@ -133,10 +134,15 @@ int run_backup_cmd(const BackupArgs& a) {
   req.dump.lock_wait_timeout_s = a.lock_wait_timeout;
   req.dump.net_buffer_length = parse_size(a.net_buffer_length);
   req.dump.globals = a.globals;
-  if (a.globals && (a.create || !a.exclude_databases.empty()))
+  PatternDialect dialect =
+      url.kind == ServerKind::postgres ? PatternDialect::postgres : PatternDialect::mysql;
+  for (const auto& t : a.tables) req.dump.tables.include.push_back(NamePattern::table(t, dialect));
+  for (const auto& t : a.exclude_tables)
+    req.dump.tables.exclude.push_back(NamePattern::table(t, dialect));
+  if (a.globals && (a.create || !a.exclude_databases.empty() || !req.dump.tables.empty()))
     throw Error(ExitCode::usage,
-                "--globals backs up no database: it takes no --create or "
-                "--exclude-database");
+                "--globals backs up no database: it takes no --create, --exclude-database, "
+                "--tables or --exclude-table");
   auto driver = driver_for(url);
   auto volume = open_volume_arg(a.to, a.volume);
   const bool quiet = a.quiet || a.output.json;
@@ -170,6 +176,12 @@ void add_backup_command(CLI::App& app, Commands& commands) {
   backup->add_option("--exclude-database", b.exclude_databases,
                      "without a database: skip databases matching this pattern (repeatable; "
                      "pg_dump's rules)");
+  backup->add_option("--tables,-t", b.tables,
+                     "only tables, views, sequences matching this pattern, with their indexes, "
+                     "constraints, triggers... (repeatable; pg_dump -t)");
+  backup->add_option("--exclude-table,-T", b.exclude_tables,
+                     "leave out tables, views, sequences matching this pattern (repeatable; "
+                     "pg_dump -T)");
   backup->add_option("--to", b.to, "volume: a local directory, s3://bucket/prefix or a config name")
       ->required();
   backup->add_option("--jobs,-j", b.jobs, "parallel connections")->check(CLI::Range(1, 256));

@@ -172,6 +172,11 @@ struct DumpObject {
   std::string name;      // unquoted
   std::string tiebreak;  // argument types, table name, column number...
   std::uint32_t oid = 0;
+  // The relation (pg_class OID) this object is or belongs to (a table and
+  // its defaults, constraints, indexes, triggers, rules, policies, extended
+  // statistics, publication memberships...), 0 for none: what a table
+  // filter keeps or leaves out with it (schema.cc apply_table_filter).
+  std::uint32_t relation = 0;
   std::function<void(Output&)> render;  // empty for objects printed inside others
   std::vector<std::size_t> deps;
   // Column defaults: the table they belong to, and whether they are printed

@@ -74,11 +74,11 @@ namespace {
 // stxstattarget: PostgreSQL 13; NULL for the default from 17 (catalog docs,
 // pg_statistic_ext).
 struct StatisticsRow {
-  std::uint32_t oid;
+  std::uint32_t oid, relid;
   std::string schema, name, owner, definition, target;
 
   static StatisticsRow read(const Row& r) {
-    return {r.oid("oid"),   r.str("schema"),     r.str("name"),
+    return {r.oid("oid"),   r.oid("relid"),      r.str("schema"), r.str("name"),
             r.str("owner"), r.str("definition"), r.str("target")};
   }
 };
@@ -94,7 +94,7 @@ void add_statistics(Context& ctx) {
                                      : "'-1'";
   auto rows = read_rows<StatisticsRow>(
       ctx.conn, fmt::format(R"(
-SELECT s.oid, n.nspname AS schema, s.stxname AS name,
+SELECT s.oid, s.stxrelid AS relid, n.nspname AS schema, s.stxname AS name,
        pg_catalog.pg_get_userbyid(s.stxowner) AS owner,
        pg_catalog.pg_get_statisticsobjdef(s.oid) AS definition,
        {} AS target
@@ -106,8 +106,9 @@ SELECT s.oid, n.nspname AS schema, s.stxname AS name,
     if (s.target != "-1")
       d += fmt::format("ALTER STATISTICS {} SET STATISTICS {};\n", ctx.qualified(s.schema, s.name),
                        s.target);
-    add_owned_object(ctx, Priority::statsext, catalog::kPgStatisticExt, "STATISTICS", s.oid,
-                     s.schema, s.name, s.owner, d);
+    std::size_t id = add_owned_object(ctx, Priority::statsext, catalog::kPgStatisticExt,
+                                      "STATISTICS", s.oid, s.schema, s.name, s.owner, d);
+    ctx.graph[id].relation = s.relid;
   }
 }
 

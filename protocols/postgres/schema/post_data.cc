@@ -10,8 +10,10 @@ namespace dbsnap::pg {
 
 namespace {
 
-// Dependencies every post-data object has on the relation it belongs to.
+// Dependencies every post-data object has on the relation it belongs to,
+// which a table filter keeps or leaves out with it.
 void depend_on_relation(Context& ctx, std::size_t object, std::uint32_t relation) {
+  ctx.graph[object].relation = relation;
   if (auto rel = ctx.graph.find({catalog::kPgClass, relation})) ctx.graph.depend(object, *rel);
 }
 
@@ -152,6 +154,7 @@ void add_constraint_index_comment(Context& ctx, const IndexRow& x) {
         ctx.comment(out, catalog::kPgClass, x.oid, 0, "INDEX " + ctx.ident(x.name),
                     "INDEX " + ctx.qualified(x.schema, x.name), x.schema, x.owner);
       });
+  ctx.graph[id].relation = x.relid;
   if (auto constraint = ctx.graph.find({catalog::kPgClass, x.oid}))
     ctx.graph.depend(id, *constraint);
 }
@@ -206,6 +209,7 @@ void add_index_attachment(Context& ctx, const IndexRow& x) {
                              ctx.qualified(x.schema, x.name)))
             .write(out);
       });
+  ctx.graph[id].relation = ctx.graph[*child_obj].relation;
   ctx.graph.depend(id, *child_obj);
   ctx.graph.depend(id, *parent_obj);
 }

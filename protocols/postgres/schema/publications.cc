@@ -58,7 +58,10 @@ void add_member(Context& ctx, std::size_t publication, std::optional<std::size_t
   std::size_t id =
       ctx.add_object(priority, 0, 0, schema, tag, [entry](Output& out) { entry.write(out); });
   ctx.graph.depend(id, publication);
-  if (member) ctx.graph.depend(id, *member);
+  if (member) {
+    ctx.graph[id].relation = ctx.graph[*member].relation;  // a table's (a schema: none)
+    ctx.graph.depend(id, *member);
+  }
 }
 
 // A publication's publication object and owner, by its OID.

@@ -11,9 +11,11 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "engine/dialect.h"
@@ -61,6 +63,15 @@ struct Context {
     bool needed = false;
   };
   std::vector<ShellType> shell_types;
+  // Sequences owned by a column: sequence OID -> (table OID, identity), for
+  // the table filter (pg_dump getOwnedSeqs).
+  std::map<std::uint32_t, std::pair<std::uint32_t, bool>> owned_sequences;
+  // The relations a table filter (options.tables) selects; nullopt without
+  // a filter (every relation). Set before the objects are printed.
+  std::optional<std::set<std::uint32_t>> selected_relations;
+  bool selected(std::uint32_t relation) const {
+    return !selected_relations || selected_relations->count(relation) > 0;
+  }
 
   // Adds the object (priority, schema, name, tiebreak, oid) that render
   // prints to the graph, maps (classoid, oid) to it (not when classoid is 0)

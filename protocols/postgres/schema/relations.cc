@@ -347,15 +347,16 @@ struct SequenceRow {
   char persistence;
   std::optional<std::string> owned;  // pg_depend.deptype of the owning column
   std::string table_schema, table_name, column;
+  std::uint32_t table_oid;  // the owning table, 0 for none
   Acl acl;
   char identity;  // attidentity of the owning column
 
   static SequenceRow read(const Row& r) {
-    return {r.oid("oid"),     r.str("schema"),       r.str("name"),       r.str("owner"),
-            r.str("type"),    r.str("start"),        r.str("increment"),  r.str("max"),
-            r.str("min"),     r.str("cache"),        r.flag("cycle"),     r.kind("persistence"),
-            r.opt("deptype"), r.str("table_schema"), r.str("table_name"), r.str("column_name"),
-            Acl::read(r),     r.kind("identity")};
+    return {r.oid("oid"),       r.str("schema"),       r.str("name"),       r.str("owner"),
+            r.str("type"),      r.str("start"),        r.str("increment"),  r.str("max"),
+            r.str("min"),       r.str("cache"),        r.flag("cycle"),     r.kind("persistence"),
+            r.opt("deptype"),   r.str("table_schema"), r.str("table_name"), r.str("column_name"),
+            r.oid("table_oid"), Acl::read(r),          r.kind("identity")};
   }
 };
 
@@ -367,7 +368,7 @@ SELECT c.oid, n.nspname AS schema, c.relname AS name,
        s.seqincrement AS increment, s.seqmax AS max, s.seqmin AS min, s.seqcache AS cache,
        s.seqcycle AS cycle, c.relpersistence AS persistence, d.deptype,
        tn.nspname AS table_schema, tc.relname AS table_name, a.attname AS column_name, {},
-       a.attidentity AS identity
+       a.attidentity AS identity, COALESCE(d.refobjid, 0) AS table_oid
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   JOIN pg_catalog.pg_sequence s ON s.seqrelid = c.oid
@@ -414,7 +415,8 @@ void render_sequence(const Context& ctx, Output& out, const SequenceRow& s,
   e.schema(s.schema).owner(s.owner).sql(defn);
   if (!identity) e.alter_owner("ALTER TABLE " + q);
   e.write(out);
-  if (s.owned && !identity)
+  // Not when a table filter leaves the table out (pg_dump dumpSequence).
+  if (s.owned && !identity && ctx.selected(s.table_oid))
     Entry(ctx, "SEQUENCE OWNED BY", s.name)
         .schema(s.schema)
         .owner(s.owner)
@@ -454,9 +456,11 @@ void add_sequences(Context& ctx) {
     std::size_t id =
         ctx.add_object(Priority::table, catalog::kPgClass, s.oid, s.schema, s.name,
                        [&ctx, s, defn](Output& out) { render_sequence(ctx, out, s, defn); });
-    ctx.graph.depend(ctx.add_object(Priority::sequence_set, 0, s.oid, s.schema, s.name,
-                                    [&ctx, s](Output& out) { render_sequence_set(ctx, out, s); }),
-                     id);
+    std::size_t set = ctx.add_object(Priority::sequence_set, 0, s.oid, s.schema, s.name,
+                                     [&ctx, s](Output& out) { render_sequence_set(ctx, out, s); });
+    ctx.graph.depend(set, id);
+    ctx.graph[id].relation = ctx.graph[set].relation = s.oid;
+    if (s.owned) ctx.owned_sequences[s.oid] = {s.table_oid, s.owned == "i"};
   }
 }
 
@@ -629,6 +633,7 @@ void add_default(Context& ctx, Relation& rel, Default d, const Column& col) {
   o.tiebreak = fmt::format("{:05}", d.num);
   o.oid = d.oid;
   o.default_of = rel.object;
+  o.relation = r.oid;
   o.separate = !printed;
   std::size_t self = ctx.graph.size();
   o.render = [&ctx, self, schema = r.schema, name = r.name, owner = r.owner, column = col.name,
@@ -697,6 +702,7 @@ void add_refresh(Context& ctx, const Relation& rel) {
         toc.defn = fmt::format("REFRESH MATERIALIZED VIEW {};\n", ctx.qualified(schema, name));
         out.refresh(toc);
       });
+  ctx.graph[id].relation = r.oid;
   ctx.graph.depend(id, rel.object);
   ctx.refreshes[rel.object] = id;
 }
@@ -729,6 +735,7 @@ Relation add_relation(Context& ctx, RelationParts& parts, RelationRow row) {
   const RelationRow& r = rel.row;
   rel.cols = parts.columns[r.oid];
   rel.object = ctx.add_object(Priority::table, catalog::kPgClass, r.oid, r.schema, r.name, {});
+  ctx.graph[rel.object].relation = r.oid;
   if (r.row_type) ctx.graph.map({catalog::kPgType, *r.row_type}, rel.object);
   if (r.row_array_type) ctx.graph.map({catalog::kPgType, *r.row_array_type}, rel.object);
   if (r.return_rule) ctx.graph.map({catalog::kPgRewrite, *r.return_rule}, rel.object);
@@ -764,6 +771,7 @@ void add_attachment(Context& ctx, const Relation& rel, std::size_t parent) {
                              ctx.qualified(r.schema, r.name), r.partition_bound))
             .write(out);
       });
+  ctx.graph[id].relation = r.oid;
   ctx.graph.depend(id, rel.object);
   ctx.graph.depend(id, parent);
 }
@@ -783,6 +791,7 @@ void add_separate_check(Context& ctx, const Check& k, const Relation& rel) {
       },
       r.name);
   ctx.graph.map({catalog::kPgConstraint, k.oid}, id);
+  ctx.graph[id].relation = r.oid;
   ctx.graph.depend(id, rel.object);
 }
 
@@ -865,15 +874,17 @@ void add_catalog_acls(Context& ctx) {
     for (; i < rows.size() && rows[i].oid == rel.oid; ++i)
       if (rows[i].column)
         columns.push_back({*rows[i].column, rows[i].column_acl, rows[i].column_base});
-    ctx.add_object(Priority::table, 0, rel.oid, "pg_catalog", rel.name,
-                   [&ctx, name = rel.name, owner = rel.owner, acl = rel.acl, columns](Output& out) {
-                     std::string q = ctx.ident(name);
-                     out.acl("TABLE " + q, "TABLE", q, "", "pg_catalog", owner, acl.acl,
-                             acl.is_null, acl.base);
-                     for (const auto& c : columns)
-                       out.acl(fmt::format("COLUMN {}.{}", q, ctx.ident(c.name)), "TABLE", q,
-                               ctx.ident(c.name), "pg_catalog", owner, c.acl, false, c.base);
-                   });
+    std::size_t id = ctx.add_object(
+        Priority::table, 0, rel.oid, "pg_catalog", rel.name,
+        [&ctx, name = rel.name, owner = rel.owner, acl = rel.acl, columns](Output& out) {
+          std::string q = ctx.ident(name);
+          out.acl("TABLE " + q, "TABLE", q, "", "pg_catalog", owner, acl.acl, acl.is_null,
+                  acl.base);
+          for (const auto& c : columns)
+            out.acl(fmt::format("COLUMN {}.{}", q, ctx.ident(c.name)), "TABLE", q,
+                    ctx.ident(c.name), "pg_catalog", owner, c.acl, false, c.base);
+        });
+    ctx.graph[id].relation = rel.oid;
   }
 }
 
