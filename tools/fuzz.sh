@@ -8,6 +8,7 @@
 #   tools/fuzz.sh              every target, 30 s each
 #   tools/fuzz.sh 120          every target, 120 s each
 #   tools/fuzz.sh 10 url gunzip  only these targets
+#   DBSNAP_SKIP_TESTS=1 tools/fuzz.sh   build only
 #
 # Env: DBSNAP_FUZZ_BUILD_DIR (default build-fuzz), DBSNAP_FUZZ_JOBS (targets
 #      run at once, default 1), CXX (default clang++-14, else clang++).
@@ -35,6 +36,7 @@ command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=cca
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER="$cxx" \
   -DDBSNAP_FUZZ=ON "${launcher[@]}" >/dev/null
 cmake --build "$build" --parallel "$(nproc)" --target "${targets[@]/%/_fuzz}"
+[ "${DBSNAP_SKIP_TESTS:-0}" != 1 ] || exit 0
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:abort_on_error=1:print_stacktrace=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}

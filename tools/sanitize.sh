@@ -7,6 +7,7 @@
 #
 #   tools/sanitize.sh                 the whole suite
 #   tools/sanitize.sh -R splitter     extra arguments go to ctest (via tools/test.sh)
+#   DBSNAP_SKIP_TESTS=1 tools/sanitize.sh   build only (.ci/run builds it beside the release suite)
 #
 # Env: DBSNAP_ASAN_BUILD_DIR (default build-asan), DBSNAP_SKIP_DEPS=1 to skip
 #      apt, DBSNAP_SKIP_BUILD=1 to test the build as it is, DBSNAP_TEST_JOBS
@@ -33,6 +34,10 @@ if [ "${DBSNAP_SKIP_BUILD:-0}" != 1 ]; then
   cmake --build "$build" --parallel "$(nproc)"
 fi
 built=$(date +%s)
+if [ "${DBSNAP_SKIP_TESTS:-0}" = 1 ]; then
+  echo "sanitize.sh: build $((built - start)) s" >&2
+  exit 0
+fi
 
 # detect_leaks: libpq/libmariadb keep process-lifetime allocations that are
 # not ours; leaks are still reported for the unit tests that use neither.
