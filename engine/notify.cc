@@ -94,6 +94,8 @@ std::string webhook_body(const RunReport& report, const std::vector<std::string>
                          {"status", d.completed ? "completed" : "failed"},
                          {"error", text_or_null(d.error, secrets)},
                          {"size_bytes", d.size_bytes},
+                         {"rows", d.rows},
+                         {"verified", d.verified ? Json(*d.verified) : Json(nullptr)},
                          {"duration_ms", millis(d.started, d.finished)},
                          {"snapshot", redact(d.snapshot, secrets)},
                          {"started_at", rfc3339(d.started)},

@@ -17,11 +17,14 @@
 //     "started_at": "2026-12-04T02:30:00Z", "finished_at": "2026-12-04T02:31:02Z",
 //     "duration_ms": 62004, "size_bytes": 123456,
 //     "databases": [ { "database": "app", "status": "completed", "error": null,
-//                      "size_bytes": 123456, "duration_ms": 60001, "snapshot": "...",
+//                      "size_bytes": 123456, "rows": 1000, "verified": true | false | null,
+//                      "duration_ms": 60001, "snapshot": "...",
 //                      "started_at": "...", "finished_at": "..." }, ... ] }
 //
 // Times are RFC 3339 UTC; size_bytes is the stored (compressed) size; the
-// top-level size_bytes sums the databases'. "snapshot" is what the caller put
+// top-level size_bytes sums the databases'. rows counts the rows backed up;
+// verified says whether this run's restore check passed (null: none was due).
+// "snapshot" is what the caller put
 // in DatabaseOutcome::snapshot ("" when no snapshot was completed). The body
 // holds no URL, user name, password or key: each of NotifyConfig::secrets is
 // replaced by "***" in every text it carries.
@@ -38,6 +41,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -72,6 +76,8 @@ struct DatabaseOutcome {
   bool completed = false;
   std::string error;             // the failure's message when !completed
   std::uint64_t size_bytes = 0;  // the .sql.gz (Manifest::size)
+  std::uint64_t rows = 0;        // rows backed up (the sum of Manifest::tables)
+  std::optional<bool> verified;  // this run's restore check; none when not due
   std::string snapshot;          // the completed manifest's volume key (BackupResult::manifest_key)
   NotifyClock::time_point started, finished;
 };

@@ -25,6 +25,7 @@ void register_commands(CLI::App& app) {
   add_run_command(app, commands);
   add_prune_command(app, commands);
   add_servers_command(app, commands);
+  add_daemon_command(app, commands);
   // --config is the app's; let it follow the subcommand too (dbsnap ping prod --config F).
   add_config_option(app);
   for (auto& [cmd, run] : commands) cmd->fallthrough();

@@ -1,6 +1,6 @@
 // The dbsnap subcommands: one file per command (ping.cc, backup.cc,
 // snapshots.cc, restore.cc, verify.cc, jobs.cc, run.cc, prune.cc,
-// servers.cc), registered here. What they share:
+// servers.cc, daemon.cc), registered here. What they share:
 // SERVER arguments (config.h resolve_server, drivers.h), VOLUME and SNAPSHOT
 // arguments (volumes.h) and the output format (output.h).
 #pragma once
@@ -27,6 +27,7 @@ void add_check_config_command(CLI::App& app, Commands& commands);  // jobs.cc
 void add_run_command(CLI::App& app, Commands& commands);
 void add_prune_command(CLI::App& app, Commands& commands);
 void add_servers_command(CLI::App& app, Commands& commands);
+void add_daemon_command(CLI::App& app, Commands& commands);  // daemon.cc
 
 // Adds every subcommand with its options to app. Call once, before parse.
 void register_commands(CLI::App& app);

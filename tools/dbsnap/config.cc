@@ -203,6 +203,56 @@ std::string shown(const std::string& spec) {
   return spec.find_first_of("@:") == std::string::npos ? "'" + spec + "'" : "(a URL)";
 }
 
+void read_bool(const toml::node& node, const std::string& what, bool& out, Problems& problems) {
+  if (const auto* value = node.as_boolean())
+    out = value->get();
+  else
+    problems.add(node.source(), fmt::format("{} must be true or false", what));
+}
+
+// An integer at least min into out; else a problem.
+void read_int(const toml::node& node, const std::string& what, int min, int& out,
+              Problems& problems) {
+  const auto* value = node.as_integer();
+  if (value && value->get() >= min && value->get() <= 1'000'000)
+    out = static_cast<int>(value->get());
+  else
+    problems.add(node.source(), fmt::format("{} must be a whole number from {} to 1000000", what, min));
+}
+
+// The [daemon] table.
+DaemonEntry read_daemon(const toml::node& node, Problems& problems) {
+  DaemonEntry d;
+  const auto* table = node.as_table();
+  if (!table) {
+    problems.add(node.source(), "[daemon] must be a table");
+    return d;
+  }
+  std::map<std::string, std::string*> strings = {{"listen", &d.listen}, {"token", &d.token},
+                                                 {"cert", &d.cert},     {"key", &d.key},
+                                                 {"state_dir", &d.state_dir}};
+  for (const auto& [key, value] : *table) {
+    std::string name(key.str());
+    if (name == "insecure_http")
+      read_bool(value, "daemon.insecure_http", d.insecure_http, problems);
+    else if (name == "max_concurrent")
+      read_int(value, "daemon.max_concurrent", 1, d.max_concurrent, problems);
+    else if (name == "grace_seconds")
+      read_int(value, "daemon.grace_seconds", 0, d.grace_seconds, problems);
+    else if (!strings.count(name))
+      known_key(key,
+                {"listen", "token", "cert", "key", "insecure_http", "max_concurrent", "state_dir",
+                 "grace_seconds"},
+                "daemon", problems);
+    else if (const auto* text = value.as_string())
+      *strings.at(name) = text->get();
+    else
+      problems.add(value.source(), fmt::format("daemon.{} must be a string", name));
+  }
+  for (auto* path : {&d.cert, &d.key, &d.state_dir}) *path = expand_home(*path);
+  return d;
+}
+
 // Checks what refers outside the job: its server, volume, schedule, hooks.
 void check_job(const Config& c, const std::string& where, const toml::table& table,
                const std::string& schedule, const std::string& timezone, JobEntry& job,
@@ -265,10 +315,12 @@ std::optional<JobEntry> read_job(const Config& c, const std::string& where,
       *lists.at(name) = read_strings(node, where + "." + name, problems);
     } else if (name == "keep") {
       read_keep(node, where, job.keep, problems);
+    } else if (name == "catch_up") {
+      read_bool(node, where + ".catch_up", job.catch_up, problems);
     } else if (!strings.count(name)) {
       known_key(key,
                 {"server", "databases", "exclude", "volume", "prefix", "schedule", "timezone",
-                 "keep", "notify", "on", "healthcheck", "verify", "verify_server"},
+                 "keep", "notify", "on", "healthcheck", "verify", "verify_server", "catch_up"},
                 where, problems);
     } else if (const auto* value = node.as_string()) {
       *strings.at(name) = value->get();
@@ -308,7 +360,8 @@ Config parse_collecting(const std::string& text, const std::string& path, Proble
     return c;
   }
   for (const auto& [key, node] : root)
-    known_key(key, {"servers", "volumes", "jobs"}, "top level", problems);
+    known_key(key, {"servers", "volumes", "jobs", "daemon"}, "top level", problems);
+  if (const toml::node* daemon = root.get("daemon")) c.daemon = read_daemon(*daemon, problems);
   c.servers = read_section<ServerEntry>(root, "servers", problems,
                                         url_entry<ServerEntry>(problems, &server_fields));
   c.volumes = read_section<VolumeEntry>(root, "volumes", problems,

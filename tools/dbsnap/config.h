@@ -21,6 +21,16 @@
 //   healthcheck = "https://hc.example.com/ping/uuid"
 //   verify = "weekly"            # restore-test: "always" | "daily" | "weekly" | "monthly" | "<N>d"
 //   verify_server = "scratch"    # where the scratch database goes (default: the job's server)
+//   catch_up = true              # dbsnap daemon: run once at start-up a run missed while down
+//   [daemon]                     # dbsnap daemon (README "Daemon")
+//   listen = "127.0.0.1:8417"    # host:port; not loopback: needs token, and TLS or insecure_http
+//   token = "..."                # Bearer token of the API and the page (not /healthz)
+//   cert = "/etc/dbsnap/cert.pem"  # TLS certificate chain and key (PEM)
+//   key = "/etc/dbsnap/key.pem"
+//   insecure_http = false
+//   max_concurrent = 1           # runs at once (never two of one job or one server)
+//   state_dir = "/var/lib/dbsnap"  # run history (default ~/.local/state/dbsnap)
+//   grace_seconds = 300          # SIGTERM: how long running backups may finish before cancelling
 //
 // Secrets read here are never printed: servers are shown with
 // ServerUrl::masked(), and no message of this file quotes a value.
@@ -68,6 +78,18 @@ struct JobEntry {
   // never, zero = each run, else when the last successful check is older.
   std::optional<CalendarDuration> verify;
   std::string verify_server;  // SERVER spec of the scratch database; "" = the job's server
+  bool catch_up = false;      // the daemon runs a missed scheduled run once at start-up
+};
+
+// The [daemon] table.
+struct DaemonEntry {
+  std::string listen = "127.0.0.1:8417";  // host:port; [v6]:port for IPv6
+  std::string token;                      // secret; "" = none
+  std::string cert, key;                  // PEM files ("~/" expanded)
+  bool insecure_http = false;
+  int max_concurrent = 1;     // >= 1
+  std::string state_dir;      // "" = the default (default_state_dir())
+  int grace_seconds = 300;    // >= 0
 };
 
 // A loaded config file (possibly none).
@@ -77,6 +99,7 @@ struct Config {
   std::map<std::string, ServerEntry> servers;
   std::map<std::string, VolumeEntry> volumes;
   std::map<std::string, JobEntry> jobs;
+  DaemonEntry daemon;
 };
 
 // Every problem of the TOML text of the file at path, one line each,

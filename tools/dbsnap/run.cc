@@ -86,6 +86,7 @@ DatabaseOutcome back_up(JobRun& run, Driver& driver, const std::string& database
     BackupResult r = backup_database(driver, *run.volume, req, run.quiet);
     out.completed = true;
     out.size_bytes = r.manifest.size;
+    for (const auto& [table, rows] : r.manifest.tables) out.rows += rows;
     out.snapshot = r.manifest_key;
   } catch (const Error& e) {
     if (e.code() == ExitCode::interrupted) throw;
@@ -139,6 +140,7 @@ void verify_if_due(JobRun& run, DatabaseOutcome& out) {
     out.error = "verify: " + record.error;
     fmt::print(stderr, "dbsnap: database {} failed verification: {}\n", out.database, e.what());
   }
+  out.verified = record.ok;
   record.verified_at = utc_now_iso8601();
   try {
     run.volume->put(stem + std::string(kVerifySuffix), to_json(record));

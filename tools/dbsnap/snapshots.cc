@@ -1,4 +1,5 @@
-// dbsnap snapshots [VOLUME]: the snapshots in a volume, newest first.
+// dbsnap snapshots [VOLUME]: the snapshots in a volume, newest first;
+// dbsnap snapshots --job JOB: those of a job, in its volume.
 #include "engine/snapshots.h"
 
 #include <fmt/format.h>
@@ -24,14 +25,24 @@ namespace {
 struct SnapshotsArgs {
   std::string volume = ".";
   std::string server;
+  std::string job;
   Output output;
   VolumeOptions volume_options;
 };
 
+// The volume to list: the job's when --job names one, else the argument.
+std::unique_ptr<Volume> volume_of(const SnapshotsArgs& a) {
+  if (a.job.empty()) return open_volume_arg(a.volume, a.volume_options);
+  VolumeOptions options = a.volume_options;
+  std::string spec = job_volume_spec(find_job(a.job), options);
+  return open_volume(spec, options);
+}
+
 int run_snapshots(const SnapshotsArgs& a) {
-  auto volume = open_volume_arg(a.volume, a.volume_options);
+  auto volume = volume_of(a);
   SnapshotFilter filter;
   filter.server = resolve_server_name(a.server);
+  filter.job = a.job;
   SnapshotListing listing = list_snapshots(*volume, static_cast<std::int64_t>(std::time(nullptr)));
   for (const auto& s : listing.skipped) fmt::print(stderr, "dbsnap: skipping {}\n", s);
   std::vector<const SnapshotEntry*> rows;
@@ -90,6 +101,8 @@ void add_snapshots_command(CLI::App& app, Commands& commands) {
   snaps->add_option("volume", a->volume,
                     "volume: a local directory, s3://bucket/prefix or a config name");
   snaps->add_option("--server", a->server, "only this server (host-port or a config name)");
+  snaps->add_option("--job", a->job, "only this job's, in its volume (a [jobs] name)")
+      ->excludes(snaps->get_option("volume"));
   add_output_options(snaps, a->output);
   add_volume_options(snaps, a->volume_options);
   commands.emplace_back(snaps, [a] { return run_snapshots(*a); });
