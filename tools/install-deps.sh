@@ -23,7 +23,7 @@ packages=(
   gzip iproute2 procps util-linux
   perl libschedule-cron-events-perl
   radosgw ceph-mon ceph-osd curl
-  chromium prometheus kubernetes-client systemd
+  chromium prometheus python3-yaml systemd
 )
 for arg in "$@"; do
   case $arg in

@@ -76,6 +76,8 @@ void BackgroundProcess::signal(int sig) {
   if (kill(pid_, sig) != 0) throw_errno("unable to signal child " + std::to_string(pid_));
 }
 
+std::string BackgroundProcess::err_so_far() const { return read_file(output_dir_.path() / "stderr"); }
+
 std::optional<CommandResult> BackgroundProcess::wait_for(std::chrono::milliseconds timeout) {
   if (!wait_until([this] { return !running(); }, timeout)) return std::nullopt;
   CommandResult result;

@@ -32,6 +32,9 @@ class BackgroundProcess {
   // True until the child has exited (reaps it without blocking).
   bool running();
 
+  // What the child has written to stderr so far.
+  std::string err_so_far() const;
+
   // Sends sig to the child; throws std::runtime_error if it has been reaped.
   void signal(int sig);
 

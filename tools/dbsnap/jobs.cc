@@ -46,6 +46,7 @@ nlohmann::ordered_json job_json(const std::string& name, const JobEntry& job,
   j["keep"] = keep_words(job.keep);
   j["notify"] = job.notify.size();
   j["healthcheck"] = !job.healthcheck.empty();
+  j["catch_up"] = job.catch_up;
   if (!job.schedule) {
     j["schedule"] = nullptr;
     return j;
