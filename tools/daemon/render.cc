@@ -18,7 +18,7 @@ constexpr std::string_view kStyle =
     "body{font-family:sans-serif;margin:1.5em;color:#222}"
     "table{border-collapse:collapse;margin-bottom:1.5em}"
     "th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}"
-    "th{background:#eee}"
+    "th{background:#eee}time{white-space:nowrap}"
     ".failed,.interrupted{color:#b00020}.completed{color:#1b5e20}"
     ".running,.pending{color:#0d47a1}";
 
@@ -58,6 +58,12 @@ std::string td(std::string_view text, std::string_view css_class = "") {
   return fmt::format("<td class=\"{}\">{}</td>", html_escape(css_class), html_escape(text));
 }
 
+// A time cell: <time> keeps the RFC 3339 text on one line.
+std::string time_td(std::int64_t t) {
+  if (t == 0) return td("-");
+  return fmt::format("<td><time datetime=\"{0}\">{0}</time></td>", time_text(t));
+}
+
 // A titled table; rows are "<tr>...</tr>" already escaped; none shows `empty`.
 std::string table(std::string_view id, std::string_view title,
                   std::initializer_list<std::string_view> headings, const std::string& rows,
@@ -85,8 +91,7 @@ std::string job_rows(const std::vector<JobView>& jobs) {
   std::string rows;
   for (const JobView& j : jobs)
     rows += "<tr>" + td(j.name) + td(j.server) + td(j.schedule.empty() ? "by hand" : j.schedule) +
-            td(time_text(j.next_run)) +
-            td(j.running ? "running" : "idle", j.running ? "running" : "") +
+            time_td(j.next_run) + td(j.running ? "running" : "idle", j.running ? "running" : "") +
             last_run_cell(j.last_run) + "</tr>\n";
   return rows;
 }
@@ -104,10 +109,9 @@ std::string run_rows(const std::vector<RunRecord>& runs) {
   std::string rows;
   for (const RunRecord& r : runs)
     rows += "<tr>" + td(fmt::format("{}", r.id)) + td(r.job) + td(trigger_name(r.trigger)) +
-            td(status_name(r.status), status_name(r.status)) + td(time_text(r.queued_at)) +
-            td(time_text(r.started_at)) + td(time_text(r.finished_at)) +
-            td(databases_text(r.databases)) + td(r.error, r.error.empty() ? "" : "failed") +
-            "</tr>\n";
+            td(status_name(r.status), status_name(r.status)) + time_td(r.queued_at) +
+            time_td(r.started_at) + time_td(r.finished_at) + td(databases_text(r.databases)) +
+            td(r.error, r.error.empty() ? "" : "failed") + "</tr>\n";
   return rows;
 }
 
@@ -120,7 +124,7 @@ std::string verify_cell(const SnapshotView& s) {
 std::string snapshot_rows(const std::vector<SnapshotView>& snapshots) {
   std::string rows;
   for (const SnapshotView& s : snapshots)
-    rows += "<tr>" + td(s.job) + td(s.name) + td(s.status, s.status) + td(time_text(s.started_at)) +
+    rows += "<tr>" + td(s.job) + td(s.name) + td(s.status, s.status) + time_td(s.started_at) +
             td(fmt::format("{}", s.bytes)) + td(fmt::format("{}", s.rows)) +
             td(fmt::format("{}", s.tables)) + verify_cell(s) + "</tr>\n";
   return rows;
@@ -229,7 +233,7 @@ std::string render_status_page(const StatusView& view) {
       "<style>{}</style>\n</head>\n<body>\n<h1>dbsnap</h1>\n<p>Version {}, as of {}.</p>\n{}{}{}"
       "</body>\n</html>\n",
       kStyle, html_escape(view.version), time_text(view.now),
-      table("jobs", "Jobs", {"Job", "Server", "Schedule", "Next run", "Now", "Last run"},
+      table("jobs", "Jobs", {"Job", "Server", "Schedule", "Next run", "State", "Last run"},
             job_rows(view.jobs), "no jobs"),
       table("runs", "Recent runs",
             {"Run", "Job", "Trigger", "Status", "Queued", "Started", "Finished", "Databases",

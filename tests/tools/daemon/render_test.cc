@@ -262,9 +262,10 @@ TEST(RenderStatusPage, ChromiumShowsTheJobsAndTheFailureReason) {
 
   std::string jobs = table(dom, "jobs");
   ASSERT_NE(jobs, "") << dom;
-  EXPECT_NE(jobs.find("<td>hourly</td><td>prod</td><td>0 * * * * (UTC)</td>"
-                      "<td>2026-11-30T01:53:20Z</td>"),
-            std::string::npos)
+  EXPECT_NE(
+      jobs.find("<td>hourly</td><td>prod</td><td>0 * * * * (UTC)</td>"
+                "<td><time datetime=\"2026-11-30T01:53:20Z\">2026-11-30T01:53:20Z</time></td>"),
+      std::string::npos)
       << jobs;
   EXPECT_NE(jobs.find("<td>&lt;script&gt;alert('job')&lt;/script&gt;</td>"), std::string::npos)
       << jobs;
