@@ -22,12 +22,12 @@ std::string render_status_page(const StatusView& view);
 //   dbsnap_job_failures_total{job}                      counter
 //   dbsnap_job_running{job}                             gauge 0/1
 //   dbsnap_job_next_run_timestamp_seconds{job}          gauge (jobs with a schedule)
-//   dbsnap_last_success_timestamp_seconds{job,database} gauge
+//   dbsnap_last_success_timestamp_seconds{job,database} gauge (0 when never)
 //   dbsnap_last_run_duration_seconds{job,database}      gauge
 //   dbsnap_last_run_bytes{job,database}                 gauge
 //   dbsnap_last_run_rows{job,database}                  gauge
 //   dbsnap_last_run_success{job,database}               gauge 0/1
-//   dbsnap_last_verify_success{job,database}            gauge 0/1 (databases verified at least once)
+//   dbsnap_last_verify_success{job,database}            gauge 0/1 (databases ever verified)
 //   dbsnap_build_info{version}                          gauge 1
 std::string render_metrics(const StatusView& view);
 

@@ -3,7 +3,8 @@
 // The snapshots themselves are not kept here: the manifests in the volumes
 // are the source of truth for what exists.
 //
-// Schema (version 1, PRAGMA user_version): runs (one row per run), run_databases
+// Schema (version 1, PRAGMA user_version; PRAGMA application_id 0x6462736e,
+// "dbsn", marks the file as ours): runs (one row per run), run_databases
 // (one row per database of a finished run) and jobs (per job, the last
 // scheduled time handled, for catch-up). WAL journal; every method is one
 // transaction.
@@ -33,7 +34,8 @@ class StateStore {
  public:
   // Opens or creates the database at path (its directory must exist). Runs
   // a previous daemon left pending or running are marked interrupted with
-  // error "the daemon stopped before the run finished". Throws
+  // error "the daemon stopped before the run finished", finished at the time
+  // of this open. Throws
   // dbsnap::Error(ExitCode::io_error) "daemon state PATH: <sqlite's reason>"
   // when it cannot be opened, or is not a dbsnap state database.
   explicit StateStore(const std::filesystem::path& path);
