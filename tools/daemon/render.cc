@@ -244,6 +244,8 @@ std::string render_status_page(const StatusView& view) {
             snapshot_rows(view.snapshots), "no snapshots"));
 }
 
+// The per-job families cover the configured jobs (view.jobs); one without
+// finished runs counts 0.
 std::string render_metrics(const StatusView& view) {
   std::vector<JobRow> jobs;
   for (const JobView& j : view.jobs) {
