@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -76,7 +78,12 @@ void BackgroundProcess::signal(int sig) {
   if (kill(pid_, sig) != 0) throw_errno("unable to signal child " + std::to_string(pid_));
 }
 
-std::string BackgroundProcess::err_so_far() const { return read_file(output_dir_.path() / "stderr"); }
+std::string BackgroundProcess::err_so_far() const {
+  std::ifstream in(output_dir_.path() / "stderr", std::ios::binary);  // absent until the child opens it
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 std::optional<CommandResult> BackgroundProcess::wait_for(std::chrono::milliseconds timeout) {
   if (!wait_until([this] { return !running(); }, timeout)) return std::nullopt;

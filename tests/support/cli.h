@@ -32,7 +32,7 @@ class BackgroundProcess {
   // True until the child has exited (reaps it without blocking).
   bool running();
 
-  // What the child has written to stderr so far.
+  // What the child has written to stderr so far ("" before it has started).
   std::string err_so_far() const;
 
   // Sends sig to the child; throws std::runtime_error if it has been reaped.

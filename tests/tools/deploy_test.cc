@@ -46,7 +46,8 @@ TEST(SystemdUnit, VerifiesCleanlyAndStopsTheDaemonAloneAfterItsGracePeriod) {
 
   ScratchDir dir;
   const std::string installed = "/usr/local/bin/dbsnap";
-  unit.replace(unit.find(installed), installed.size(), dbsnap_bin().string());
+  for (auto at = unit.find(installed); at != std::string::npos; at = unit.find(installed, at))
+    unit.replace(at, installed.size(), dbsnap_bin().string());
   std::ofstream(dir.path() / "dbsnap.service") << unit;
   CommandResult r = run_shell(
       "systemd-analyze verify " + shell_quote((dir.path() / "dbsnap.service").string()) + " 2>&1");

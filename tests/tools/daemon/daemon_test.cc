@@ -249,7 +249,8 @@ TEST(DaemonApi, OnDemandRunsFailuresPageMetricsAndServerTests) {
       },
       60s, 200ms))
       << snaps.dump();
-  if (!snaps.empty()) EXPECT_TRUE(contains(snapshot, snaps[0]["snapshot"].get<std::string>()));
+  ASSERT_FALSE(snaps.empty());
+  EXPECT_TRUE(contains(snapshot, snaps[0]["snapshot"].get<std::string>())) << snaps.dump();
 
   json jobs = json::parse(daemon.get("/api/v1/jobs").body);
   ASSERT_EQ(jobs.size(), 2u) << jobs.dump();
