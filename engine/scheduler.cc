@@ -19,7 +19,8 @@ bool same_server(const QueuedRun& a, const QueuedRun& b) { return a.server == b.
 
 }  // namespace
 
-RunQueue::RunQueue(std::size_t max_concurrent) : max_concurrent_(std::max<std::size_t>(1, max_concurrent)) {}
+RunQueue::RunQueue(std::size_t max_concurrent)
+    : max_concurrent_(std::max<std::size_t>(1, max_concurrent)) {}
 
 std::int64_t RunQueue::enqueue(QueuedRun run) {
   for (const auto& w : waiting_)
@@ -71,8 +72,8 @@ std::optional<std::int64_t> RunQueue::waiting_for(const std::string& job) const 
   return std::nullopt;
 }
 
-std::optional<UnixSeconds> missed_run(const Schedule& schedule,
-                                      std::optional<UnixSeconds> last_due, UnixSeconds now) {
+std::optional<UnixSeconds> missed_run(const Schedule& schedule, std::optional<UnixSeconds> last_due,
+                                      UnixSeconds now) {
   if (!last_due) return std::nullopt;
   return due_once(schedule, last_due, now);
 }

@@ -45,7 +45,7 @@ class RunQueue {
   // Removes and returns every waiting run (shutdown).
   std::vector<QueuedRun> drain_waiting();
 
-  void set_max_concurrent(std::size_t n);  // >= 1; a smaller limit stops no running run
+  void set_max_concurrent(std::size_t n);       // >= 1; a smaller limit stops no running run
   bool job_busy(const std::string& job) const;  // waiting or running
   std::optional<std::int64_t> waiting_for(const std::string& job) const;  // its waiting run's id
   std::size_t running() const { return running_.size(); }
@@ -66,8 +66,8 @@ using UnixSeconds = std::int64_t;
 // when the job says catch_up = true: the schedule's last time at or before
 // now, when it is after last_due (the newest scheduled time the daemon
 // handled). None for a job never handled (it has missed nothing yet).
-std::optional<UnixSeconds> missed_run(const Schedule& schedule,
-                                      std::optional<UnixSeconds> last_due, UnixSeconds now);
+std::optional<UnixSeconds> missed_run(const Schedule& schedule, std::optional<UnixSeconds> last_due,
+                                      UnixSeconds now);
 
 // What `dbsnap daemon --once` runs: the schedule's last time at or before
 // now, when last_due is older (or none: a job never handled is due once).

@@ -48,7 +48,8 @@ TEST(RunQueue, AtMostMaxConcurrentAndOnePerServerOldestFirst) {
 
 TEST(RunQueue, ALowerLimitStopsNothingAndDrainEmptiesTheQueue) {
   RunQueue q(3);
-  for (std::int64_t i = 1; i <= 3; ++i) q.enqueue({i, "job" + std::to_string(i), "s" + std::to_string(i)});
+  for (std::int64_t i = 1; i <= 3; ++i)
+    q.enqueue({i, "job" + std::to_string(i), "s" + std::to_string(i)});
   EXPECT_EQ(q.start_ready().size(), 3u);
   q.set_max_concurrent(1);
   q.enqueue({4, "job4", "s4"});
@@ -68,16 +69,16 @@ TEST(CatchUp, MissedRunOnlyForAJobHandledBeforeAndOnlyWhenATimePassedSince) {
   Schedule daily = Schedule::parse("30 2 * * *");
   const UnixSeconds due = kMidnight + 2 * 3600 + 1800;  // 02:30 today
   const UnixSeconds now = kMidnight + 12 * 3600;
-  EXPECT_EQ(missed_run(daily, due - kDay, now), due);   // yesterday's was the last handled
+  EXPECT_EQ(missed_run(daily, due - kDay, now), due);      // yesterday's was the last handled
   EXPECT_EQ(missed_run(daily, due - 3 * kDay, now), due);  // several missed: one run
-  EXPECT_EQ(missed_run(daily, due, now), std::nullopt);   // today's was handled
+  EXPECT_EQ(missed_run(daily, due, now), std::nullopt);    // today's was handled
   EXPECT_EQ(missed_run(daily, std::nullopt, now), std::nullopt);  // a new job missed nothing
 }
 
 TEST(CatchUp, OnceRunsANewJobAndAJobWhoseTimePassedSinceItsLastRun) {
   Schedule daily = Schedule::parse("30 2 * * *");
   const UnixSeconds due = kMidnight + 2 * 3600 + 1800;
-  EXPECT_EQ(due_once(daily, std::nullopt, due), due);       // at the minute itself
+  EXPECT_EQ(due_once(daily, std::nullopt, due), due);  // at the minute itself
   EXPECT_EQ(due_once(daily, std::nullopt, due - 1), due - kDay);
   EXPECT_EQ(due_once(daily, due, due + 3600), std::nullopt);  // already ran
   EXPECT_EQ(next_run(daily, due), due + kDay);

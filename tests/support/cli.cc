@@ -79,7 +79,8 @@ void BackgroundProcess::signal(int sig) {
 }
 
 std::string BackgroundProcess::err_so_far() const {
-  std::ifstream in(output_dir_.path() / "stderr", std::ios::binary);  // absent until the child opens it
+  std::ifstream in(output_dir_.path() / "stderr",
+                   std::ios::binary);  // absent until the child opens it
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();

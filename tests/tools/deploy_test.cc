@@ -49,8 +49,8 @@ TEST(SystemdUnit, VerifiesCleanlyAndStopsTheDaemonAloneAfterItsGracePeriod) {
   for (auto at = unit.find(installed); at != std::string::npos; at = unit.find(installed, at))
     unit.replace(at, installed.size(), dbsnap_bin().string());
   std::ofstream(dir.path() / "dbsnap.service") << unit;
-  CommandResult r = run_shell(
-      "systemd-analyze verify " + shell_quote((dir.path() / "dbsnap.service").string()) + " 2>&1");
+  CommandResult r = run_shell("systemd-analyze verify " +
+                              shell_quote((dir.path() / "dbsnap.service").string()) + " 2>&1");
   EXPECT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_EQ(r.out, "") << "systemd-analyze warned";
 }
@@ -76,11 +76,13 @@ TEST(KubernetesCronJobs, EachRunsAJobOfTheSecretsConfigWithoutOverlapping) {
     if (d["kind"] == "Secret") secret = d;
   ASSERT_TRUE(secret.is_object()) << "no Secret";
   ScratchDir dir;
-  std::ofstream(dir.path() / "config.toml") << secret["stringData"]["config.toml"].get<std::string>();
+  std::ofstream(dir.path() / "config.toml")
+      << secret["stringData"]["config.toml"].get<std::string>();
   CommandResult check =
       run_dbsnap({"check-config", "--json", "--config", (dir.path() / "config.toml").string()});
   ASSERT_EQ(check.exit_code, 0) << check.describe();
-  CommandResult jobs = run_dbsnap({"jobs", "--json", "--config", (dir.path() / "config.toml").string()});
+  CommandResult jobs =
+      run_dbsnap({"jobs", "--json", "--config", (dir.path() / "config.toml").string()});
   ASSERT_EQ(jobs.exit_code, 0) << jobs.describe();
   std::set<std::string> job_names;
   for (const auto& j : json::parse(jobs.out)) job_names.insert(j["name"].get<std::string>());

@@ -66,10 +66,10 @@ Child::Child(const std::string& binary, const std::string& config_text,
   int config = config_memfd(config_text);
   SpawnSetup s;
   posix_spawn_file_actions_addopen(&s.actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&s.actions, 1, out_file.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&s.actions, 2, err_file.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&s.actions, 1, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0600);
+  posix_spawn_file_actions_addopen(&s.actions, 2, err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0600);
   posix_spawn_file_actions_adddup2(&s.actions, config, kConfigFd);  // dup2 clears CLOEXEC
   posix_spawnattr_setpgroup(&s.attr, 0);
   sigset_t none;
@@ -78,8 +78,8 @@ Child::Child(const std::string& binary, const std::string& config_text,
   sigset_t defaults;
   sigfillset(&defaults);
   posix_spawnattr_setsigdefault(&s.attr, &defaults);
-  posix_spawnattr_setflags(&s.attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                        POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setflags(&s.attr,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   std::vector<std::string> argv{binary, "--config", fmt::format("/dev/fd/{}", kConfigFd)};
   argv.insert(argv.end(), args.begin(), args.end());
   std::vector<char*> cargv;

@@ -116,7 +116,8 @@ std::vector<DatabaseRun> databases_of(const Json& report) {
     r.rows = d.value("rows", std::uint64_t{0});
     r.duration_ms = d.value("duration_ms", std::int64_t{0});
     r.snapshot = d.value("snapshot", "");
-    if (d.contains("verified") && d["verified"].is_boolean()) r.verified = d["verified"].get<bool>();
+    if (d.contains("verified") && d["verified"].is_boolean())
+      r.verified = d["verified"].get<bool>();
     out.push_back(std::move(r));
   }
   return out;
@@ -226,7 +227,8 @@ struct Daemon::Impl {
     if (auto waiting = queue.waiting_for(job.name)) return *waiting;
     RunRecord r = store.add_run(job.name, job.server, trigger, now_unix());
     queue.enqueue({r.id, job.name, job.server});
-    log("run_queued", fmt::format("run {} of job {} queued ({})", r.id, job.name, trigger_name(trigger)),
+    log("run_queued",
+        fmt::format("run {} of job {} queued ({})", r.id, job.name, trigger_name(trigger)),
         {{"run", r.id}, {"job", job.name}, {"trigger", trigger_name(trigger)}});
     return r.id;
   }
@@ -374,8 +376,8 @@ struct Daemon::Impl {
       lock.lock();
     }
     for (auto& [id, run] : running) {
-      log("run_cancelled", fmt::format("run {} of job {}: grace period over, cancelling", id,
-                                       run.record.job),
+      log("run_cancelled",
+          fmt::format("run {} of job {}: grace period over, cancelling", id, run.record.job),
           {{"run", id}, {"job", run.record.job}});
       run.child->signal(SIGTERM);
     }
@@ -404,8 +406,8 @@ struct Daemon::Impl {
     }
     Json listing = parse_or_null(read_text(out));
     if (code != 0)
-      log("scan_failed", fmt::format("listing the snapshots of job {} failed: {}", job,
-                                     last_error_line(err)),
+      log("scan_failed",
+          fmt::format("listing the snapshots of job {} failed: {}", job, last_error_line(err)),
           {{"job", job}});
     std::error_code ec;
     fs::remove(out, ec);
@@ -454,8 +456,8 @@ struct Daemon::Impl {
     v.now = now_unix();
     v.version = DBSNAP_VERSION;
     for (const auto& job : settings.jobs) {
-      JobView j{job.name, job.server, job.schedule ? job.schedule->describe() : "", 0, {},
-                queue.job_busy(job.name)};
+      JobView j{job.name, job.server, job.schedule ? job.schedule->describe() : "",
+                0,        {},         queue.job_busy(job.name)};
       if (auto it = next_due.find(job.name); it != next_due.end()) j.next_run = it->second;
       for (auto& r : store.runs({job.name, std::nullopt, 20}))
         if (r.finished_at > 0) {
@@ -465,7 +467,8 @@ struct Daemon::Impl {
       v.jobs.push_back(std::move(j));
     }
     v.recent_runs = store.runs({"", std::nullopt, 50});
-    for (const auto& [job, list] : snapshots) v.snapshots.insert(v.snapshots.end(), list.begin(), list.end());
+    for (const auto& [job, list] : snapshots)
+      v.snapshots.insert(v.snapshots.end(), list.begin(), list.end());
     std::sort(v.snapshots.begin(), v.snapshots.end(),
               [](const auto& a, const auto& b) { return a.started_at > b.started_at; });
     if (v.snapshots.size() > 100) v.snapshots.resize(100);
@@ -508,7 +511,8 @@ struct Daemon::Impl {
     if (auto it = req.query.find("status"); it != req.query.end()) {
       f.status = parse_status(it->second);
       if (!f.status)
-        return error_response(400, "status must be pending, running, completed, failed or interrupted");
+        return error_response(400,
+                              "status must be pending, running, completed, failed or interrupted");
     }
     if (auto it = req.query.find("limit"); it != req.query.end()) {
       try {
@@ -555,7 +559,8 @@ struct Daemon::Impl {
   HttpResponse post_run(const std::string& name) {
     std::lock_guard lock(mu);
     const DaemonJob* job = find_job(name);
-    if (!job) return error_response(404, fmt::format("no job '{}' in the config", name.substr(0, 200)));
+    if (!job)
+      return error_response(404, fmt::format("no job '{}' in the config", name.substr(0, 200)));
     const std::int64_t id = queue_run(*job, RunTrigger::api);
     HttpResponse res = json_response(
         202, Json{{"id", id}, {"status", "pending"}, {"run", fmt::format("/api/v1/runs/{}", id)}});
@@ -569,7 +574,8 @@ struct Daemon::Impl {
       std::lock_guard lock(mu);
       if (std::find(settings.servers.begin(), settings.servers.end(), server) ==
           settings.servers.end())
-        return error_response(404, fmt::format("no server '{}' in [servers]", server.substr(0, 200)));
+        return error_response(404,
+                              fmt::format("no server '{}' in [servers]", server.substr(0, 200)));
       text = settings.config_text;
     }
     const std::uint64_t n = ++child_files;
@@ -604,10 +610,10 @@ int Daemon::run() {
   }
   impl_->start_scanner();
   http.start();
-  impl_->log("started", fmt::format("listening on {}://{}:{}, {} jobs, state in {}",
-                                    http.tls() ? "https" : "http", impl_->settings.http.address,
-                                    http.port(), impl_->settings.jobs.size(),
-                                    impl_->options.state_dir.string()),
+  impl_->log("started",
+             fmt::format("listening on {}://{}:{}, {} jobs, state in {}",
+                         http.tls() ? "https" : "http", impl_->settings.http.address, http.port(),
+                         impl_->settings.jobs.size(), impl_->options.state_dir.string()),
              {{"port", http.port()}});
   while (!cancel_requested()) {
     if (g_reload) impl_->reload();

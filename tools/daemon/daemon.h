@@ -45,7 +45,7 @@ inline constexpr std::int64_t kKeptRunLogs = 1000;
 
 struct DaemonJob {
   std::string name;
-  std::string server;  // the config's server spec as shown (a name, or "(a URL)")
+  std::string server;                // the config's server spec as shown (a name, or "(a URL)")
   std::optional<Schedule> schedule;  // none: on demand only
   bool catch_up = false;
 };

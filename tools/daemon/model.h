@@ -38,22 +38,22 @@ std::optional<RunTrigger> parse_trigger(std::string_view name);
 struct DatabaseRun {
   std::string database;
   bool completed = false;
-  std::string error;           // "" when completed
-  std::uint64_t bytes = 0;     // stored (compressed) size of the snapshot
-  std::uint64_t rows = 0;      // rows backed up
+  std::string error;        // "" when completed
+  std::uint64_t bytes = 0;  // stored (compressed) size of the snapshot
+  std::uint64_t rows = 0;   // rows backed up
   std::int64_t duration_ms = 0;
-  std::string snapshot;        // the manifest's volume key, "" when none completed
+  std::string snapshot;          // the manifest's volume key, "" when none completed
   std::optional<bool> verified;  // the restore check of this run: none = not due
 };
 
 struct RunRecord {
   std::int64_t id = 0;  // > 0, increasing, unique for the life of the state store
   std::string job;
-  std::string server;   // the job's server as the config names it (never a URL with secrets)
+  std::string server;  // the job's server as the config names it (never a URL with secrets)
   RunTrigger trigger = RunTrigger::schedule;
   RunStatus status = RunStatus::pending;
   std::int64_t queued_at = 0, started_at = 0, finished_at = 0;
-  std::string error;    // one line, no secret; "" unless failed or interrupted
+  std::string error;                   // one line, no secret; "" unless failed or interrupted
   std::vector<DatabaseRun> databases;  // filled when finished
 };
 
@@ -61,29 +61,29 @@ struct RunRecord {
 struct JobView {
   std::string name;
   std::string server;
-  std::string schedule;         // Schedule::describe(), "" for a job run by hand only
-  std::int64_t next_run = 0;    // 0: none scheduled
+  std::string schedule;               // Schedule::describe(), "" for a job run by hand only
+  std::int64_t next_run = 0;          // 0: none scheduled
   std::optional<RunRecord> last_run;  // the newest finished run
-  bool running = false;         // a run is pending or running now
+  bool running = false;               // a run is pending or running now
 };
 
 // A snapshot found in a job's volume (the manifests are the source of truth).
 struct SnapshotView {
   std::string job;
-  std::string name;      // "<server>/<database>/<stem>" (engine/snapshots.h)
+  std::string name;  // "<server>/<database>/<stem>" (engine/snapshots.h)
   std::string database;
-  std::string status;    // "completed", "failed", "running", ... (SnapshotStatus)
+  std::string status;  // "completed", "failed", "running", ... (SnapshotStatus)
   std::int64_t started_at = 0;
   std::uint64_t bytes = 0, rows = 0, tables = 0;
   std::optional<bool> verified;  // the newest restore check: none = never checked
   std::int64_t verified_at = 0;
-  std::string verify_error;      // "" unless the check failed
+  std::string verify_error;  // "" unless the check failed
 };
 
 // Per job and database, from the finished runs: what /metrics exports.
 struct DatabaseStats {
   std::string job, database;
-  std::int64_t last_success_at = 0;  // finished_at of the newest run it completed in
+  std::int64_t last_success_at = 0;   // finished_at of the newest run it completed in
   std::int64_t last_duration_ms = 0;  // of the newest run it took part in
   std::uint64_t last_bytes = 0, last_rows = 0;
   bool last_ok = false;
@@ -98,11 +98,11 @@ struct JobCounters {
 // Everything the page and /metrics show, taken at one instant.
 struct StatusView {
   std::int64_t now = 0;
-  std::string version;  // DBSNAP_VERSION
-  std::vector<JobView> jobs;                   // by name
-  std::vector<RunRecord> recent_runs;          // newest first, at most 50
-  std::vector<SnapshotView> snapshots;         // newest first, at most 100
-  std::vector<DatabaseStats> databases;        // by job, then database
+  std::string version;                          // DBSNAP_VERSION
+  std::vector<JobView> jobs;                    // by name
+  std::vector<RunRecord> recent_runs;           // newest first, at most 50
+  std::vector<SnapshotView> snapshots;          // newest first, at most 100
+  std::vector<DatabaseStats> databases;         // by job, then database
   std::map<std::string, JobCounters> counters;  // by job name
 };
 

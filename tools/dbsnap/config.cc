@@ -217,7 +217,8 @@ void read_int(const toml::node& node, const std::string& what, int min, int& out
   if (value && value->get() >= min && value->get() <= 1'000'000)
     out = static_cast<int>(value->get());
   else
-    problems.add(node.source(), fmt::format("{} must be a whole number from {} to 1000000", what, min));
+    problems.add(node.source(),
+                 fmt::format("{} must be a whole number from {} to 1000000", what, min));
 }
 
 // The [daemon] table.
@@ -228,8 +229,10 @@ DaemonEntry read_daemon(const toml::node& node, Problems& problems) {
     problems.add(node.source(), "[daemon] must be a table");
     return d;
   }
-  std::map<std::string, std::string*> strings = {{"listen", &d.listen}, {"token", &d.token},
-                                                 {"cert", &d.cert},     {"key", &d.key},
+  std::map<std::string, std::string*> strings = {{"listen", &d.listen},
+                                                 {"token", &d.token},
+                                                 {"cert", &d.cert},
+                                                 {"key", &d.key},
                                                  {"state_dir", &d.state_dir}};
   for (const auto& [key, value] : *table) {
     std::string name(key.str());

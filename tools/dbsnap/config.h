@@ -87,9 +87,9 @@ struct DaemonEntry {
   std::string token;                      // secret; "" = none
   std::string cert, key;                  // PEM files ("~/" expanded)
   bool insecure_http = false;
-  int max_concurrent = 1;     // >= 1
-  std::string state_dir;      // "" = the default (default_state_dir())
-  int grace_seconds = 300;    // >= 0
+  int max_concurrent = 1;   // >= 1
+  std::string state_dir;    // "" = the default (default_state_dir())
+  int grace_seconds = 300;  // >= 0
 };
 
 // A loaded config file (possibly none).

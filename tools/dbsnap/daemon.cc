@@ -33,12 +33,14 @@ void parse_listen(const std::string& listen, daemon::HttpServerOptions& http) {
   const auto colon = listen.rfind(':');
   const std::string port = colon == std::string::npos ? "" : listen.substr(colon + 1);
   std::string host = colon == std::string::npos ? "" : listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   char* end = nullptr;
   const long n = port.empty() ? -1 : std::strtol(port.c_str(), &end, 10);
   if (host.empty() || n < 0 || n > 65535 || *end != '\0')
-    throw Error(ExitCode::usage,
-                fmt::format("daemon listen '{}' is not host:port (e.g. \"127.0.0.1:8417\")", listen));
+    throw Error(
+        ExitCode::usage,
+        fmt::format("daemon listen '{}' is not host:port (e.g. \"127.0.0.1:8417\")", listen));
   http.address = host;
   http.port = static_cast<int>(n);
 }

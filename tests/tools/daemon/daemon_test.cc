@@ -94,10 +94,10 @@ class DaemonConfig {
   void write(const std::string& body) const {
     std::ofstream out(path());
     out << "[servers.prod]\nurl = " << toml_string(base_)
-        << "\npassword = " << toml_string(password_) << "\n[servers.bad]\nurl = "
-        << toml_string(base_) << "\npassword = \"not-the-password\"\n"
-        << s3_volume_ << "[volumes.local]\nurl = " << toml_string((dir_.path() / "backups").string())
-        << "\n"
+        << "\npassword = " << toml_string(password_)
+        << "\n[servers.bad]\nurl = " << toml_string(base_) << "\npassword = \"not-the-password\"\n"
+        << s3_volume_
+        << "[volumes.local]\nurl = " << toml_string((dir_.path() / "backups").string()) << "\n"
         << body;
   }
 
@@ -133,10 +133,10 @@ class DaemonConfig {
 class RunningDaemon {
  public:
   explicit RunningDaemon(const DaemonConfig& config, std::vector<std::string> extra = {})
-      : config_(config),
-        process_([&] {
-          std::vector<std::string> argv{dbsnap_bin().string(), "daemon",      "--config",
-                                        config.path().string(), "--state-dir", config.state().string()};
+      : config_(config), process_([&] {
+          std::vector<std::string> argv{
+              dbsnap_bin().string(),  "daemon",      "--config",
+              config.path().string(), "--state-dir", config.state().string()};
           argv.insert(argv.end(), extra.begin(), extra.end());
           return argv;
         }()) {
@@ -207,14 +207,14 @@ struct SampleDatabase {
 // Loads url in headless Chromium; returns the DOM it built, and saves a
 // screenshot as png.
 std::string chromium_dom(const std::string& url, const fs::path& png, const fs::path& profile) {
-  const std::string flags = fmt::format(
-      "--headless --disable-gpu --no-sandbox --user-data-dir={} --window-size=1280,900",
-      shell_quote(profile.string()));
+  const std::string flags =
+      fmt::format("--headless --disable-gpu --no-sandbox --user-data-dir={} --window-size=1280,900",
+                  shell_quote(profile.string()));
   CommandResult shot = run_shell(fmt::format("timeout 60 chromium {} --screenshot={} {} 2>&1",
                                              flags, shell_quote(png.string()), shell_quote(url)));
   EXPECT_EQ(shot.exit_code, 0) << shot.describe();
-  CommandResult dom =
-      run_shell(fmt::format("timeout 60 chromium {} --dump-dom {} 2>/dev/null", flags, shell_quote(url)));
+  CommandResult dom = run_shell(
+      fmt::format("timeout 60 chromium {} --dump-dom {} 2>/dev/null", flags, shell_quote(url)));
   EXPECT_EQ(dom.exit_code, 0) << dom.describe();
   return dom.out;
 }
@@ -222,9 +222,10 @@ std::string chromium_dom(const std::string& url, const fs::path& png, const fs::
 TEST(DaemonApi, OnDemandRunsFailuresPageMetricsAndServerTests) {
   SampleDatabase sample("daemon_api");
   DaemonConfig config;
-  config.write(DaemonConfig::job("nightly", "prod", sample.db.name(), "s3", "schedule = \"0 3 * * *\"") +
-               DaemonConfig::job("broken", "bad", sample.db.name(), "local") +
-               "[daemon]\nlisten = \"127.0.0.1:0\"\n");
+  config.write(
+      DaemonConfig::job("nightly", "prod", sample.db.name(), "s3", "schedule = \"0 3 * * *\"") +
+      DaemonConfig::job("broken", "bad", sample.db.name(), "local") +
+      "[daemon]\nlisten = \"127.0.0.1:0\"\n");
   RunningDaemon daemon(config);
 
   json ok = daemon.finished_run(daemon.start("nightly"));
@@ -268,7 +269,8 @@ TEST(DaemonApi, OnDemandRunsFailuresPageMetricsAndServerTests) {
   CommandResult lint = run_shell("promtool check metrics < " +
                                  shell_quote((work.path() / "metrics.txt").string()) + " 2>&1");
   EXPECT_EQ(lint.exit_code, 0) << lint.describe() << "\n" << metrics.body;
-  EXPECT_TRUE(contains(metrics.body, "dbsnap_job_failures_total{job=\"broken\"} 1")) << metrics.body;
+  EXPECT_TRUE(contains(metrics.body, "dbsnap_job_failures_total{job=\"broken\"} 1"))
+      << metrics.body;
   EXPECT_TRUE(contains(metrics.body, "dbsnap_job_runs_total{job=\"nightly\"} 1")) << metrics.body;
   EXPECT_TRUE(contains(metrics.body,
                        fmt::format("dbsnap_last_run_rows{{job=\"nightly\",database=\"{}\"}} 1000",
@@ -288,9 +290,11 @@ TEST(DaemonApi, OnDemandRunsFailuresPageMetricsAndServerTests) {
   EXPECT_EQ(daemon.post("/api/v1/servers/nope/test").status, 404);
   EXPECT_EQ(daemon.post("/api/v1/jobs/nope/run").status, 404);
 
-  for (const auto& [what, text] : {std::pair{"jobs", jobs.dump()}, {"runs", runs.dump()},
-                                  {"metrics", metrics.body}, {"page", dom},
-                                  {"ping", ping.body + bad_ping.body}})
+  for (const auto& [what, text] : {std::pair{"jobs", jobs.dump()},
+                                   {"runs", runs.dump()},
+                                   {"metrics", metrics.body},
+                                   {"page", dom},
+                                   {"ping", ping.body + bad_ping.body}})
     config.expect_no_secret(text, what);
   CommandResult end = daemon.stop();
   EXPECT_EQ(end.exit_code, 0) << end.describe();
@@ -299,11 +303,11 @@ TEST(DaemonApi, OnDemandRunsFailuresPageMetricsAndServerTests) {
 TEST(DaemonSchedule, RunsAJobAtItsCronTimeAndCatchesUpAMissedRunAtStart) {
   SampleDatabase sample("daemon_cron", 10);
   DaemonConfig config;
-  config.write(DaemonConfig::job("minutely", "prod", sample.db.name(), "local",
-                                 "schedule = \"* * * * *\"") +
-               DaemonConfig::job("yearly", "prod", sample.db.name(), "local",
-                                 "schedule = \"0 0 1 1 *\"\ncatch_up = true") +
-               "[daemon]\nlisten = \"127.0.0.1:0\"\nmax_concurrent = 2\n");
+  config.write(
+      DaemonConfig::job("minutely", "prod", sample.db.name(), "local", "schedule = \"* * * * *\"") +
+      DaemonConfig::job("yearly", "prod", sample.db.name(), "local",
+                        "schedule = \"0 0 1 1 *\"\ncatch_up = true") +
+      "[daemon]\nlisten = \"127.0.0.1:0\"\nmax_concurrent = 2\n");
   {
     // As if the daemon had last handled yearly's run of a year ago: the one
     // of this January 1st was missed.
@@ -370,15 +374,18 @@ class LockedTable {
   // dbsnap sessions of the database waiting for a lock.
   bool backup_waits() const { return sessions("dbsnap", "wait_event_type = 'Lock'") > 0; }
   void release() {
-    pg_exec("postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
-                        "application_name = '" + app_ + "'");
+    pg_exec("postgres",
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+            "application_name = '" +
+                app_ + "'");
   }
 
  private:
   int sessions(const std::string& app, const std::string& condition) const {
-    return std::stoi(pg_query("postgres", "SELECT count(*) FROM pg_stat_activity WHERE "
-                                          "application_name = '" + app + "' AND datname = '" +
-                                              db_.name() + "' AND " + condition)
+    return std::stoi(pg_query("postgres",
+                              "SELECT count(*) FROM pg_stat_activity WHERE "
+                              "application_name = '" +
+                                  app + "' AND datname = '" + db_.name() + "' AND " + condition)
                          .at(0)
                          .at(0));
   }
@@ -434,9 +441,9 @@ TEST(DaemonSignals, SigtermCancelsARunThatOutlastsTheGracePeriod) {
 TEST(DaemonOnce, RunsWhatIsDueThenNothingUntilItsNextTime) {
   SampleDatabase sample("daemon_once", 10);
   DaemonConfig config;
-  config.write(DaemonConfig::job("yearly", "prod", sample.db.name(), "local",
-                                 "schedule = \"0 0 1 1 *\"") +
-               DaemonConfig::job("manual", "prod", sample.db.name(), "local"));
+  config.write(
+      DaemonConfig::job("yearly", "prod", sample.db.name(), "local", "schedule = \"0 0 1 1 *\"") +
+      DaemonConfig::job("manual", "prod", sample.db.name(), "local"));
   auto once = [&] {
     return run_dbsnap({"daemon", "--once", "--config", config.path().string(), "--state-dir",
                        config.state().string()});
@@ -457,8 +464,8 @@ TEST(DaemonAuth, ATokenIsRequiredWhenSetAndANonLoopbackListenNeedsOne) {
   DaemonConfig config;
   const std::string job = DaemonConfig::job("first", "prod", "postgres", "local");
   config.write(job + "[daemon]\nlisten = \"0.0.0.0:0\"\n");
-  CommandResult refused = run_dbsnap({"daemon", "--config", config.path().string(), "--state-dir",
-                                      config.state().string()});
+  CommandResult refused = run_dbsnap(
+      {"daemon", "--config", config.path().string(), "--state-dir", config.state().string()});
   EXPECT_EQ(refused.exit_code, 2) << refused.describe();
   EXPECT_TRUE(contains(refused.err, "token")) << refused.err;
 
