@@ -9,6 +9,8 @@
 #include <optional>
 #include <string_view>
 
+#include "storage/s3/xml.h"
+
 namespace dbsnap::daemon {
 namespace {
 
@@ -22,31 +24,6 @@ constexpr std::string_view kStyle =
     ".failed,.interrupted{color:#b00020}.completed{color:#1b5e20}"
     ".running,.pending{color:#0d47a1}";
 
-std::string html_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  return out;
-}
-
 // RFC 3339 UTC, "-" for 0 (not yet).
 std::string time_text(std::int64_t t) {
   if (t == 0) return "-";
@@ -54,8 +31,8 @@ std::string time_text(std::int64_t t) {
 }
 
 std::string td(std::string_view text, std::string_view css_class = "") {
-  if (css_class.empty()) return fmt::format("<td>{}</td>", html_escape(text));
-  return fmt::format("<td class=\"{}\">{}</td>", html_escape(css_class), html_escape(text));
+  if (css_class.empty()) return fmt::format("<td>{}</td>", xml_escape(text));
+  return fmt::format("<td class=\"{}\">{}</td>", xml_escape(css_class), xml_escape(text));
 }
 
 // A time cell: <time> keeps the RFC 3339 text on one line.
@@ -71,7 +48,7 @@ std::string table(std::string_view id, std::string_view title,
   std::string head;
   for (std::string_view h : headings) head += fmt::format("<th>{}</th>", h);
   std::string body = rows.empty() ? fmt::format("<tr><td colspan=\"{}\">{}</td></tr>",
-                                                headings.size(), html_escape(empty))
+                                                headings.size(), xml_escape(empty))
                                   : rows;
   return fmt::format(
       "<h2>{}</h2>\n<table id=\"{}\"><thead><tr>{}</tr></thead><tbody>\n{}</tbody></table>\n",
@@ -232,7 +209,7 @@ std::string render_status_page(const StatusView& view) {
       "<meta http-equiv=\"refresh\" content=\"30\">\n<title>dbsnap status</title>\n"
       "<style>{}</style>\n</head>\n<body>\n<h1>dbsnap</h1>\n<p>Version {}, as of {}.</p>\n{}{}{}"
       "</body>\n</html>\n",
-      kStyle, html_escape(view.version), time_text(view.now),
+      kStyle, xml_escape(view.version), time_text(view.now),
       table("jobs", "Jobs", {"Job", "Server", "Schedule", "Next run", "State", "Last run"},
             job_rows(view.jobs), "no jobs"),
       table("runs", "Recent runs",

@@ -204,7 +204,7 @@ TEST(RenderStatusPage, EscapesEveryTextFromTheView) {
   std::string page = render_status_page(hostile_view());
   EXPECT_EQ(page.find("<script"), std::string::npos) << page;
   EXPECT_EQ(page.find("<b>"), std::string::npos) << page;
-  EXPECT_NE(page.find("<td>&lt;script&gt;alert(&#39;job&#39;)&lt;/script&gt;</td>"),
+  EXPECT_NE(page.find("<td>&lt;script&gt;alert(&apos;job&apos;)&lt;/script&gt;</td>"),
             std::string::npos)
       << page;
   EXPECT_NE(page.find("bad &lt;b&gt;&quot;quoted&quot;&lt;/b&gt; &amp; more"), std::string::npos)
