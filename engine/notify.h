@@ -76,10 +76,10 @@ struct DatabaseOutcome {
   bool completed = false;
   std::string error;             // the failure's message when !completed
   std::uint64_t size_bytes = 0;  // the .sql.gz (Manifest::size)
-  std::uint64_t rows = 0;        // rows backed up (the sum of Manifest::tables)
-  std::optional<bool> verified;  // this run's restore check; none when not due
   std::string snapshot;          // the completed manifest's volume key (BackupResult::manifest_key)
   NotifyClock::time_point started, finished;
+  std::uint64_t rows = 0;        // rows backed up (the sum of Manifest::tables)
+  std::optional<bool> verified;  // this run's restore check; none when not due
 };
 
 // What one run did.

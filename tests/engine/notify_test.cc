@@ -43,11 +43,12 @@ RunReport failed_run() {
   report.finished = report.started + milliseconds(62'004);
   report.databases.push_back({"app", true, "", 123456,
                               "prod/app/20261204T023000Z-1a2b.manifest.json", report.started,
-                              report.started + milliseconds(60'001)});
+                              report.started + milliseconds(60'001), 1000, true});
   report.databases.push_back({"billing", false,
                               fmt::format("s3 PUT failed for key {} secret {} password {}",
                                           kAccessKey, kSecretKey, kPassword),
-                              0, "", report.started + milliseconds(60'001), report.finished});
+                              0, "", report.started + milliseconds(60'001), report.finished, 0,
+                              std::nullopt});
   return report;
 }
 
@@ -96,11 +97,14 @@ TEST(NotifyPayload, WebhookBodyHasEveryDocumentedField) {
   EXPECT_TRUE(app["error"].is_null());
   EXPECT_EQ(app["size_bytes"], 123456);
   EXPECT_EQ(app["duration_ms"], 60'001);
+  EXPECT_EQ(app["rows"], 1000);
+  EXPECT_EQ(app["verified"], true);
   EXPECT_EQ(app["snapshot"], "prod/app/20261204T023000Z-1a2b.manifest.json");
   EXPECT_EQ(app["started_at"], "2026-12-04T02:30:00Z");
   EXPECT_EQ(app["finished_at"], "2026-12-04T02:31:00Z");
   const auto& billing = body["databases"][1];
   EXPECT_EQ(billing["status"], "failed");
+  EXPECT_TRUE(billing["verified"].is_null());
   EXPECT_NE(billing["error"].get<std::string>().find("s3 PUT failed"), std::string::npos);
 }
 
