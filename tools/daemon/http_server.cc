@@ -394,7 +394,10 @@ void Server::start() {
 void Server::stop() {
   std::call_once(stop_once_, [this] {
     stopping_ = true;
-    if (!network_.joinable()) return pool_.join();
+    if (!network_.joinable()) {
+      close_all();
+      return pool_.join();
+    }
     std::promise<void> closed;
     asio::post(ioc_, [&] {
       close_all();

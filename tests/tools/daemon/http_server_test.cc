@@ -304,12 +304,26 @@ TEST(HttpServer, ConnectionsPastMaxAreClosedWhileOthersWork) {
   EXPECT_NE(answer->find(R"("path":"/first")"), std::string::npos) << *answer;
 }
 
+// Waits until one of the futures is ready, at most timeout.
+template <class T>
+void wait_for_either(std::future<T>& a, std::future<T>& b, milliseconds timeout) {
+  const auto deadline = steady_clock::now() + timeout;
+  while (a.wait_for(milliseconds(10)) != std::future_status::ready &&
+         b.wait_for(milliseconds(10)) != std::future_status::ready &&
+         steady_clock::now() < deadline) {
+  }
+}
+
 TEST(HttpServer, BlockingHandlerDelaysOnlyItsOwnResponse) {
   HttpServerOptions options;
   options.handler_threads = 2;
-  auto server = serve(options);
+  std::atomic<bool> entered{false};
+  auto server = serve(options, [&](const HttpRequest& r) {
+    if (r.path == "/slow") entered = true;
+    return echo(r);
+  });
   auto slow = std::async(std::launch::async, [&] { return curl({url(*server, "/slow")}); });
-  std::this_thread::sleep_for(milliseconds(300));
+  while (!entered) std::this_thread::sleep_for(milliseconds(10));
   const auto start = steady_clock::now();
   EXPECT_EQ(curl({url(*server, "/fast")}).status, 200);
   EXPECT_LT(since(start), milliseconds(1'500));
@@ -330,9 +344,10 @@ TEST(HttpServer, FullQueueIs503) {
   });
   auto first = std::async(std::launch::async, [&] { return curl({url(*server, "/1")}); });
   while (entered == 0) std::this_thread::sleep_for(milliseconds(10));
+  // The one thread is busy: one of these waits, the other is refused at once.
   auto second = std::async(std::launch::async, [&] { return curl({url(*server, "/2")}); });
   auto third = std::async(std::launch::async, [&] { return curl({url(*server, "/3")}); });
-  std::this_thread::sleep_for(milliseconds(500));
+  wait_for_either(second, third, milliseconds(15'000));
   release.set_value();
   std::vector<int> statuses = {first.get().status, second.get().status, third.get().status};
   std::sort(statuses.begin(), statuses.end());
@@ -348,9 +363,9 @@ TEST(HttpServer, HandlerExceptionIs500WithGenericBody) {
 
 TEST(HttpServer, KeepAliveUpToMaxRequestsPerConnection) {
   auto reused = [](const HttpServer& server) {
-    auto r =
-        test::run({"curl", "-sS", "--max-time", std::to_string(kCurlMaxSeconds), "-o", "/dev/null",
-                   "-w", "%{num_connects}", url(server, "/a"), url(server, "/b")});
+    auto r = test::run({"curl", "-sS", "--max-time", std::to_string(kCurlMaxSeconds), "-o",
+                        "/dev/null", "-o", "/dev/null", "-w", "%{num_connects}", url(server, "/a"),
+                        url(server, "/b")});
     return r.out;
   };
   auto keep = serve(HttpServerOptions());
