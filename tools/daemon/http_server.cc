@@ -216,8 +216,9 @@ class Connection {
   virtual void close() = 0;
 };
 
-// The server's state shared by its connections. Members used by connections
-// are read-only after start() but for the ones marked.
+// The listening socket, the network thread running every connection, and the
+// handler threads. Connections read options() and call admit() and submit()
+// from the network thread.
 class Server {
  public:
   Server(HttpServerOptions options, HttpHandler handler);
@@ -228,7 +229,6 @@ class Server {
   void stop();
 
   const HttpServerOptions& options() const { return options_; }
-  ssl::context& tls_context() { return *tls_; }
   // Network thread only: the open connections.
   void add(Connection* c) { connections_.insert(c); }
   void remove(Connection* c) { connections_.erase(c); }
@@ -321,6 +321,12 @@ class StreamConnection : public Connection,
     parsed.method = request_.method_string();
     if (auto refusal = server_.admit(request_, parsed)) return reply(std::move(*refusal), false);
     parsed.body = std::move(request_.body());
+    dispatch(std::move(parsed));
+  }
+
+  // Hands parsed to a handler thread; its response comes back to this
+  // connection's strand.
+  void dispatch(HttpRequest parsed) {
     const bool keep =
         request_.keep_alive() && requests_ < server_.options().max_requests_per_connection;
     auto executor = stream_.get_executor();
@@ -479,7 +485,10 @@ bool Server::submit(HttpRequest request, std::function<void(HttpResponse)> done)
 
 HttpResponse Server::call_handler(const HttpRequest& request) const {
   try {
-    return handler_(request);
+    HttpResponse response = handler_(request);
+    if (response.status >= 100 && response.status <= 599) return response;
+    fmt::print(stderr, "dbsnap: daemon handler answered {} {} with status {}\n", request.method,
+               request.path, response.status);
   } catch (const std::exception& e) {
     fmt::print(stderr, "dbsnap: daemon handler failed on {} {}: {}\n", request.method, request.path,
                e.what());

@@ -361,6 +361,25 @@ TEST(HttpServer, HandlerExceptionIs500WithGenericBody) {
   EXPECT_EQ(r.body, R"({"error":"internal error"})");
 }
 
+TEST(HttpServer, HandlerStatusOutOfRangeIs500) {
+  auto server = serve(HttpServerOptions(), [](const HttpRequest&) {
+    return HttpResponse{.status = 42, .content_type = "text/plain", .body = "x", .headers = {}};
+  });
+  EXPECT_EQ(curl({url(*server, "/")}).status, 500);
+}
+
+// Two HEAD requests on one connection: a body after the first would be read
+// as the start of the second answer.
+TEST(HttpServer, HeadAnswersHeadersWithoutBody) {
+  auto server = serve(HttpServerOptions());
+  auto r = test::run({"curl", "-sS", "-I", "--max-time", std::to_string(kCurlMaxSeconds),
+                      url(*server, "/a"), url(*server, "/b")});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(r.out.find("HTTP/1.1 200 OK\r\n"), 0u) << r.out;
+  EXPECT_NE(r.out.find("\r\n\r\nHTTP/1.1 200 OK\r\n"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("path"), std::string::npos) << r.out;
+}
+
 TEST(HttpServer, KeepAliveUpToMaxRequestsPerConnection) {
   auto reused = [](const HttpServer& server) {
     auto r = test::run({"curl", "-sS", "--max-time", std::to_string(kCurlMaxSeconds), "-o",
