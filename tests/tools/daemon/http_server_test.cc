@@ -150,6 +150,18 @@ TEST(HttpServer, PostBodyReachesHandler) {
   EXPECT_EQ(j["body"], R"({"run":"now"})");
 }
 
+// curl waits --expect100-timeout for the "100 Continue" before it sends the body.
+TEST(HttpServer, ExpectContinueIsAnsweredBeforeTheBody) {
+  auto server = serve(HttpServerOptions());
+  const auto start = steady_clock::now();
+  Reply r = curl({"-H", "Expect: 100-continue", "--expect100-timeout", "10", "--data-binary",
+                  "hello", url(*server, "/")});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.headers, "HTTP/1.1 100 Continue");
+  EXPECT_EQ(nlohmann::json::parse(r.body.substr(r.body.find('{')))["body"], "hello");
+  EXPECT_LT(since(start), milliseconds(5'000));
+}
+
 TEST(HttpServer, TokenIsRequiredButNotForHealthz) {
   HttpServerOptions options;
   options.token = "s3cret-token";
