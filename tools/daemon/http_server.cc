@@ -101,6 +101,7 @@ std::unique_ptr<ssl::context> make_tls(const HttpServerOptions& o) {
   return tls;
 }
 
+// "localhost" listens on 127.0.0.1 only.
 tcp::endpoint endpoint_of(const HttpServerOptions& o) {
   auto ip = o.address == "localhost" ? asio::ip::address(asio::ip::address_v4::loopback())
                                      : asio::ip::make_address(o.address);
@@ -504,13 +505,13 @@ HttpResponse Server::call_handler(const HttpRequest& request) const {
   try {
     HttpResponse response = handler_(request);
     if (response.status >= 100 && response.status <= 599) return response;
-    fmt::print(stderr, "dbsnap: daemon handler answered {} {} with status {}\n", request.method,
+    fmt::print(stderr, "dbsnap: daemon handler answered {} {:?} with status {}\n", request.method,
                request.path, response.status);
   } catch (const std::exception& e) {
-    fmt::print(stderr, "dbsnap: daemon handler failed on {} {}: {}\n", request.method, request.path,
-               e.what());
+    fmt::print(stderr, "dbsnap: daemon handler failed on {} {:?}: {}\n", request.method,
+               request.path, e.what());
   } catch (...) {
-    fmt::print(stderr, "dbsnap: daemon handler failed on {} {}: not a std::exception\n",
+    fmt::print(stderr, "dbsnap: daemon handler failed on {} {:?}: not a std::exception\n",
                request.method, request.path);
   }
   return json_error(500, "internal error");
