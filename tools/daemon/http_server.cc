@@ -101,6 +101,7 @@ std::unique_ptr<ssl::context> make_tls(const HttpServerOptions& o) {
   return tls;
 }
 
+// "localhost" listens on 127.0.0.1 only.
 tcp::endpoint endpoint_of(const HttpServerOptions& o) {
   auto ip = o.address == "localhost" ? asio::ip::address(asio::ip::address_v4::loopback())
                                      : asio::ip::make_address(o.address);
@@ -216,8 +217,9 @@ class Connection {
   virtual void close() = 0;
 };
 
-// The server's state shared by its connections. Members used by connections
-// are read-only after start() but for the ones marked.
+// The listening socket, the network thread running every connection, and the
+// handler threads. Connections read options() and call admit() and submit()
+// from the network thread.
 class Server {
  public:
   Server(HttpServerOptions options, HttpHandler handler);
@@ -228,7 +230,6 @@ class Server {
   void stop();
 
   const HttpServerOptions& options() const { return options_; }
-  ssl::context& tls_context() { return *tls_; }
   // Network thread only: the open connections.
   void add(Connection* c) { connections_.insert(c); }
   void remove(Connection* c) { connections_.erase(c); }
@@ -298,34 +299,56 @@ class StreamConnection : public Connection,
  private:
   beast::tcp_stream& socket() { return beast::get_lowest_layer(stream_); }
 
+  // Reads the header, then (after "100 Continue" when the client asks for
+  // it) the body: the whole request within request_timeout.
   void read() {
     parser_.emplace();
     parser_->header_limit(server_.options().max_header_bytes);
     parser_->body_limit(server_.options().max_body_bytes);
     socket().expires_after(server_.options().request_timeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                              self->on_header(ec);
+                            });
+  }
+
+  // Refuses a request that may not reach the handler before its body is read.
+  void on_header(beast::error_code ec) {
+    if (ec) return on_error(ec);
+    ++requests_;
+    request_ = {};
+    request_.method = parser_->get().method_string();
+    if (auto refusal = server_.admit(parser_->get(), request_))
+      return reply(std::move(*refusal), false);
+    if (!beast::iequals(parser_->get()[http::field::expect], "100-continue")) return read_body();
+    continue_ = {http::status::continue_, parser_->get().version()};
+    http::async_write(stream_, continue_,
+                      [self = this->shared_from_this()](beast::error_code e, std::size_t) {
+                        if (!e) self->read_body();
+                      });
+  }
+
+  void read_body() {
     http::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-                       self->on_read(ec);
+                       if (ec) return self->on_error(ec);
+                       self->request_.body = std::move(self->parser_->get().body());
+                       self->dispatch();
                      });
   }
 
-  void on_read(beast::error_code ec) {
-    if (ec) {
-      request_ = {};
-      if (auto response = read_error_response(ec)) reply(std::move(*response), false);
-      return;
-    }
-    request_ = parser_->release();
-    ++requests_;
-    HttpRequest parsed;
-    parsed.method = request_.method_string();
-    if (auto refusal = server_.admit(request_, parsed)) return reply(std::move(*refusal), false);
-    parsed.body = std::move(request_.body());
+  void on_error(beast::error_code ec) {
+    if (auto response = read_error_response(ec)) reply(std::move(*response), false);
+  }
+
+  // Hands request_ to a handler thread; its response comes back to this
+  // connection's strand.
+  void dispatch() {
     const bool keep =
-        request_.keep_alive() && requests_ < server_.options().max_requests_per_connection;
+        parser_->get().keep_alive() && requests_ < server_.options().max_requests_per_connection;
     auto executor = stream_.get_executor();
-    bool queued = server_.submit(std::move(parsed), [self = this->shared_from_this(), executor,
-                                                     keep](HttpResponse r) mutable {
+    bool queued = server_.submit(std::move(request_), [self = this->shared_from_this(), executor,
+                                                       keep](HttpResponse r) mutable {
       asio::post(executor, [self = std::move(self), r = std::move(r), keep]() mutable {
         self->reply(std::move(r), keep);
       });
@@ -334,7 +357,7 @@ class StreamConnection : public Connection,
   }
 
   void reply(HttpResponse response, bool keep_alive) {
-    response_ = to_wire(std::move(response), request_, keep_alive);
+    response_ = to_wire(std::move(response), parser_->get(), keep_alive);
     socket().expires_after(server_.options().request_timeout);
     http::async_write(
         stream_, response_,
@@ -369,7 +392,8 @@ class StreamConnection : public Connection,
   Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  Request request_;
+  HttpRequest request_;  // the one being read
+  http::response<http::empty_body> continue_;
   Response response_;
   std::size_t requests_ = 0;
   std::array<char, 4096> discard_;
@@ -394,7 +418,10 @@ void Server::start() {
 void Server::stop() {
   std::call_once(stop_once_, [this] {
     stopping_ = true;
-    if (!network_.joinable()) return pool_.join();
+    if (!network_.joinable()) {
+      close_all();
+      return pool_.join();
+    }
     std::promise<void> closed;
     asio::post(ioc_, [&] {
       close_all();
@@ -476,12 +503,15 @@ bool Server::submit(HttpRequest request, std::function<void(HttpResponse)> done)
 
 HttpResponse Server::call_handler(const HttpRequest& request) const {
   try {
-    return handler_(request);
+    HttpResponse response = handler_(request);
+    if (response.status >= 100 && response.status <= 599) return response;
+    fmt::print(stderr, "dbsnap: daemon handler answered {} {:?} with status {}\n", request.method,
+               request.path, response.status);
   } catch (const std::exception& e) {
-    fmt::print(stderr, "dbsnap: daemon handler failed on {} {}: {}\n", request.method, request.path,
-               e.what());
+    fmt::print(stderr, "dbsnap: daemon handler failed on {} {:?}: {}\n", request.method,
+               request.path, e.what());
   } catch (...) {
-    fmt::print(stderr, "dbsnap: daemon handler failed on {} {}: not a std::exception\n",
+    fmt::print(stderr, "dbsnap: daemon handler failed on {} {:?}: not a std::exception\n",
                request.method, request.path);
   }
   return json_error(500, "internal error");

@@ -88,7 +88,7 @@ class HttpServer {
   // Starts serving on background threads; returns at once. Call once.
   void start();
   // Stops accepting, closes every connection, waits for running handlers.
-  // Idempotent; thread-safe.
+  // Idempotent; thread-safe, but not from a handler (it would wait for itself).
   void stop();
 
  private:

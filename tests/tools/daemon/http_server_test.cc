@@ -150,6 +150,18 @@ TEST(HttpServer, PostBodyReachesHandler) {
   EXPECT_EQ(j["body"], R"({"run":"now"})");
 }
 
+// curl waits --expect100-timeout for the "100 Continue" before it sends the body.
+TEST(HttpServer, ExpectContinueIsAnsweredBeforeTheBody) {
+  auto server = serve(HttpServerOptions());
+  const auto start = steady_clock::now();
+  Reply r = curl({"-H", "Expect: 100-continue", "--expect100-timeout", "10", "--data-binary",
+                  "hello", url(*server, "/")});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.headers, "HTTP/1.1 100 Continue");
+  EXPECT_EQ(nlohmann::json::parse(r.body.substr(r.body.find('{')))["body"], "hello");
+  EXPECT_LT(since(start), milliseconds(5'000));
+}
+
 TEST(HttpServer, TokenIsRequiredButNotForHealthz) {
   HttpServerOptions options;
   options.token = "s3cret-token";
@@ -304,12 +316,26 @@ TEST(HttpServer, ConnectionsPastMaxAreClosedWhileOthersWork) {
   EXPECT_NE(answer->find(R"("path":"/first")"), std::string::npos) << *answer;
 }
 
+// Waits until one of the futures is ready, at most timeout.
+template <class T>
+void wait_for_either(std::future<T>& a, std::future<T>& b, milliseconds timeout) {
+  const auto deadline = steady_clock::now() + timeout;
+  while (a.wait_for(milliseconds(10)) != std::future_status::ready &&
+         b.wait_for(milliseconds(10)) != std::future_status::ready &&
+         steady_clock::now() < deadline) {
+  }
+}
+
 TEST(HttpServer, BlockingHandlerDelaysOnlyItsOwnResponse) {
   HttpServerOptions options;
   options.handler_threads = 2;
-  auto server = serve(options);
+  std::atomic<bool> entered{false};
+  auto server = serve(options, [&](const HttpRequest& r) {
+    if (r.path == "/slow") entered = true;
+    return echo(r);
+  });
   auto slow = std::async(std::launch::async, [&] { return curl({url(*server, "/slow")}); });
-  std::this_thread::sleep_for(milliseconds(300));
+  while (!entered) std::this_thread::sleep_for(milliseconds(10));
   const auto start = steady_clock::now();
   EXPECT_EQ(curl({url(*server, "/fast")}).status, 200);
   EXPECT_LT(since(start), milliseconds(1'500));
@@ -330,9 +356,10 @@ TEST(HttpServer, FullQueueIs503) {
   });
   auto first = std::async(std::launch::async, [&] { return curl({url(*server, "/1")}); });
   while (entered == 0) std::this_thread::sleep_for(milliseconds(10));
+  // The one thread is busy: one of these waits, the other is refused at once.
   auto second = std::async(std::launch::async, [&] { return curl({url(*server, "/2")}); });
   auto third = std::async(std::launch::async, [&] { return curl({url(*server, "/3")}); });
-  std::this_thread::sleep_for(milliseconds(500));
+  wait_for_either(second, third, milliseconds(15'000));
   release.set_value();
   std::vector<int> statuses = {first.get().status, second.get().status, third.get().status};
   std::sort(statuses.begin(), statuses.end());
@@ -346,11 +373,30 @@ TEST(HttpServer, HandlerExceptionIs500WithGenericBody) {
   EXPECT_EQ(r.body, R"({"error":"internal error"})");
 }
 
+TEST(HttpServer, HandlerStatusOutOfRangeIs500) {
+  auto server = serve(HttpServerOptions(), [](const HttpRequest&) {
+    return HttpResponse{.status = 42, .content_type = "text/plain", .body = "x", .headers = {}};
+  });
+  EXPECT_EQ(curl({url(*server, "/")}).status, 500);
+}
+
+// Two HEAD requests on one connection: a body after the first would be read
+// as the start of the second answer.
+TEST(HttpServer, HeadAnswersHeadersWithoutBody) {
+  auto server = serve(HttpServerOptions());
+  auto r = test::run({"curl", "-sS", "-I", "--max-time", std::to_string(kCurlMaxSeconds),
+                      url(*server, "/a"), url(*server, "/b")});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(r.out.find("HTTP/1.1 200 OK\r\n"), 0u) << r.out;
+  EXPECT_NE(r.out.find("\r\n\r\nHTTP/1.1 200 OK\r\n"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("path"), std::string::npos) << r.out;
+}
+
 TEST(HttpServer, KeepAliveUpToMaxRequestsPerConnection) {
   auto reused = [](const HttpServer& server) {
-    auto r =
-        test::run({"curl", "-sS", "--max-time", std::to_string(kCurlMaxSeconds), "-o", "/dev/null",
-                   "-w", "%{num_connects}", url(server, "/a"), url(server, "/b")});
+    auto r = test::run({"curl", "-sS", "--max-time", std::to_string(kCurlMaxSeconds), "-o",
+                        "/dev/null", "-o", "/dev/null", "-w", "%{num_connects}", url(server, "/a"),
+                        url(server, "/b")});
     return r.out;
   };
   auto keep = serve(HttpServerOptions());
