@@ -11,7 +11,8 @@
 //  - SIGHUP with a bad config keeps the old one, with a good one applies it;
 //  - SIGTERM lets a running backup finish within the grace period, and
 //    cancels one that outlasts it (the run says interrupted);
-//  - --once runs what is due, then nothing until the next time;
+//  - --once runs what is due, then nothing until the next time; --log-format
+//    json logs one JSON object per line;
 //  - a token is required when set, and a non-loopback listen without one is refused.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -23,6 +24,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -445,11 +447,18 @@ TEST(DaemonOnce, RunsWhatIsDueThenNothingUntilItsNextTime) {
       DaemonConfig::job("yearly", "prod", sample.db.name(), "local", "schedule = \"0 0 1 1 *\"") +
       DaemonConfig::job("manual", "prod", sample.db.name(), "local"));
   auto once = [&] {
-    return run_dbsnap({"daemon", "--once", "--config", config.path().string(), "--state-dir",
-                       config.state().string()});
+    return run_dbsnap({"daemon", "--once", "--log-format", "json", "--config",
+                       config.path().string(), "--state-dir", config.state().string()});
   };
   CommandResult first = once();
   EXPECT_EQ(first.exit_code, 0) << first.describe();
+  std::istringstream log(first.err);
+  int events = 0;
+  for (std::string line; std::getline(log, line); ++events) {
+    json event = json::parse(line, nullptr, false);
+    EXPECT_TRUE(event.is_object() && event.contains("time") && event.contains("event")) << line;
+  }
+  EXPECT_GE(events, 3) << "queued, started, finished: " << first.err;
   CommandResult second = once();
   EXPECT_EQ(second.exit_code, 0) << second.describe();
   daemon::StateStore state(config.state() / "state.sqlite3");
