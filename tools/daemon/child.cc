@@ -71,6 +71,9 @@ Child::Child(const std::string& binary, const std::string& config_text,
   posix_spawn_file_actions_addopen(&s.actions, 2, err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
                                    0600);
   posix_spawn_file_actions_adddup2(&s.actions, config, kConfigFd);  // dup2 clears CLOEXEC
+  // Asio's sockets are not CLOEXEC: a child holding a client connection would
+  // keep it open after the daemon closed it.
+  posix_spawn_file_actions_addclosefrom_np(&s.actions, kConfigFd + 1);
   posix_spawnattr_setpgroup(&s.attr, 0);
   sigset_t none;
   sigemptyset(&none);
@@ -134,9 +137,21 @@ std::string read_text(const std::filesystem::path& file) {
   return text.str();
 }
 
+std::string read_tail(const std::filesystem::path& file, std::size_t max_bytes) {
+  std::ifstream in(file, std::ios::binary | std::ios::ate);
+  if (!in) return "";
+  const auto size = static_cast<std::size_t>(in.tellg());
+  const std::size_t start = size > max_bytes ? size - max_bytes : 0;
+  std::string out(size - start, '\0');
+  in.seekg(static_cast<std::streamoff>(start));
+  in.read(out.data(), static_cast<std::streamsize>(out.size()));
+  out.resize(static_cast<std::size_t>(in.gcount()));
+  return out;
+}
+
 std::string last_error_line(const std::filesystem::path& err_file) {
   constexpr std::string_view kPrefix = "dbsnap: error: ";
-  std::istringstream lines(read_text(err_file));
+  std::istringstream lines(read_tail(err_file, 64 * 1024));
   std::string line, error, last;
   while (std::getline(lines, line)) {
     if (line.starts_with(kPrefix)) error = line.substr(kPrefix.size());

@@ -7,7 +7,8 @@
 //
 // The config reaches the child as an in-memory file (memfd_create(2)) on
 // fd 3, read as `--config /dev/fd/3`: the text the daemon checked, never a
-// file edited since, and no copy of its secrets on disk. The child gets a
+// file edited since, and no copy of its secrets on disk. No other descriptor
+// of the daemon (its listening socket, client connections) reaches the child. The child gets a
 // process group of its own, so a Ctrl-C meant for the daemon does not reach
 // it before the grace period. Its stdout and stderr go to files.
 #pragma once
@@ -53,11 +54,14 @@ class Child {
 };
 
 // The last line of a child's stderr that says "dbsnap: error: ...", without
-// that prefix; else its last non-empty line; "" for an empty file. At most
-// 2,000 bytes.
+// that prefix; else its last non-empty line; "" for an empty file. Reads the
+// last 64 KiB of the file only; returns at most 2,000 bytes.
 std::string last_error_line(const std::filesystem::path& err_file);
 
 // The whole text of a file ("" if it cannot be read).
 std::string read_text(const std::filesystem::path& file);
+
+// The last max_bytes bytes of a file ("" if it cannot be read).
+std::string read_tail(const std::filesystem::path& file, std::size_t max_bytes);
 
 }  // namespace dbsnap::daemon

@@ -1,8 +1,11 @@
 #include "tools/daemon/daemon.h"
 
+#include <fcntl.h>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -33,9 +36,11 @@ volatile std::sig_atomic_t g_reload = 0;
 
 constexpr auto kTick = std::chrono::milliseconds(250);
 constexpr auto kPingTimeout = std::chrono::seconds(60);
-constexpr auto kScanTimeout = std::chrono::seconds(300);
-// After the grace period and SIGTERM, how long a run may take to stop cleanly.
+constexpr auto kScanTimeout = std::chrono::seconds(120);
+// After the grace period and SIGTERM, how long the runs may take to stop cleanly.
 constexpr auto kStopTimeout = std::chrono::seconds(120);
+// The tail of a run's log served by /api/v1/runs/ID/log.
+constexpr std::size_t kLogTail = 1 << 20;
 
 UnixSeconds now_unix() { return static_cast<UnixSeconds>(std::time(nullptr)); }
 
@@ -95,8 +100,11 @@ Json to_json(const SnapshotView& s) {
           {"verify_error", s.verify_error.empty() ? Json(nullptr) : Json(s.verify_error)}};
 }
 
+// JSON text; invalid UTF-8 (a server message in Latin-1) becomes U+FFFD.
+std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
 HttpResponse json_response(int status, const Json& body) {
-  return {status, "application/json", body.dump() + "\n", {}};
+  return {status, "application/json", dump(body) + "\n", {}};
 }
 
 HttpResponse error_response(int status, const std::string& message) {
@@ -168,7 +176,26 @@ struct Daemon::Impl {
     std::unique_ptr<Child> child;
   };
 
+  // <state_dir>/lock, flock(2)ed for the daemon's life: one daemon (or
+  // --once) per state directory.
+  struct StateDirLock {
+    int fd = -1;
+    explicit StateDirLock(const fs::path& dir) {
+      prepare_state_dir(dir);
+      fd = ::open((dir / "lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+      if (fd < 0 || ::flock(fd, LOCK_EX | LOCK_NB) != 0)
+        throw Error(ExitCode::job_locked,
+                    fmt::format("another dbsnap daemon uses the state directory {}; stop it, or "
+                                "give this one --state-dir",
+                                dir.string()));
+    }
+    ~StateDirLock() {
+      if (fd >= 0) ::close(fd);
+    }
+  };
+
   DaemonOptions options;
+  StateDirLock dir_lock;
   StateStore store;
   mutable std::mutex mu;  // guards everything below but running (the loop's alone)
   DaemonSettings settings;
@@ -179,13 +206,15 @@ struct Daemon::Impl {
   // The snapshot scanner: jobs whose volume to list again, on its own thread.
   std::deque<std::string> scans;
   std::condition_variable scan_cv;
-  bool stopping = false;
+  bool stopping = false;       // the scanner ends
+  bool shutting_down = false;  // no run is queued or started any more
   std::thread scanner;
   std::atomic<std::uint64_t> child_files{0};
 
   Impl(DaemonSettings s, DaemonOptions o)
       : options(std::move(o)),
-        store((prepare_state_dir(options.state_dir), options.state_dir / "state.sqlite3")),
+        dir_lock(options.state_dir),
+        store(options.state_dir / "state.sqlite3"),
         settings(std::move(s)),
         queue(settings.max_concurrent) {}
 
@@ -208,7 +237,7 @@ struct Daemon::Impl {
       Json line{{"time", time}, {"event", event}};
       line.update(fields);
       line["message"] = text;
-      fmt::print(stderr, "{}\n", line.dump());
+      fmt::print(stderr, "{}\n", dump(line));
     } else {
       fmt::print(stderr, "{} dbsnap daemon: {}\n", time, text);
     }
@@ -315,6 +344,17 @@ struct Daemon::Impl {
     start_ready();
   }
 
+  // One turn of the loop; a failure (the state's disk full, ...) is logged
+  // and the loop goes on, so running backups are never abandoned.
+  void turn() {
+    try {
+      if (g_reload) reload();
+      tick();
+    } catch (const std::exception& e) {
+      log("error", fmt::format("error: {}", e.what()), {{"error", e.what()}});
+    }
+  }
+
   // --- start, reload, stop ---------------------------------------------------
 
   // next_due for every scheduled job, and its catch-up run when it missed one.
@@ -345,6 +385,7 @@ struct Daemon::Impl {
                                 fresh.http.token != settings.http.token ||
                                 fresh.http.cert_file != settings.http.cert_file ||
                                 fresh.http.key_file != settings.http.key_file;
+      fire_due(now_unix());  // a time that came before the reload still runs
       settings = std::move(fresh);
       queue.set_max_concurrent(settings.max_concurrent);
       schedule_jobs(false);
@@ -352,7 +393,7 @@ struct Daemon::Impl {
                                          http_changed ? "; listen, token and TLS changes take "
                                                         "effect at the next start"
                                                       : ""));
-    } catch (const Error& e) {
+    } catch (const std::exception& e) {
       log("config_refused", fmt::format("config reload refused, keeping the old one: {}", e.what()),
           {{"error", e.what()}});
     }
@@ -361,6 +402,7 @@ struct Daemon::Impl {
   // Waiting runs become interrupted; running ones get the grace period, then SIGTERM.
   void shut_down() {
     std::unique_lock lock(mu);
+    shutting_down = true;
     log("stopping", fmt::format("stopping: {} runs running, grace {} s", running.size(),
                                 settings.grace.count()));
     for (const QueuedRun& q : queue.drain_waiting()) {
@@ -381,13 +423,19 @@ struct Daemon::Impl {
           {{"run", id}, {"job", run.record.job}});
       run.child->signal(SIGTERM);
     }
-    for (auto& [id, run] : running) finish(run, run.child->wait(kStopTimeout), "");
+    const auto stop_end = std::chrono::steady_clock::now() + kStopTimeout;
+    for (auto& [id, run] : running) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          stop_end - std::chrono::steady_clock::now());
+      finish(run, run.child->wait(std::max(left, std::chrono::milliseconds(0))), "");
+    }
     running.clear();
   }
 
   // --- snapshots -------------------------------------------------------------
 
   void scan(const std::string& job) {
+    if (shutting_down) return;
     scans.push_back(job);
     scan_cv.notify_one();
   }
@@ -426,7 +474,11 @@ struct Daemon::Impl {
       scans.pop_front();
       std::string text = settings.config_text;
       lock.unlock();
-      scan_job(job, text);
+      try {
+        scan_job(job, text);
+      } catch (const std::exception& e) {
+        log("scan_failed", fmt::format("listing the snapshots of job {}: {}", job, e.what()));
+      }
       lock.lock();
     }
   }
@@ -450,28 +502,45 @@ struct Daemon::Impl {
 
   // --- views -----------------------------------------------------------------
 
+  // Every snapshot found, newest first, that keep() accepts (mu held).
+  template <typename Keep>
+  std::vector<SnapshotView> snapshots_where(Keep keep) const {
+    std::vector<SnapshotView> out;
+    for (const auto& [job, list] : snapshots)
+      for (const auto& snap : list)
+        if (keep(snap)) out.push_back(snap);
+    std::sort(out.begin(), out.end(),
+              [](const auto& a, const auto& b) { return a.started_at > b.started_at; });
+    return out;
+  }
+
+  // The in-memory part is copied under mu; the store is read after, so a
+  // page or a scrape never holds up the scheduling loop.
   StatusView view() {
-    std::lock_guard lock(mu);
     StatusView v;
     v.now = now_unix();
     v.version = DBSNAP_VERSION;
-    for (const auto& job : settings.jobs) {
-      JobView j{job.name, job.server, job.schedule ? job.schedule->describe() : "",
-                0,        {},         queue.job_busy(job.name)};
-      if (auto it = next_due.find(job.name); it != next_due.end()) j.next_run = it->second;
-      for (auto& r : store.runs({job.name, std::nullopt, 20}))
+    {
+      std::lock_guard lock(mu);
+      for (const auto& job : settings.jobs) {
+        auto due = next_due.find(job.name);
+        v.jobs.push_back({job.name,
+                          job.server,
+                          job.schedule ? job.schedule->describe() : "",
+                          due == next_due.end() ? 0 : due->second,
+                          {},
+                          queue.job_busy(job.name)});
+      }
+      v.snapshots = snapshots_where([](const SnapshotView&) { return true; });
+    }
+    if (v.snapshots.size() > 100) v.snapshots.resize(100);
+    for (auto& j : v.jobs)
+      for (auto& r : store.runs({j.name, std::nullopt, 20}))
         if (r.finished_at > 0) {
           j.last_run = std::move(r);
           break;
         }
-      v.jobs.push_back(std::move(j));
-    }
     v.recent_runs = store.runs({"", std::nullopt, 50});
-    for (const auto& [job, list] : snapshots)
-      v.snapshots.insert(v.snapshots.end(), list.begin(), list.end());
-    std::sort(v.snapshots.begin(), v.snapshots.end(),
-              [](const auto& a, const auto& b) { return a.started_at > b.started_at; });
-    if (v.snapshots.size() > 100) v.snapshots.resize(100);
     v.databases = store.database_stats();
     v.counters = store.counters();
     return v;
@@ -538,7 +607,8 @@ struct Daemon::Impl {
     }
     auto r = id > 0 ? store.run(id) : std::nullopt;
     if (!r) return error_response(404, "no such run");
-    if (want_log) return {200, "text/plain; charset=utf-8", read_text(run_file(id, "log")), {}};
+    if (want_log)
+      return {200, "text/plain; charset=utf-8", read_tail(run_file(id, "log"), kLogTail), {}};
     return json_response(200, to_json(*r));
   }
 
@@ -549,10 +619,12 @@ struct Daemon::Impl {
     };
     const std::string job = param("job"), server = param("server"), database = param("database");
     Json out = Json::array();
-    for (const auto& s : view().snapshots)
-      if ((job.empty() || s.job == job) && (database.empty() || s.database == database) &&
-          (server.empty() || s.name.starts_with(server + "/")))
-        out.push_back(to_json(s));
+    std::lock_guard lock(mu);
+    for (const auto& s : snapshots_where([&](const SnapshotView& s) {
+           return (job.empty() || s.job == job) && (database.empty() || s.database == database) &&
+                  (server.empty() || s.name.starts_with(server + "/"));
+         }))
+      out.push_back(to_json(s));
     return json_response(200, out);
   }
 
@@ -561,6 +633,7 @@ struct Daemon::Impl {
     const DaemonJob* job = find_job(name);
     if (!job)
       return error_response(404, fmt::format("no job '{}' in the config", name.substr(0, 200)));
+    if (shutting_down) return error_response(503, "the daemon is stopping");
     const std::int64_t id = queue_run(*job, RunTrigger::api);
     HttpResponse res = json_response(
         202, Json{{"id", id}, {"status", "pending"}, {"run", fmt::format("/api/v1/runs/{}", id)}});
@@ -616,8 +689,7 @@ int Daemon::run() {
                          impl_->settings.jobs.size(), impl_->options.state_dir.string()),
              {{"port", http.port()}});
   while (!cancel_requested()) {
-    if (g_reload) impl_->reload();
-    impl_->tick();
+    impl_->turn();
     std::this_thread::sleep_for(kTick);
   }
   impl_->shut_down();
@@ -642,7 +714,7 @@ int Daemon::run_once() {
   }
   impl_->log("once", fmt::format("{} jobs due", ids.size()));
   while (!cancel_requested()) {
-    impl_->tick();
+    impl_->turn();
     {
       std::lock_guard lock(impl_->mu);
       if (impl_->running.empty() && impl_->queue.waiting() == 0) break;
@@ -650,11 +722,13 @@ int Daemon::run_once() {
     std::this_thread::sleep_for(kTick);
   }
   if (cancel_requested()) impl_->shut_down();
+  int code = 0;
   for (std::int64_t id : ids)
-    if (auto r = impl_->store.run(id); r && r->status != RunStatus::completed)
-      return r->status == RunStatus::interrupted ? static_cast<int>(ExitCode::interrupted)
-                                                 : static_cast<int>(ExitCode::databases_failed);
-  return 0;
+    if (auto r = impl_->store.run(id); r && r->status == RunStatus::interrupted)
+      return static_cast<int>(ExitCode::interrupted);
+    else if (r && r->status != RunStatus::completed)
+      code = static_cast<int>(ExitCode::databases_failed);
+  return code;
 }
 
 }  // namespace dbsnap::daemon

@@ -11,6 +11,9 @@
 // (failed manifest, no partial object); the daemon waits for them. On
 // SIGHUP: the config is read again; an invalid one is refused with one log
 // line and the old one kept; listen/token/TLS changes wait for a restart.
+// A failure inside the loop (the state's disk full) is logged and the loop
+// goes on. The page and /metrics read the state store outside the lock the
+// loop takes, so they never hold up scheduling.
 //
 // HTTP (tools/daemon/http_server.h):
 //   GET  /                              the status page (tools/daemon/render.h)
@@ -21,7 +24,8 @@
 //   GET  /api/v1/runs/ID                one run;  GET /api/v1/runs/ID/log: its stderr
 //   GET  /api/v1/snapshots?job=&server=&database=   snapshots found in the jobs' volumes
 //   POST /api/v1/jobs/NAME/run          202 {"id":N,"status":"pending"}; a run
-//                                       already waiting for the job is returned instead
+//                                       already waiting for the job is returned instead;
+//                                       503 once the daemon is stopping
 //   POST /api/v1/servers/NAME/test      `dbsnap ping NAME --json`: 200 when it passed, 502 if not
 // Errors: {"error": "..."} with 400, 404 or 405.
 #pragma once
@@ -70,8 +74,10 @@ struct DaemonOptions {
 
 class Daemon {
  public:
-  // Opens the state store. Throws dbsnap::Error (io_error: the state
-  // directory; usage: the HTTP settings).
+  // Locks the state directory (flock of <state_dir>/lock: one daemon or
+  // --once per directory) and opens the state store. Throws dbsnap::Error:
+  // job_locked when another daemon holds the directory, io_error for the
+  // state directory or database. run() throws usage for the HTTP settings.
   Daemon(DaemonSettings settings, DaemonOptions options);
   ~Daemon();
   Daemon(const Daemon&) = delete;

@@ -93,13 +93,12 @@ int run_daemon(const DaemonArgs& a) {
   o.binary = fs::read_symlink("/proc/self/exe").string();
   o.json_log = a.log_format == "json";
   o.reload = read_settings;
-  daemon::Daemon d(read_settings(), o);
-  if (a.once) return d.run_once();
-  struct sigaction sa {};
+  struct sigaction sa {};  // before anything else: SIGHUP's default would end the process
   sa.sa_handler = on_hangup;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGHUP, &sa, nullptr);
-  return d.run();
+  daemon::Daemon d(read_settings(), o);
+  return a.once ? d.run_once() : d.run();
 }
 
 }  // namespace
