@@ -639,21 +639,28 @@ void AgeDecryptor::take_header() {
   buffer_.erase(0, header->length + kNonceBytes);
 }
 
-// The plaintext of the chunk at index_; on failure, tells whether the chunk
-// would authenticate with the other last flag (a misplaced end of file).
-std::string AgeDecryptor::open_chunk(std::string_view sealed, bool last) const {
-  auto plaintext = aead_open(view(payload_key_->bytes), chunk_nonce(index_, last), sealed);
-  if (plaintext) return std::move(*plaintext);
-  if (aead_open(view(payload_key_->bytes), chunk_nonce(index_, !last), sealed))
-    fail(Failure::payload, last ? fmt::format("age file is truncated: it ends after chunk {}, not a last chunk", index_)
-                                : fmt::format("age payload continues after its last chunk {}", index_));
-  fail(Failure::payload, fmt::format("age payload chunk {} failed authentication", index_));
+// Appends the plaintext of the chunk at index_. A full chunk that
+// authenticates only with the other last flag (an end of file in the wrong
+// place) is appended too, as age does, before the error.
+void AgeDecryptor::open_chunk(std::string_view sealed, bool last, std::string& out) const {
+  if (auto plaintext = aead_open(view(payload_key_->bytes), chunk_nonce(index_, last), sealed)) {
+    out += *plaintext;
+    return;
+  }
+  // Only a full chunk can be a misplaced end: a short one is always last.
+  auto misplaced = sealed.size() == kSealedChunkBytes
+                       ? aead_open(view(payload_key_->bytes), chunk_nonce(index_, !last), sealed)
+                       : std::nullopt;
+  if (!misplaced) fail(Failure::payload, fmt::format("age payload chunk {} failed authentication", index_));
+  out += *misplaced;
+  fail(Failure::payload, last ? fmt::format("age file is truncated: it ends after chunk {}, not a last chunk", index_)
+                              : fmt::format("age payload continues after its last chunk {}", index_));
 }
 
 void AgeDecryptor::open_chunks(std::string& out) {
   // A full chunk is known not to be the last only when a byte follows it.
   while (buffer_.size() > kSealedChunkBytes) {
-    out += open_chunk(std::string_view(buffer_).substr(0, kSealedChunkBytes), false);
+    open_chunk(std::string_view(buffer_).substr(0, kSealedChunkBytes), false, out);
     buffer_.erase(0, kSealedChunkBytes);
     ++index_;
   }
@@ -676,9 +683,10 @@ void AgeDecryptor::finish(std::string& out) {
     if (!payload_key_) fail(Failure::header, "age file is truncated inside its header");
   }
   if (buffer_.size() < kTagBytes) fail(Failure::payload, fmt::format("age file is truncated in chunk {}", index_));
-  std::string last = open_chunk(buffer_, true);
-  if (last.empty() && index_ > 0) fail(Failure::payload, fmt::format("age payload's last chunk {} is empty", index_));
-  out += last;
+  std::size_t before = out.size();
+  open_chunk(buffer_, true, out);
+  if (out.size() == before && index_ > 0)
+    fail(Failure::payload, fmt::format("age payload's last chunk {} is empty", index_));
   buffer_.clear();
 }
 

@@ -157,7 +157,8 @@ class AgeEncryptor {
 };
 
 // Decrypts a stream. Only authenticated plaintext is ever appended to out,
-// chunk by chunk. Memory: the header and at most one sealed chunk.
+// chunk by chunk; what was appended before an error is authentic but may be
+// incomplete. Memory: the header and at most one sealed chunk.
 class AgeDecryptor {
  public:
   explicit AgeDecryptor(std::vector<Identity> identities);
@@ -174,7 +175,7 @@ class AgeDecryptor {
  private:
   void take_header();
   void open_chunks(std::string& out);
-  std::string open_chunk(std::string_view sealed, bool last) const;
+  void open_chunk(std::string_view sealed, bool last, std::string& out) const;
 
   std::vector<Identity> identities_;
   std::string buffer_;
