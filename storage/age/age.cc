@@ -25,11 +25,19 @@ constexpr std::string_view kScryptLabel = "age-encryption.org/v1/scrypt";
 constexpr std::size_t kColumns = 64;  // base64 characters per stanza body line
 constexpr std::size_t kWrappedKeyBytes = 16 + kTagBytes;
 
-[[noreturn]] void fail(Failure failure, const std::string& message) { throw AgeError(failure, message); }
-[[noreturn]] void malformed(std::string_view what) { fail(Failure::header, fmt::format("age header is malformed: {}", what)); }
+[[noreturn]] void fail(Failure failure, const std::string& message) {
+  throw AgeError(failure, message);
+}
+[[noreturn]] void malformed(std::string_view what) {
+  fail(Failure::header, fmt::format("age header is malformed: {}", what));
+}
 
-const unsigned char* bytes(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
-std::string_view view(const auto& array) { return {reinterpret_cast<const char*>(array.data()), array.size()}; }
+const unsigned char* bytes(std::string_view s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
+std::string_view view(const auto& array) {
+  return {reinterpret_cast<const char*>(array.data()), array.size()};
+}
 
 // --- Bech32 (BIP 173) ---
 
@@ -56,7 +64,8 @@ std::vector<unsigned char> hrp_expand(std::string_view hrp) {
 
 // Regroups bits from `from`-bit to `to`-bit groups; nullopt when decoding
 // (pad false) leaves a non-zero or whole-group remainder.
-std::optional<std::vector<unsigned char>> regroup(const std::vector<unsigned char>& in, int from, int to, bool pad) {
+std::optional<std::vector<unsigned char>> regroup(const std::vector<unsigned char>& in, int from,
+                                                  int to, bool pad) {
   std::vector<unsigned char> out;
   unsigned acc = 0;
   int bits = 0;
@@ -90,19 +99,23 @@ Bytes bech32_decode(std::string_view text, std::string_view hrp, std::string_vie
   bool upper = std::any_of(text.begin(), text.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
   if (lower && upper) fail(Failure::key, fmt::format("invalid {}: mixed case", what));
   std::string s(text);
-  std::transform(s.begin(), s.end(), s.begin(), [](char c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; });
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](char c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; });
   std::size_t sep = s.rfind('1');
   if (sep == std::string::npos || s.substr(0, sep) != hrp || s.size() < sep + 7)
-    fail(Failure::key, fmt::format("invalid {}: expected a Bech32 string starting with '{}1'", what, hrp));
+    fail(Failure::key,
+         fmt::format("invalid {}: expected a Bech32 string starting with '{}1'", what, hrp));
   std::vector<unsigned char> values;
   for (char c : s.substr(sep + 1)) {
     std::size_t v = kBech32Chars.find(c);
-    if (v == std::string_view::npos) fail(Failure::key, fmt::format("invalid {}: character outside Bech32", what));
+    if (v == std::string_view::npos)
+      fail(Failure::key, fmt::format("invalid {}: character outside Bech32", what));
     values.push_back(static_cast<unsigned char>(v));
   }
   std::vector<unsigned char> check = hrp_expand(hrp);
   check.insert(check.end(), values.begin(), values.end());
-  if (polymod(check) != 1) fail(Failure::key, fmt::format("invalid {}: Bech32 checksum mismatch", what));
+  if (polymod(check) != 1)
+    fail(Failure::key, fmt::format("invalid {}: Bech32 checksum mismatch", what));
   values.resize(values.size() - 6);
   auto data = regroup(values, 5, 8, false);
   OPENSSL_cleanse(values.data(), values.size());
@@ -114,13 +127,15 @@ Bytes bech32_decode(std::string_view text, std::string_view hrp, std::string_vie
 
 template <std::size_t N>
 void copy_key(const Bytes& data, std::array<unsigned char, N>& out, std::string_view what) {
-  if (data.size() != N) fail(Failure::key, fmt::format("invalid {}: {} bytes, expected {}", what, data.size(), N));
+  if (data.size() != N)
+    fail(Failure::key, fmt::format("invalid {}: {} bytes, expected {}", what, data.size(), N));
   std::memcpy(out.data(), data.data(), N);
 }
 
 // --- base64 without padding, canonical (the specification's "base64") ---
 
-constexpr std::string_view kBase64Chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr std::string_view kBase64Chars =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 std::string base64(std::string_view data) {
   std::string out;
@@ -182,10 +197,13 @@ Secret<N> hkdf(std::string_view salt, std::string_view ikm, std::string_view inf
   OSSL_PARAM params[5];
   OSSL_PARAM* p = params;
   *p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, const_cast<char*>("SHA256"), 0);
-  *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<char*>(ikm.data()), ikm.size());
-  *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, const_cast<char*>(info.data()), info.size());
+  *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<char*>(ikm.data()),
+                                           ikm.size());
+  *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, const_cast<char*>(info.data()),
+                                           info.size());
   if (!salt.empty())
-    *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, const_cast<char*>(salt.data()), salt.size());
+    *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, const_cast<char*>(salt.data()),
+                                             salt.size());
   *p = OSSL_PARAM_construct_end();
   Secret<N> out;
   if (EVP_KDF_derive(ctx.get(), out.bytes.data(), N, params) != 1) crypto_failed("HKDF");
@@ -195,27 +213,33 @@ Secret<N> hkdf(std::string_view salt, std::string_view ikm, std::string_view inf
 std::array<unsigned char, 32> hmac_sha256(std::string_view key, std::string_view data) {
   std::array<unsigned char, 32> mac{};
   unsigned len = 0;
-  if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), bytes(data), data.size(), mac.data(), &len))
+  if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), bytes(data), data.size(),
+            mac.data(), &len))
     crypto_failed("HMAC");
   return mac;
 }
 
 // ChaCha20-Poly1305 with a 12-byte nonce: seals plaintext (appending the tag)
 // or opens sealed (nullopt when the tag does not verify).
-Bytes aead_seal(std::string_view key, const std::array<unsigned char, 12>& nonce, std::string_view plaintext) {
+Bytes aead_seal(std::string_view key, const std::array<unsigned char, 12>& nonce,
+                std::string_view plaintext) {
   Owned<EVP_CIPHER_CTX> ctx(EVP_CIPHER_CTX_new());
   Bytes out(plaintext.size() + kTagBytes, '\0');
   auto* o = reinterpret_cast<unsigned char*>(out.data());
   int len = 0;
-  if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_chacha20_poly1305(), nullptr, bytes(key), nonce.data()) != 1 ||
-      EVP_EncryptUpdate(ctx.get(), o, &len, bytes(plaintext), static_cast<int>(plaintext.size())) != 1 ||
+  if (!ctx ||
+      EVP_EncryptInit_ex(ctx.get(), EVP_chacha20_poly1305(), nullptr, bytes(key), nonce.data()) !=
+          1 ||
+      EVP_EncryptUpdate(ctx.get(), o, &len, bytes(plaintext), static_cast<int>(plaintext.size())) !=
+          1 ||
       EVP_EncryptFinal_ex(ctx.get(), o + len, &len) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_GET_TAG, kTagBytes, o + plaintext.size()) != 1)
     crypto_failed("ChaCha20-Poly1305 encryption");
   return out;
 }
 
-std::optional<Bytes> aead_open(std::string_view key, const std::array<unsigned char, 12>& nonce, std::string_view sealed) {
+std::optional<Bytes> aead_open(std::string_view key, const std::array<unsigned char, 12>& nonce,
+                               std::string_view sealed) {
   if (sealed.size() < kTagBytes) return std::nullopt;
   std::size_t n = sealed.size() - kTagBytes;
   Owned<EVP_CIPHER_CTX> ctx(EVP_CIPHER_CTX_new());
@@ -223,7 +247,9 @@ std::optional<Bytes> aead_open(std::string_view key, const std::array<unsigned c
   auto* o = reinterpret_cast<unsigned char*>(out.data());
   auto* tag = const_cast<unsigned char*>(bytes(sealed.substr(n)));
   int len = 0;
-  if (!ctx || EVP_DecryptInit_ex(ctx.get(), EVP_chacha20_poly1305(), nullptr, bytes(key), nonce.data()) != 1 ||
+  if (!ctx ||
+      EVP_DecryptInit_ex(ctx.get(), EVP_chacha20_poly1305(), nullptr, bytes(key), nonce.data()) !=
+          1 ||
       EVP_DecryptUpdate(ctx.get(), o, &len, bytes(sealed), static_cast<int>(n)) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG, kTagBytes, tag) != 1)
     crypto_failed("ChaCha20-Poly1305 decryption");
@@ -237,7 +263,8 @@ std::optional<Bytes> aead_open(std::string_view key, const std::array<unsigned c
 constexpr std::array<unsigned char, 12> kZeroNonce{};
 
 Owned<EVP_PKEY> x25519_private(const Secret<32>& secret) {
-  Owned<EVP_PKEY> key(EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, secret.bytes.data(), 32));
+  Owned<EVP_PKEY> key(
+      EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, secret.bytes.data(), 32));
   if (!key) crypto_failed("X25519 key");
   return key;
 }
@@ -245,20 +272,23 @@ Owned<EVP_PKEY> x25519_private(const Secret<32>& secret) {
 std::array<unsigned char, 32> x25519_public(const Secret<32>& secret) {
   std::array<unsigned char, 32> share{};
   std::size_t len = share.size();
-  if (EVP_PKEY_get_raw_public_key(x25519_private(secret).get(), share.data(), &len) != 1) crypto_failed("X25519");
+  if (EVP_PKEY_get_raw_public_key(x25519_private(secret).get(), share.data(), &len) != 1)
+    crypto_failed("X25519");
   return share;
 }
 
 // The shared secret; nullopt when the peer share is a low-order point
 // (OpenSSL refuses an all-zero result).
 std::optional<Secret<32>> x25519(const Secret<32>& secret, std::string_view share) {
-  Owned<EVP_PKEY> peer(EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, bytes(share), share.size()));
+  Owned<EVP_PKEY> peer(
+      EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, bytes(share), share.size()));
   Owned<EVP_PKEY> self = x25519_private(secret);
   Owned<EVP_PKEY_CTX> ctx(EVP_PKEY_CTX_new(self.get(), nullptr));
   Secret<32> out;
   std::size_t len = 32;
   if (!peer || !ctx || EVP_PKEY_derive_init(ctx.get()) != 1) crypto_failed("X25519");
-  if (EVP_PKEY_derive_set_peer(ctx.get(), peer.get()) != 1 || EVP_PKEY_derive(ctx.get(), out.bytes.data(), &len) != 1)
+  if (EVP_PKEY_derive_set_peer(ctx.get(), peer.get()) != 1 ||
+      EVP_PKEY_derive(ctx.get(), out.bytes.data(), &len) != 1)
     return std::nullopt;
   return out;
 }
@@ -268,8 +298,8 @@ Secret<32> scrypt(std::string_view passphrase, std::string_view salt, int work_f
   constexpr std::uint64_t r = 8;
   std::uint64_t max_mem = 128 * r * (n + 2) + (std::uint64_t{1} << 20);
   Secret<32> out;
-  if (EVP_PBE_scrypt(passphrase.data(), passphrase.size(), bytes(salt), salt.size(), n, r, 1, max_mem,
-                     out.bytes.data(), 32) != 1)
+  if (EVP_PBE_scrypt(passphrase.data(), passphrase.size(), bytes(salt), salt.size(), n, r, 1,
+                     max_mem, out.bytes.data(), 32) != 1)
     crypto_failed("scrypt");
   return out;
 }
@@ -304,9 +334,10 @@ Stanza wrap_x25519(const X25519Recipient& recipient, const FileKey& file_key) {
   auto share = x25519_public(ephemeral);
   auto shared = x25519(ephemeral, view(recipient.share()));
   if (!shared) fail(Failure::key, "invalid age recipient: low-order X25519 point");
-  Secret<32> wrap = hkdf<32>(std::string(view(share)) + std::string(view(recipient.share())), view(shared->bytes),
-                             kX25519Label);
-  return {{"X25519", base64(view(share))}, aead_seal(view(wrap.bytes), kZeroNonce, view(file_key.bytes))};
+  Secret<32> wrap = hkdf<32>(std::string(view(share)) + std::string(view(recipient.share())),
+                             view(shared->bytes), kX25519Label);
+  return {{"X25519", base64(view(share))},
+          aead_seal(view(wrap.bytes), kZeroNonce, view(file_key.bytes))};
 }
 
 Stanza wrap_scrypt(const ScryptRecipient& recipient, const FileKey& file_key) {
@@ -314,8 +345,9 @@ Stanza wrap_scrypt(const ScryptRecipient& recipient, const FileKey& file_key) {
     fail(Failure::key, fmt::format("scrypt work factor must be 1 to {}", kMaxScryptWorkFactor));
   std::array<unsigned char, 16> salt{};
   random_bytes(salt.data(), salt.size());
-  Secret<32> wrap = scrypt(recipient.passphrase, std::string(kScryptLabel) + std::string(view(salt)),
-                           recipient.work_factor);
+  Secret<32> wrap =
+      scrypt(recipient.passphrase, std::string(kScryptLabel) + std::string(view(salt)),
+             recipient.work_factor);
   return {{"scrypt", base64(view(salt)), std::to_string(recipient.work_factor)},
           aead_seal(view(wrap.bytes), kZeroNonce, view(file_key.bytes))};
 }
@@ -380,7 +412,8 @@ bool read_body(LineReader& lines, Bytes& body) {
 }
 
 void read_mac_line(std::string_view line, Header& header) {
-  auto mac = line.size() == 47 && line.substr(0, 4) == "--- " ? unbase64(line.substr(4)) : std::nullopt;
+  auto mac =
+      line.size() == 47 && line.substr(0, 4) == "--- " ? unbase64(line.substr(4)) : std::nullopt;
   if (!mac || mac->size() != 32) malformed("bad MAC line");
   header.mac = *mac;
 }
@@ -389,7 +422,8 @@ void check_version(std::string_view text) {
   std::string version = std::string(kVersionLine) + "\n";
   std::size_t n = std::min(text.size(), version.size());
   if (text.substr(0, n) != std::string_view(version).substr(0, n))
-    fail(Failure::header, "not an age file, or an unsupported version: expected 'age-encryption.org/v1'");
+    fail(Failure::header,
+         "not an age file, or an unsupported version: expected 'age-encryption.org/v1'");
 }
 
 // The header at the start of text; nullopt when text ends inside it.
@@ -416,7 +450,8 @@ std::optional<Header> parse_header(std::string_view text) {
 // --- unwrapping the file key ---
 
 std::optional<FileKey> open_file_key(std::string_view wrap_key, const Stanza& stanza) {
-  if (stanza.body.size() != kWrappedKeyBytes) malformed(fmt::format("{} stanza body is not 32 bytes", stanza.args[0]));
+  if (stanza.body.size() != kWrappedKeyBytes)
+    malformed(fmt::format("{} stanza body is not 32 bytes", stanza.args[0]));
   auto key = aead_open(wrap_key, kZeroNonce, stanza.body);
   if (!key) return std::nullopt;
   FileKey file_key;
@@ -440,7 +475,8 @@ int work_factor(const std::string& text, int max) {
                 std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (!digits) malformed("scrypt work factor is not a decimal number");
   int factor = std::stoi(text);
-  if (factor > max) malformed(fmt::format("scrypt work factor {} is above the limit {}", factor, max));
+  if (factor > max)
+    malformed(fmt::format("scrypt work factor {} is above the limit {}", factor, max));
   return factor;
 }
 
@@ -458,21 +494,25 @@ std::optional<FileKey> unwrap(const ScryptIdentity& identity, const Stanza& stan
 void check_scrypt_alone(const Header& header) {
   bool scrypt = std::any_of(header.stanzas.begin(), header.stanzas.end(),
                             [](const Stanza& s) { return s.args[0] == "scrypt"; });
-  if (scrypt && header.stanzas.size() != 1) malformed("an scrypt stanza must be alone in the header");
+  if (scrypt && header.stanzas.size() != 1)
+    malformed("an scrypt stanza must be alone in the header");
 }
 
 FileKey find_file_key(const Header& header, const std::vector<Identity>& identities) {
   check_scrypt_alone(header);
   for (const auto& identity : identities)
     for (const auto& stanza : header.stanzas)
-      if (auto key = std::visit([&](const auto& id) { return unwrap(id, stanza); }, identity)) return *key;
+      if (auto key = std::visit([&](const auto& id) { return unwrap(id, stanza); }, identity))
+        return *key;
   fail(Failure::no_match, "no identity matches the age file's recipients");
 }
 
-PayloadKey open_header(std::string_view text, const Header& header, const std::vector<Identity>& identities) {
+PayloadKey open_header(std::string_view text, const Header& header,
+                       const std::vector<Identity>& identities) {
   FileKey file_key = find_file_key(header, identities);
   auto mac = header_mac(file_key, text.substr(0, header.mac_input_bytes));
-  if (CRYPTO_memcmp(mac.data(), header.mac.data(), mac.size()) != 0) fail(Failure::hmac, "age header MAC mismatch: the header was altered");
+  if (CRYPTO_memcmp(mac.data(), header.mac.data(), mac.size()) != 0)
+    fail(Failure::hmac, "age header MAC mismatch: the header was altered");
   std::string_view nonce = text.substr(header.length, kNonceBytes);
   return hkdf<32>(nonce, view(file_key.bytes), "payload");
 }
@@ -486,7 +526,9 @@ std::array<unsigned char, 12> chunk_nonce(std::uint64_t index, bool last) {
 
 void read_key_lines(const std::filesystem::path& path, std::vector<std::string>& lines) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ExitCode::io_error, fmt::format("unable to open '{}': {}", path.string(), std::strerror(errno)));
+  if (!in)
+    throw Error(ExitCode::io_error,
+                fmt::format("unable to open '{}': {}", path.string(), std::strerror(errno)));
   std::string line;
   while (std::getline(in, line)) lines.push_back(line);
   if (in.bad()) throw Error(ExitCode::io_error, fmt::format("unable to read '{}'", path.string()));
@@ -506,18 +548,21 @@ std::vector<Key> parse_key_file(const std::filesystem::path& path, std::string_v
     try {
       keys.push_back(Key::parse(line));
     } catch (const AgeError& e) {
-      fail(Failure::key, fmt::format("{} file '{}' line {}: {}", what, path.string(), i + 1, e.what()));
+      fail(Failure::key,
+           fmt::format("{} file '{}' line {}: {}", what, path.string(), i + 1, e.what()));
     }
   }
   for (auto& line : lines) OPENSSL_cleanse(line.data(), line.size());
-  if (keys.empty()) fail(Failure::key, fmt::format("{} file '{}' holds no key", what, path.string()));
+  if (keys.empty())
+    fail(Failure::key, fmt::format("{} file '{}' holds no key", what, path.string()));
   return keys;
 }
 
 }  // namespace
 
 AgeError::AgeError(Failure failure, const std::string& message)
-    : Error(failure == Failure::key || failure == Failure::no_match ? ExitCode::usage : ExitCode::verify_failed,
+    : Error(failure == Failure::key || failure == Failure::no_match ? ExitCode::usage
+                                                                    : ExitCode::verify_failed,
             message),
       failure_(failure) {}
 
@@ -541,25 +586,33 @@ X25519Identity X25519Identity::parse(std::string_view text) {
   Bytes data = bech32_decode(text, "age-secret-key-", "age identity");
   copy_key(data, identity.secret_.bytes, "age identity");
   OPENSSL_cleanse(data.data(), data.size());
-  if (text.substr(0, 16) != "AGE-SECRET-KEY-1") fail(Failure::key, "invalid age identity: must be uppercase");
+  if (text.substr(0, 16) != "AGE-SECRET-KEY-1")
+    fail(Failure::key, "invalid age identity: must be uppercase");
   return identity;
 }
 
 std::string X25519Identity::to_string() const {
   std::string s = bech32_encode("age-secret-key-", view(secret_.bytes));
-  std::transform(s.begin(), s.end(), s.begin(), [](char c) { return c >= 'a' && c <= 'z' ? c - 32 : c; });
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](char c) { return c >= 'a' && c <= 'z' ? c - 32 : c; });
   return s;
 }
 
-X25519Recipient X25519Identity::recipient() const { return X25519Recipient(x25519_public(secret_)); }
+X25519Recipient X25519Identity::recipient() const {
+  return X25519Recipient(x25519_public(secret_));
+}
 
 std::vector<X25519Identity> read_identity_file(const std::filesystem::path& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0)
-    throw Error(ExitCode::io_error, fmt::format("unable to stat '{}': {}", path.string(), std::strerror(errno)));
+    throw Error(ExitCode::io_error,
+                fmt::format("unable to stat '{}': {}", path.string(), std::strerror(errno)));
   if ((st.st_mode & 077) != 0)
-    fail(Failure::key, fmt::format("identity file '{}' is accessible by group or others (mode {:04o}): run chmod 600 '{}'",
-                                   path.string(), st.st_mode & 07777, path.string()));
+    fail(
+        Failure::key,
+        fmt::format(
+            "identity file '{}' is accessible by group or others (mode {:04o}): run chmod 600 '{}'",
+            path.string(), st.st_mode & 07777, path.string()));
   return parse_key_file<X25519Identity>(path, "identity");
 }
 
@@ -571,7 +624,8 @@ std::vector<X25519Recipient> read_recipients_file(const std::filesystem::path& p
 
 namespace {
 
-std::string prefix_with_key(const std::vector<Stanza>& stanzas, const FileKey& file_key, PayloadKey& payload_key) {
+std::string prefix_with_key(const std::vector<Stanza>& stanzas, const FileKey& file_key,
+                            PayloadKey& payload_key) {
   std::array<unsigned char, kNonceBytes> nonce{};
   random_bytes(nonce.data(), nonce.size());
   payload_key = hkdf<32>(view(nonce), view(file_key.bytes), "payload");
@@ -651,10 +705,12 @@ void AgeDecryptor::open_chunk(std::string_view sealed, bool last, std::string& o
   auto misplaced = sealed.size() == kSealedChunkBytes
                        ? aead_open(view(payload_key_->bytes), chunk_nonce(index_, !last), sealed)
                        : std::nullopt;
-  if (!misplaced) fail(Failure::payload, fmt::format("age payload chunk {} failed authentication", index_));
+  if (!misplaced)
+    fail(Failure::payload, fmt::format("age payload chunk {} failed authentication", index_));
   out += *misplaced;
-  fail(Failure::payload, last ? fmt::format("age file is truncated: it ends after chunk {}, not a last chunk", index_)
-                              : fmt::format("age payload continues after its last chunk {}", index_));
+  fail(Failure::payload,
+       last ? fmt::format("age file is truncated: it ends after chunk {}, not a last chunk", index_)
+            : fmt::format("age payload continues after its last chunk {}", index_));
 }
 
 void AgeDecryptor::open_chunks(std::string& out) {
@@ -668,7 +724,7 @@ void AgeDecryptor::open_chunks(std::string& out) {
 
 void AgeDecryptor::update(std::string_view ciphertext, std::string& out) {
   while (!ciphertext.empty()) {
-    std::size_t room = payload_key_ ? kSealedChunkBytes + 1 - buffer_.size() : kMaxHeaderBytes;
+    std::size_t room = payload_key_ ? kSealedChunkBytes + 1 - buffer_.size() : kSealedChunkBytes;
     std::size_t n = std::min(ciphertext.size(), room);
     buffer_.append(ciphertext.substr(0, n));
     ciphertext.remove_prefix(n);
@@ -682,7 +738,8 @@ void AgeDecryptor::finish(std::string& out) {
     take_header();
     if (!payload_key_) fail(Failure::header, "age file is truncated inside its header");
   }
-  if (buffer_.size() < kTagBytes) fail(Failure::payload, fmt::format("age file is truncated in chunk {}", index_));
+  if (buffer_.size() < kTagBytes)
+    fail(Failure::payload, fmt::format("age file is truncated in chunk {}", index_));
   std::size_t before = out.size();
   open_chunk(buffer_, true, out);
   if (out.size() == before && index_ > 0)
@@ -721,9 +778,11 @@ std::uint64_t chunk_count(std::uint64_t header_bytes, std::uint64_t file_bytes) 
   return count;
 }
 
-std::string decrypt_chunk(const PayloadKey& key, std::uint64_t index, bool last, std::string_view sealed) {
+std::string decrypt_chunk(const PayloadKey& key, std::uint64_t index, bool last,
+                          std::string_view sealed) {
   auto plaintext = aead_open(view(key.bytes), chunk_nonce(index, last), sealed);
-  if (!plaintext) fail(Failure::payload, fmt::format("age payload chunk {} failed authentication", index));
+  if (!plaintext)
+    fail(Failure::payload, fmt::format("age payload chunk {} failed authentication", index));
   return std::move(*plaintext);
 }
 

@@ -35,13 +35,13 @@
 
 namespace dbsnap::age {
 
-constexpr std::size_t kChunkBytes = 64 * 1024;                         // plaintext bytes per STREAM chunk
-constexpr std::size_t kTagBytes = 16;                                  // Poly1305 tag after each chunk
-constexpr std::size_t kSealedChunkBytes = kChunkBytes + kTagBytes;     // a full chunk on disk
-constexpr std::size_t kNonceBytes = 16;                                // payload nonce after the header
-constexpr int kDefaultScryptWorkFactor = 18;                           // log2(N), as `age -p` writes
-constexpr int kMaxScryptWorkFactor = 22;                               // the highest log2(N) accepted, as age
-constexpr std::size_t kMaxHeaderBytes = 1024 * 1024;                   // longer headers are refused
+constexpr std::size_t kChunkBytes = 64 * 1024;  // plaintext bytes per STREAM chunk
+constexpr std::size_t kTagBytes = 16;           // Poly1305 tag after each chunk
+constexpr std::size_t kSealedChunkBytes = kChunkBytes + kTagBytes;  // a full chunk on disk
+constexpr std::size_t kNonceBytes = 16;               // payload nonce after the header
+constexpr int kDefaultScryptWorkFactor = 18;          // log2(N), as `age -p` writes
+constexpr int kMaxScryptWorkFactor = 22;              // the highest log2(N) accepted, as age
+constexpr std::size_t kMaxHeaderBytes = 1024 * 1024;  // longer headers are refused
 
 // Fixed-size key material, wiped with OPENSSL_cleanse when destroyed.
 template <std::size_t N>
@@ -203,6 +203,7 @@ std::uint64_t chunk_index(std::uint64_t plaintext_offset);
 std::uint64_t chunk_count(std::uint64_t header_bytes, std::uint64_t file_bytes);
 // The plaintext of one sealed chunk. Throws AgeError(payload) naming the
 // chunk when it fails authentication (a wrong index or last flag too).
-std::string decrypt_chunk(const PayloadKey& key, std::uint64_t index, bool last, std::string_view sealed);
+std::string decrypt_chunk(const PayloadKey& key, std::uint64_t index, bool last,
+                          std::string_view sealed);
 
 }  // namespace dbsnap::age

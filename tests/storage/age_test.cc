@@ -42,21 +42,25 @@ std::string random_text(std::size_t n, std::uint64_t seed) {
 // Feeds input in pieces of step bytes (odd steps cross every boundary).
 std::string encrypt(AgeEncryptor& encryptor, std::string_view plaintext, std::size_t step = 7777) {
   std::string out;
-  for (std::size_t i = 0; i < plaintext.size(); i += step) encryptor.update(plaintext.substr(i, step), out);
+  for (std::size_t i = 0; i < plaintext.size(); i += step)
+    encryptor.update(plaintext.substr(i, step), out);
   encryptor.finish(out);
   return out;
 }
 
-std::string decrypt(std::vector<Identity> identities, std::string_view ciphertext, std::size_t step = 5000) {
+std::string decrypt(std::vector<Identity> identities, std::string_view ciphertext,
+                    std::size_t step = 5000) {
   AgeDecryptor decryptor(std::move(identities));
   std::string out;
-  for (std::size_t i = 0; i < ciphertext.size(); i += step) decryptor.update(ciphertext.substr(i, step), out);
+  for (std::size_t i = 0; i < ciphertext.size(); i += step)
+    decryptor.update(ciphertext.substr(i, step), out);
   decryptor.finish(out);
   return out;
 }
 
 void write_file(const fs::path& path, std::string_view bytes, fs::perms perms = fs::perms(0600)) {
-  std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(path, std::ios::binary)
+      .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   fs::permissions(path, perms);
 }
 
@@ -100,7 +104,8 @@ TEST(AgeKeys, MixedCaseAndWrongPrefixAreRefused) {
   text[0] = 'a';
   age_error([&] { X25519Identity::parse(text); }, Failure::key);
   age_error([&] { X25519Recipient::parse("age1"); }, Failure::key);
-  age_error([&] { X25519Identity::parse(X25519Identity::generate().recipient().to_string()); }, Failure::key);
+  age_error([&] { X25519Identity::parse(X25519Identity::generate().recipient().to_string()); },
+            Failure::key);
 }
 
 TEST(AgeKeys, AgeKeygenKeysParse) {
@@ -131,7 +136,8 @@ TEST(AgeKeys, IdentityFileReadableByOthersIsRefused) {
 TEST(AgeKeys, BadIdentityFileLineIsNamed) {
   ScratchDir dir;
   fs::path key = dir.path() / "key.txt";
-  write_file(key, "# comment\n" + X25519Identity::generate().to_string() + "\nAGE-SECRET-KEY-1QQQ\n");
+  write_file(key,
+             "# comment\n" + X25519Identity::generate().to_string() + "\nAGE-SECRET-KEY-1QQQ\n");
   std::string message = age_error([&] { read_identity_file(key); }, Failure::key);
   EXPECT_NE(message.find("line 3"), std::string::npos) << message;
 }
@@ -177,7 +183,8 @@ TEST(AgeRoundTrip, AnyOfSeveralRecipientsDecrypts) {
 
 fs::path write_identity_file(const fs::path& dir, const X25519Identity& identity) {
   fs::path key = dir / "key.txt";
-  write_file(key, "# public key: " + identity.recipient().to_string() + "\n" + identity.to_string() + "\n");
+  write_file(key, "# public key: " + identity.recipient().to_string() + "\n" +
+                      identity.to_string() + "\n");
   EXPECT_EQ(fs::status(key).permissions(), fs::perms(0600));
   return key;
 }
@@ -207,7 +214,8 @@ TEST(AgeInterop, DbsnapDecryptsWhatAgeWrites) {
   for (std::size_t size : kSizes) {
     std::string plaintext = random_text(size, size + 3);
     write_file(plain, plaintext);
-    auto by_recipient = run({"age", "-r", identity.recipient().to_string(), "-o", file.string(), plain.string()});
+    auto by_recipient =
+        run({"age", "-r", identity.recipient().to_string(), "-o", file.string(), plain.string()});
     ASSERT_EQ(by_recipient.exit_code, 0) << by_recipient.describe();
     EXPECT_EQ(decrypt({identities[0]}, read_file(file)), plaintext) << size;
     auto by_identity = run({"age", "-e", "-i", key.string(), "-o", file.string(), plain.string()});
@@ -218,9 +226,10 @@ TEST(AgeInterop, DbsnapDecryptsWhatAgeWrites) {
 
 // age reads passphrases from the terminal only: `script` gives it one, and
 // the passphrase lines go to it through the pseudo-terminal.
-test::CommandResult age_on_terminal(const std::string& passphrase_lines, const std::string& age_command) {
-  return run_shell("printf " + shell_quote(passphrase_lines) + " | script -qec " + shell_quote(age_command) +
-                   " /dev/null");
+test::CommandResult age_on_terminal(const std::string& passphrase_lines,
+                                    const std::string& age_command) {
+  return run_shell("printf " + shell_quote(passphrase_lines) + " | script -qec " +
+                   shell_quote(age_command) + " /dev/null");
 }
 
 TEST(AgeInterop, ScryptBothWaysThroughATerminal) {
@@ -230,13 +239,15 @@ TEST(AgeInterop, ScryptBothWaysThroughATerminal) {
   std::string plaintext = random_text(65537, 4);
   AgeEncryptor encryptor(ScryptRecipient{"pass phrase", kTestWorkFactor});
   write_file(file, encrypt(encryptor, plaintext));
-  auto age_d = age_on_terminal("pass phrase\n", "age -d -o " + shell_quote(out.string()) + " " + file.string());
+  auto age_d = age_on_terminal("pass phrase\n",
+                               "age -d -o " + shell_quote(out.string()) + " " + file.string());
   ASSERT_EQ(age_d.exit_code, 0) << age_d.describe();
   EXPECT_EQ(read_file(out), plaintext);
 
   write_file(dir.path() / "plain", plaintext);
-  auto age_p = age_on_terminal("pass phrase\npass phrase\n",
-                               "age -p -o " + shell_quote(file.string()) + " " + (dir.path() / "plain").string());
+  auto age_p =
+      age_on_terminal("pass phrase\npass phrase\n", "age -p -o " + shell_quote(file.string()) +
+                                                        " " + (dir.path() / "plain").string());
   ASSERT_EQ(age_p.exit_code, 0) << age_p.describe();
   EXPECT_EQ(decrypt({ScryptIdentity{"pass phrase"}}, read_file(file)), plaintext);
 }
@@ -263,7 +274,8 @@ class AgeTamper : public ::testing::Test {
 };
 
 TEST_F(AgeTamper, WrongIdentityMatchesNothing) {
-  std::string message = age_error([&] { decrypt({X25519Identity::generate()}, file_); }, Failure::no_match);
+  std::string message =
+      age_error([&] { decrypt({X25519Identity::generate()}, file_); }, Failure::no_match);
   EXPECT_NE(message.find("no identity matches"), std::string::npos) << message;
 }
 
@@ -305,7 +317,8 @@ TEST_F(AgeTamper, AlteredHeaderFailsItsMac) {
   std::string file = encrypt(encryptor, "x");
   std::size_t second = file.find("-> X25519 ", file.find("-> X25519 ") + 1);
   std::size_t line_end = file.find('\n', second);
-  file.erase(second, file.find('\n', line_end + 1) + 1 - second);  // drop the other recipient's stanza
+  file.erase(second,
+             file.find('\n', line_end + 1) + 1 - second);  // drop the other recipient's stanza
   decrypt_error(file, Failure::hmac);
 }
 
@@ -316,10 +329,13 @@ TEST_F(AgeTamper, RangedChunkEqualsPlaintextSlice) {
   for (std::uint64_t plaintext_offset : {0ul, 70000ul, 2 * kChunkBytes + 5, 3 * kChunkBytes}) {
     std::uint64_t i = chunk_index(plaintext_offset);
     std::string sealed = file_.substr(chunk(i), kSealedChunkBytes);
-    EXPECT_EQ(decrypt_chunk(key, i, i + 1 == count, sealed), plaintext_.substr(i * kChunkBytes, kChunkBytes)) << i;
+    EXPECT_EQ(decrypt_chunk(key, i, i + 1 == count, sealed),
+              plaintext_.substr(i * kChunkBytes, kChunkBytes))
+        << i;
   }
-  std::string message = age_error([&] { decrypt_chunk(key, 1, true, file_.substr(chunk(1), kSealedChunkBytes)); },
-                                  Failure::payload);
+  std::string message =
+      age_error([&] { decrypt_chunk(key, 1, true, file_.substr(chunk(1), kSealedChunkBytes)); },
+                Failure::payload);
   EXPECT_NE(message.find("chunk 1"), std::string::npos) << message;
 }
 
@@ -376,16 +392,22 @@ std::vector<Identity> vector_identities(const Vector& v) {
 std::string outcome(const Vector& v, std::size_t step, std::string& plaintext) {
   try {
     AgeDecryptor decryptor(vector_identities(v));
-    for (std::size_t i = 0; i < v.file.size(); i += step) decryptor.update(v.file.substr(i, step), plaintext);
+    for (std::size_t i = 0; i < v.file.size(); i += step)
+      decryptor.update(v.file.substr(i, step), plaintext);
     decryptor.finish(plaintext);
     return "success";
   } catch (const AgeError& e) {
     switch (e.failure()) {
-      case Failure::header: return "header failure";
-      case Failure::no_match: return "no match";
-      case Failure::hmac: return "HMAC failure";
-      case Failure::payload: return "payload failure";
-      case Failure::key: return std::string("key failure: ") + e.what();
+      case Failure::header:
+        return "header failure";
+      case Failure::no_match:
+        return "no match";
+      case Failure::hmac:
+        return "HMAC failure";
+      case Failure::payload:
+        return "payload failure";
+      case Failure::key:
+        return std::string("key failure: ") + e.what();
     }
   }
   return "";
@@ -405,9 +427,11 @@ TEST(AgeTestkit, EveryVectorHasItsExpectedOutcome) {
     Vector v = read_vector(entry.path());
     for (std::size_t step : {v.file.size() + 1, std::size_t{4099}}) {
       std::string plaintext;
-      EXPECT_EQ(outcome(v, step, plaintext), v.fields.find("expect")->second) << entry.path().filename();
+      EXPECT_EQ(outcome(v, step, plaintext), v.fields.find("expect")->second)
+          << entry.path().filename();
       if (v.fields.count("payload")) {
-        EXPECT_EQ(sha256_hex(plaintext), v.fields.find("payload")->second) << entry.path().filename();
+        EXPECT_EQ(sha256_hex(plaintext), v.fields.find("payload")->second)
+            << entry.path().filename();
       }
     }
     ++checked;
