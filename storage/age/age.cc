@@ -119,6 +119,8 @@ Bytes bech32_decode(std::string_view text, std::string_view hrp, std::string_vie
   values.resize(values.size() - 6);
   auto data = regroup(values, 5, 8, false);
   OPENSSL_cleanse(values.data(), values.size());
+  OPENSSL_cleanse(s.data(), s.size());
+  OPENSSL_cleanse(check.data(), check.size());
   if (!data) fail(Failure::key, fmt::format("invalid {}: bad Bech32 padding", what));
   Bytes out(data->begin(), data->end());
   OPENSSL_cleanse(data->data(), data->size());
@@ -219,38 +221,41 @@ std::array<unsigned char, 32> hmac_sha256(std::string_view key, std::string_view
   return mac;
 }
 
-// ChaCha20-Poly1305 with a 12-byte nonce: seals plaintext (appending the tag)
-// or opens sealed (nullopt when the tag does not verify).
-Bytes aead_seal(std::string_view key, const std::array<unsigned char, 12>& nonce,
-                std::string_view plaintext) {
+using Nonce = std::array<unsigned char, 12>;
+constexpr Nonce kZeroNonce{};
+
+Owned<EVP_CIPHER_CTX> chacha20_poly1305(bool encrypt, std::string_view key, const Nonce& nonce) {
   Owned<EVP_CIPHER_CTX> ctx(EVP_CIPHER_CTX_new());
+  if (!ctx || EVP_CipherInit_ex(ctx.get(), EVP_chacha20_poly1305(), nullptr, bytes(key),
+                                nonce.data(), encrypt ? 1 : 0) != 1)
+    crypto_failed("ChaCha20-Poly1305");
+  return ctx;
+}
+
+// ChaCha20-Poly1305: plaintext sealed, the 16-byte tag appended.
+Bytes aead_seal(std::string_view key, const Nonce& nonce, std::string_view plaintext) {
+  auto ctx = chacha20_poly1305(true, key, nonce);
   Bytes out(plaintext.size() + kTagBytes, '\0');
   auto* o = reinterpret_cast<unsigned char*>(out.data());
   int len = 0;
-  if (!ctx ||
-      EVP_EncryptInit_ex(ctx.get(), EVP_chacha20_poly1305(), nullptr, bytes(key), nonce.data()) !=
-          1 ||
-      EVP_EncryptUpdate(ctx.get(), o, &len, bytes(plaintext), static_cast<int>(plaintext.size())) !=
-          1 ||
-      EVP_EncryptFinal_ex(ctx.get(), o + len, &len) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_GET_TAG, kTagBytes, o + plaintext.size()) != 1)
-    crypto_failed("ChaCha20-Poly1305 encryption");
+  int n = static_cast<int>(plaintext.size());
+  bool ok = EVP_EncryptUpdate(ctx.get(), o, &len, bytes(plaintext), n) == 1 &&
+            EVP_EncryptFinal_ex(ctx.get(), o + len, &len) == 1 &&
+            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_GET_TAG, kTagBytes, o + n) == 1;
+  if (!ok) crypto_failed("ChaCha20-Poly1305 encryption");
   return out;
 }
 
-std::optional<Bytes> aead_open(std::string_view key, const std::array<unsigned char, 12>& nonce,
-                               std::string_view sealed) {
+// The plaintext of sealed; nullopt when its tag does not verify.
+std::optional<Bytes> aead_open(std::string_view key, const Nonce& nonce, std::string_view sealed) {
   if (sealed.size() < kTagBytes) return std::nullopt;
-  std::size_t n = sealed.size() - kTagBytes;
-  Owned<EVP_CIPHER_CTX> ctx(EVP_CIPHER_CTX_new());
+  auto ctx = chacha20_poly1305(false, key, nonce);
+  int n = static_cast<int>(sealed.size() - kTagBytes);
   Bytes out(n, '\0');
   auto* o = reinterpret_cast<unsigned char*>(out.data());
   auto* tag = const_cast<unsigned char*>(bytes(sealed.substr(n)));
   int len = 0;
-  if (!ctx ||
-      EVP_DecryptInit_ex(ctx.get(), EVP_chacha20_poly1305(), nullptr, bytes(key), nonce.data()) !=
-          1 ||
-      EVP_DecryptUpdate(ctx.get(), o, &len, bytes(sealed), static_cast<int>(n)) != 1 ||
+  if (EVP_DecryptUpdate(ctx.get(), o, &len, bytes(sealed), n) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG, kTagBytes, tag) != 1)
     crypto_failed("ChaCha20-Poly1305 decryption");
   if (EVP_DecryptFinal_ex(ctx.get(), o + len, &len) != 1) {
@@ -259,8 +264,6 @@ std::optional<Bytes> aead_open(std::string_view key, const std::array<unsigned c
   }
   return out;
 }
-
-constexpr std::array<unsigned char, 12> kZeroNonce{};
 
 Owned<EVP_PKEY> x25519_private(const Secret<32>& secret) {
   Owned<EVP_PKEY> key(
@@ -517,8 +520,8 @@ PayloadKey open_header(std::string_view text, const Header& header,
   return hkdf<32>(nonce, view(file_key.bytes), "payload");
 }
 
-std::array<unsigned char, 12> chunk_nonce(std::uint64_t index, bool last) {
-  std::array<unsigned char, 12> nonce{};
+Nonce chunk_nonce(std::uint64_t index, bool last) {
+  Nonce nonce{};
   for (int i = 0; i < 8; ++i) nonce[10 - i] = static_cast<unsigned char>(index >> (8 * i));
   nonce[11] = last ? 1 : 0;
   return nonce;
