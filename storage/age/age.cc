@@ -537,7 +537,7 @@ void read_key_lines(const std::filesystem::path& path, std::vector<std::string>&
   if (in.bad()) throw Error(ExitCode::io_error, fmt::format("unable to read '{}'", path.string()));
 }
 
-// Calls parse on every line that is neither blank nor a comment, wrapping
+// Key::parse of every line that is neither blank nor a comment, wrapping
 // its error with the file and line number.
 template <typename Key>
 std::vector<Key> parse_key_file(const std::filesystem::path& path, std::string_view what) {
@@ -610,12 +610,12 @@ std::vector<X25519Identity> read_identity_file(const std::filesystem::path& path
   if (::stat(path.c_str(), &st) != 0)
     throw Error(ExitCode::io_error,
                 fmt::format("unable to stat '{}': {}", path.string(), std::strerror(errno)));
-  if ((st.st_mode & 077) != 0)
-    fail(
-        Failure::key,
-        fmt::format(
-            "identity file '{}' is accessible by group or others (mode {:04o}): run chmod 600 '{}'",
-            path.string(), st.st_mode & 07777, path.string()));
+  if ((st.st_mode & 077) != 0) {
+    std::string name = path.string();
+    fail(Failure::key, fmt::format("identity file '{}' is open to group or others (mode {:04o}): "
+                                   "run chmod 600 '{}'",
+                                   name, st.st_mode & 07777, name));
+  }
   return parse_key_file<X25519Identity>(path, "identity");
 }
 
