@@ -152,6 +152,13 @@ TEST(AgeRoundTrip, X25519AllSizes) {
     EXPECT_EQ(file.size(), encryptor.prefix_bytes() + chunks * kTagBytes + size);
     EXPECT_EQ(decrypt({identity}, file), plaintext) << size;
     EXPECT_EQ(decrypt({identity}, file, file.size() + 1), plaintext) << size;
+    if (size <= kChunkBytes + 1) {
+      EXPECT_EQ(decrypt({identity}, file, 1), plaintext) << size;
+    }
+    std::size_t header = header_length(file).value();
+    EXPECT_EQ(header + kNonceBytes, encryptor.prefix_bytes());
+    EXPECT_EQ(chunk_count(header, file.size()), chunks) << size;
+    EXPECT_FALSE(header_length(file.substr(0, header - 1)));
   }
 }
 
