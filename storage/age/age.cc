@@ -455,11 +455,12 @@ std::optional<Header> parse_header(std::string_view text) {
 std::optional<FileKey> open_file_key(std::string_view wrap_key, const Stanza& stanza) {
   if (stanza.body.size() != kWrappedKeyBytes)
     malformed(fmt::format("{} stanza body is not 32 bytes", stanza.args[0]));
-  auto key = aead_open(wrap_key, kZeroNonce, stanza.body);
+  std::optional<Bytes> key = aead_open(wrap_key, kZeroNonce, stanza.body);
   if (!key) return std::nullopt;
+  Bytes& plain = *key;
   FileKey file_key;
-  std::memcpy(file_key.bytes.data(), key->data(), 16);
-  OPENSSL_cleanse(key->data(), key->size());
+  std::copy(plain.begin(), plain.end(), file_key.bytes.begin());
+  OPENSSL_cleanse(plain.data(), plain.size());
   return file_key;
 }
 
@@ -647,6 +648,7 @@ AgeEncryptor::AgeEncryptor(const std::vector<X25519Recipient>& recipients) {
   if (recipients.empty()) fail(Failure::key, "age encryption needs at least one recipient");
   FileKey file_key = new_file_key();
   std::vector<Stanza> stanzas;
+  stanzas.reserve(recipients.size());
   for (const auto& recipient : recipients) stanzas.push_back(wrap_x25519(recipient, file_key));
   prefix_ = prefix_with_key(stanzas, file_key, payload_key_);
   prefix_size_ = prefix_.size();
