@@ -139,6 +139,7 @@ class AgeEncryptor {
   AgeEncryptor& operator=(const AgeEncryptor&) = delete;
 
   // The bytes before the first chunk (header and nonce): the first output.
+  // The header length H of the ranged helpers is prefix_bytes() - kNonceBytes.
   std::size_t prefix_bytes() const { return prefix_size_; }
   // Appends to out the ciphertext that plaintext completes (header first).
   void update(std::string_view plaintext, std::string& out);
