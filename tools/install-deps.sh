@@ -20,7 +20,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libfmt-dev nlohmann-json3-dev libcli11-dev
   libtomlplusplus-dev libhowardhinnant-date-dev tzdata libxxhash-dev libsqlite3-dev
   postgresql postgresql-contrib mariadb-server mariadb-client
-  gzip iproute2 procps util-linux
+  gzip iproute2 procps util-linux age
   perl libschedule-cron-events-perl
   radosgw ceph-mon ceph-osd curl
   chromium prometheus python3-yaml systemd
