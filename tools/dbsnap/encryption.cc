@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <sstream>
+#include <string_view>
 
 #include "engine/error.h"
 #include "storage/age/age.h"
@@ -17,7 +18,7 @@ constexpr const char* kIdentityEnv = "DBSNAP_AGE_IDENTITY";
 
 // Identities from the text of $DBSNAP_AGE_IDENTITY: one per line, blank and
 // '#' lines skipped, as an identity file.
-std::vector<age::Identity> identities_from_env(const char* text) {
+std::vector<age::Identity> identities_from_env(std::string_view text) {
   std::vector<age::Identity> out;
   std::istringstream lines{std::string(text)};
   std::string line;
@@ -71,7 +72,7 @@ SinkEncrypter encrypter_for(const EncryptOptions& options) {
   std::vector<age::X25519Recipient> recipients;
   for (const auto& r : options.to) recipients.push_back(age::X25519Recipient::parse(r));
   for (const auto& f : options.files)
-    for (auto& r : age::read_recipients_file(f)) recipients.push_back(std::move(r));
+    for (const auto& r : age::read_recipients_file(f)) recipients.push_back(r);
   if (recipients.empty())
     throw Error(ExitCode::usage, "--encrypt-to-file: the files hold no age recipient");
   return [recipients](std::unique_ptr<Sink> next) -> std::unique_ptr<EncryptingSink> {
@@ -94,7 +95,8 @@ Volume& chunk_reader(Volume& volume, const Manifest& m, const std::string& snaps
       throw Error(ExitCode::usage,
                   fmt::format("identity file '{}' holds no age identity", identity_file));
   } else if (has_identity_env()) {
-    identities = identities_from_env(std::getenv(kIdentityEnv));
+    const char* text = std::getenv(kIdentityEnv);
+    identities = identities_from_env(text == nullptr ? "" : text);
   } else {
     throw Error(ExitCode::usage, fmt::format("snapshot {} is encrypted: give --identity FILE or {}",
                                              snapshot, kIdentityEnv));
