@@ -75,7 +75,9 @@ std::string AgeVolume::read(const std::string& key, std::uint64_t offset, std::u
   }
   const std::uint64_t skip = offset - first * kChunkBytes;
   if (skip >= plain.size()) return {};
-  return plain.substr(skip, length);
+  plain.erase(0, skip);
+  if (plain.size() > length) plain.resize(length);
+  return plain;
 }
 
 std::string AgeVolume::get(const std::string& key) {
