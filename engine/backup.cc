@@ -63,6 +63,31 @@ class OrderedAppender {
   std::uint64_t offset_ = 0;
 };
 
+// Passes bytes on to next and counts and hashes them: the stored bytes of
+// an encrypted data object, below the encrypting sink.
+class HashingSink final : public Sink {
+ public:
+  explicit HashingSink(std::unique_ptr<Sink> next) : next_(std::move(next)) {}
+  void write(std::span<const std::byte> bytes) override {
+    next_->write(bytes);
+    sha_.update(bytes);
+    size_ += bytes.size();
+  }
+  void finish() override {
+    next_->finish();
+    if (sealed_) *sealed_ = {size_, sha_.hex_digest()};
+  }
+  void abort() noexcept override { next_->abort(); }
+  // Where finish() stores the size and SHA-256 of everything written.
+  void seal_into(std::pair<std::uint64_t, std::string>* sealed) { sealed_ = sealed; }
+
+ private:
+  std::unique_ptr<Sink> next_;
+  Sha256 sha_;
+  std::uint64_t size_ = 0;
+  std::pair<std::uint64_t, std::string>* sealed_ = nullptr;
+};
+
 // A worker's ChunkSink: compresses on the calling thread, then appends.
 class CompressingChunkSink final : public ChunkSink {
  public:
@@ -183,6 +208,10 @@ BackupResult run_backup(Driver& driver, Volume& volume, const CompressorFactory&
   result.data_key = keys.data;
   result.manifest_key = keys.manifest;
   manifest.data_object = stem + std::string(kDataSuffix);
+  if (request.encrypt) {
+    manifest.data_object += kEncryptedSuffix;
+    result.data_key += kEncryptedSuffix;
+  }
   // Writes the running manifest (host, pid, heartbeat) and renews it until stopped.
   ManifestHeartbeat heartbeat(volume, result.manifest_key, manifest);
 
@@ -190,6 +219,14 @@ BackupResult run_backup(Driver& driver, Volume& volume, const CompressorFactory&
   bool finishing = false;  // from here on, the data object may be visible
   try {
     sink = volume.create(result.data_key);
+    std::pair<std::uint64_t, std::string> stored;  // size and sha256 of the encrypted bytes
+    if (request.encrypt) {
+      auto hashing = std::make_unique<HashingSink>(std::move(sink));
+      hashing->seal_into(&stored);
+      auto encrypting = request.encrypt(std::move(hashing));
+      manifest.encryption = encrypting->encryption();
+      sink = std::move(encrypting);
+    }
     OrderedAppender appender(*sink, manifest, progress);
     std::atomic<bool> never_stop{false};
     CompressingChunkSink leader_sink(appender, compressors(), request.chunk_bytes, never_stop);
@@ -204,6 +241,7 @@ BackupResult run_backup(Driver& driver, Volume& volume, const CompressorFactory&
     std::tie(manifest.size, manifest.sha256) = appender.seal();
     finishing = true;
     sink->finish();  // durable and visible before the manifest says completed
+    if (request.encrypt) std::tie(manifest.size, manifest.sha256) = stored;
     heartbeat.stop();
     manifest.status = SnapshotStatus::completed;
     manifest.finished_at = utc_now_iso();

@@ -17,6 +17,16 @@ namespace dbsnap {
 
 constexpr std::size_t kDefaultChunkBytes = 4 << 20;
 
+// A sink that encrypts what is written to it into the sink it wraps
+// (storage/age/ implements it); encryption() is what the manifest records.
+class EncryptingSink : public Sink {
+ public:
+  virtual Encryption encryption() const = 0;
+};
+
+// Wraps a data object's sink in an encrypting one; the result owns next.
+using SinkEncrypter = std::function<std::unique_ptr<EncryptingSink>(std::unique_ptr<Sink> next)>;
+
 struct BackupRequest {
   ServerUrl url;            // url.database names the database to dump
   std::string server_name;  // volume path component; default url.volume_name()
@@ -25,6 +35,7 @@ struct BackupRequest {
   int jobs = 4;                                  // worker connections
   int compress_level = 6;                        // 0..12 (libdeflate levels)
   std::size_t chunk_bytes = kDefaultChunkBytes;  // SQL text per data chunk
+  SinkEncrypter encrypt;                         // empty: the data object is plaintext
 };
 
 // Progress counters, updated by workers; read by a reporter thread.
@@ -35,16 +46,17 @@ struct BackupProgress {
 
 struct BackupResult {
   std::string manifest_key;  // volume key of the completed manifest
-  std::string data_key;      // volume key of the .sql.gz
+  std::string data_key;      // volume key of the .sql.gz (or .sql.gz.age)
   Manifest manifest;
 };
 
 // Runs one database's backup into volume under
 // <server_name>/<database>/<UTC timestamp>-<id>.{sql.gz,manifest.json}
-// (request.dump.globals: the server's globals, under <server_name>/globals/,
-// engine/snapshots.h).
-// The manifest is put with status "running" first and "completed" only after
-// the data object's sink finished; on any error it is put "failed" with the
+// (with request.encrypt the data object is <...>.sql.gz.age, written through
+// the encrypting sink, and the manifest's encryption, size and sha256
+// describe the stored bytes; request.dump.globals: the server's globals, under
+// <server_name>/globals/, engine/snapshots.h). The manifest is put with status "running" first and
+// "completed" only after the data object's sink finished; on any error it is put "failed" with the
 // reason, the data sink is aborted (and, when the error came while or after
 // it finished, the data object removed: none stays beside a manifest that
 // does not say completed), and the error is rethrown.

@@ -125,6 +125,10 @@ std::string to_json(const Manifest& m) {
   for (const auto& [table, sum] : m.checksums) checksums[table] = fmt::format("{:016x}", sum);
   j["size"] = m.size;
   j["sha256"] = m.sha256;
+  if (m.encryption.encrypted())
+    j["encryption"] = {{"format", m.encryption.format},
+                       {"header_length", m.encryption.header_length},
+                       {"chunk_size", m.encryption.chunk_size}};
   return j.dump(1) + "\n";
 }
 
@@ -185,6 +189,18 @@ Manifest parse_manifest(std::string_view text) {
     }
     m.size = optional_uint_field(j, "size");
     m.sha256 = j.value("sha256", "");
+    if (auto e = j.find("encryption"); e != j.end()) {
+      m.encryption.format = e->at("format").get<std::string>();
+      if (m.encryption.format != kAgeFormat)
+        throw Error(ExitCode::verify_failed,
+                    fmt::format("manifest encryption format '{}' is not supported (this dbsnap "
+                                "reads {})",
+                                m.encryption.format, kAgeFormat));
+      m.encryption.header_length = uint_field(e->at("header_length"), "header_length");
+      m.encryption.chunk_size = uint_field(e->at("chunk_size"), "chunk_size");
+      if (m.encryption.chunk_size == 0)
+        throw Error(ExitCode::verify_failed, "manifest encryption chunk_size is 0");
+    }
     return m;
   } catch (const nlohmann::json::exception& e) {
     throw Error(ExitCode::verify_failed, fmt::format("manifest is malformed: {}", e.what()));

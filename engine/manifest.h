@@ -15,7 +15,8 @@
 //                   "raw_bytes": 4096, "rows": 0, "crc32": 305419896 }, ... ],
 //     "tables": { "public.film": 1000, ... },
 //     "checksums": { "public.film": "9c1f0e2a7b3d4c55", ... },
-//     "size": 123456, "sha256": "hex" }
+//     "size": 123456, "sha256": "hex",
+//     "encryption": { "format": "age-v1", "header_length": 200, "chunk_size": 65536 } }
 //
 // chunks are listed in file order; offset/length are bytes of the .sql.gz;
 // raw_bytes is the decompressed SQL text; crc32 covers the stored (compressed)
@@ -24,6 +25,13 @@
 // sum mod 2^64 of the XXH64 of each row's dumped text) as 16 lowercase
 // hex digits, taken inside the backup's snapshot; manifests written before
 // it lack the field (an empty map).
+// encryption (absent for a plaintext snapshot): the data object is one age
+// v1 file of the whole .sql.gz (data_object "<stem>.sql.gz.age"). Chunk
+// offsets, lengths and CRC-32s stay in .sql.gz (plaintext) coordinates;
+// header_length (the age header's bytes, before the 16-byte nonce) and
+// chunk_size (plaintext bytes per STREAM chunk) map them to ciphertext.
+// size and sha256 then describe the stored (encrypted) bytes. No key or
+// other secret is ever recorded.
 // host, pid and heartbeat_at name the process that writes the snapshot; while
 // it runs it rewrites the manifest with a fresh heartbeat_at (ManifestHeartbeat,
 // engine/heartbeat.h). Manifests of older versions lack them.
@@ -63,6 +71,17 @@ struct ChunkEntry {
   std::uint32_t crc32 = 0;  // of the compressed bytes
 };
 
+// How the data object is encrypted; format "" = not encrypted.
+struct Encryption {
+  std::string format;  // "age-v1"
+  std::uint64_t header_length = 0;
+  std::uint64_t chunk_size = 0;
+  bool encrypted() const { return !format.empty(); }
+  bool operator==(const Encryption&) const = default;
+};
+
+inline constexpr std::string_view kAgeFormat = "age-v1";
+
 struct Manifest {
   static constexpr int kFormatVersion = 1;
   SnapshotStatus status = SnapshotStatus::running;
@@ -81,8 +100,9 @@ struct Manifest {
   std::vector<ChunkEntry> chunks;
   std::map<std::string, std::uint64_t> tables;     // rows per table
   std::map<std::string, std::uint64_t> checksums;  // content checksum per table
-  std::uint64_t size = 0;
-  std::string sha256;
+  std::uint64_t size = 0;                          // of the stored data object
+  std::string sha256;                              // of the stored data object
+  Encryption encryption;
 };
 
 // Serialises as the format above (pretty-printed JSON).

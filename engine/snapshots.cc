@@ -48,7 +48,8 @@ std::string snapshot_name(std::string_view manifest_key) {
 }
 
 std::optional<std::string> find_manifest(Volume& volume, std::string_view name) {
-  std::string stem(without_suffix(without_suffix(name, kManifestSuffix), kDataSuffix));
+  std::string stem(without_suffix(
+      without_suffix(without_suffix(name, kManifestSuffix), kEncryptedSuffix), kDataSuffix));
   std::string key = stem + std::string(kManifestSuffix);
   for (const auto& k : volume.list(key))
     if (k == key) return key;

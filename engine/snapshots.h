@@ -3,6 +3,7 @@
 //
 //   <server>/<database>/<stem>.manifest.json   the manifest (engine/manifest.h)
 //   <server>/<database>/<stem>.sql.gz          its data object (Manifest::data_object)
+//   <server>/<database>/<stem>.sql.gz.age      or, encrypted, that file as one age file
 //
 // A globals snapshot (backup --globals: the server's roles and tablespaces,
 // no database) has Manifest::database "" and options "globals": "true", and
@@ -30,6 +31,8 @@ namespace dbsnap {
 
 inline constexpr std::string_view kManifestSuffix = ".manifest.json";
 inline constexpr std::string_view kDataSuffix = ".sql.gz";
+// Appended to kDataSuffix for an encrypted data object (Manifest::encryption).
+inline constexpr std::string_view kEncryptedSuffix = ".age";
 
 // A snapshot in a volume: its manifest and data object keys.
 struct SnapshotKeys {

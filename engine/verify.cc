@@ -86,16 +86,94 @@ std::string describe_chunk(const Manifest& m, std::size_t index) {
 std::string read_chunk(Volume& volume, const SnapshotKeys& keys, const Manifest& m,
                        std::size_t index, Decompressor& decompressor) {
   const ChunkEntry& c = m.chunks[index];
-  std::string stored = volume.read(keys.data, c.offset, c.length);
+  std::string stored;
+  try {
+    stored = volume.read(keys.data, c.offset, c.length);
+  } catch (const Error& e) {
+    // A decrypting volume's authentication failure: name the snapshot's chunk too.
+    if (e.code() != ExitCode::verify_failed) throw;
+    throw Error(e.code(), fmt::format("{}: {}", describe_chunk(m, index), e.what()));
+  }
   if (stored.size() != c.length)
     throw Error(ExitCode::verify_failed, truncated(keys, m, index, stored.size()));
   return decode_chunk(m, index, stored, decompressor);
 }
 
+std::uint64_t encrypted_size(const Encryption& e, std::uint64_t plaintext_bytes) {
+  std::uint64_t chunks =
+      plaintext_bytes == 0 ? 1 : (plaintext_bytes + e.chunk_size - 1) / e.chunk_size;
+  return e.header_length + kEncryptionNonceBytes + plaintext_bytes + chunks * kEncryptionTagBytes;
+}
+
+namespace {
+
+// verify_snapshot of an encrypted snapshot: the stored bytes are hashed in
+// one pass; the chunks, when decrypted is given, in a second one through it.
+VerifyReport verify_encrypted(Volume& volume, const SnapshotKeys& keys, const Manifest& m,
+                              Decompressor& decompressor, Volume* decrypted) {
+  VerifyReport report;
+  report.chunks = m.chunks.size();
+  report.contents_checked = decrypted != nullptr;
+  for (const auto& [table, rows] : m.tables) report.rows += rows;
+  std::uint64_t plaintext_end = 0;
+  for (std::size_t i = 0; i < m.chunks.size(); ++i) {
+    const ChunkEntry& c = m.chunks[i];
+    report.raw_bytes += c.raw_bytes;
+    if (c.offset != plaintext_end) {
+      report.problems.push_back(
+          fmt::format("{}: starts at byte {}, the previous chunk ends at {}: the manifest does "
+                      "not describe the file",
+                      describe_chunk(m, i), c.offset, plaintext_end));
+      break;
+    }
+    plaintext_end += c.length;
+  }
+  std::uint64_t expected = encrypted_size(m.encryption, plaintext_end);
+  if (expected != m.size)
+    report.problems.push_back(fmt::format(
+        "the manifest's size {} is not that of its chunks ({} bytes) encrypted with a header of "
+        "{} bytes ({})",
+        m.size, plaintext_end, m.encryption.header_length, expected));
+
+  Sha256 sha;
+  std::uint64_t hashed = 0;
+  for (;;) {
+    throw_if_cancelled();
+    std::string block = volume.read(keys.data, hashed, kReadBlock);
+    if (block.empty()) break;
+    sha.update(as_bytes(block));
+    hashed += block.size();
+  }
+  report.stored_bytes = hashed;
+  if (hashed != m.size)
+    report.problems.push_back(fmt::format("'{}' has {} bytes, the manifest says {}{}", keys.data,
+                                          hashed, m.size,
+                                          hashed < m.size ? ": the file is truncated" : ""));
+  std::string digest = sha.hex_digest();
+  if (digest != m.sha256)
+    report.problems.push_back(
+        fmt::format("sha256 of '{}' is {}, the manifest says {}", keys.data, digest, m.sha256));
+  if (decrypted == nullptr) return report;
+
+  for (std::size_t i = 0; i < m.chunks.size(); ++i) {
+    throw_if_cancelled();
+    try {
+      read_chunk(*decrypted, keys, m, i, decompressor);
+    } catch (const Error& e) {
+      if (e.code() != ExitCode::verify_failed) throw;
+      report.problems.push_back(e.what());
+    }
+  }
+  return report;
+}
+
+}  // namespace
+
 VerifyReport verify_snapshot(Volume& volume, const std::string& manifest_key,
-                             Decompressor& decompressor) {
+                             Decompressor& decompressor, Volume* decrypted) {
   SnapshotKeys keys;
   Manifest m = load_manifest(volume, manifest_key, keys);
+  if (m.encryption.encrypted()) return verify_encrypted(volume, keys, m, decompressor, decrypted);
   VerifyReport report;
   report.chunks = m.chunks.size();
   for (const auto& [table, rows] : m.tables) report.rows += rows;

@@ -31,12 +31,22 @@ std::string describe_chunk(const Manifest& m, std::size_t index);
 std::string read_chunk(Volume& volume, const SnapshotKeys& keys, const Manifest& m,
                        std::size_t index, Decompressor& decompressor);
 
+// The age v1 framing an encrypted data object has around its chunks.
+inline constexpr std::uint64_t kEncryptionNonceBytes = 16;
+inline constexpr std::uint64_t kEncryptionTagBytes = 16;
+
+// The stored size of plaintext_bytes encrypted as e describes: header,
+// nonce, then every chunk_size bytes (and the last, possibly empty, rest)
+// followed by its tag.
+std::uint64_t encrypted_size(const Encryption& e, std::uint64_t plaintext_bytes);
+
 struct VerifyReport {
   std::size_t chunks = 0;
   std::uint64_t stored_bytes = 0;     // size of the data object
   std::uint64_t raw_bytes = 0;        // SQL text
   std::uint64_t rows = 0;             // per the manifest
   std::vector<std::string> problems;  // one line each; empty: the snapshot is intact
+  bool contents_checked = true;       // false: encrypted and no key, chunks not read
 };
 
 // Checks without a server: the manifest is completed, its chunks tile the
@@ -45,7 +55,14 @@ struct VerifyReport {
 // raw_bytes. Reads the object once, chunk by chunk (memory: the largest
 // chunk). Problems are collected, not thrown; throws only what
 // load_manifest throws and io_error from the volume. Single-threaded.
+//
+// An encrypted snapshot (Manifest::encryption): the chunks tile the
+// plaintext from 0, the manifest's size is what they encrypt to, and the
+// stored object's size and SHA-256 match; with decrypted (a view of volume
+// whose reads of the data object return plaintext: storage/age/) every
+// chunk is then read through it and checked as above (a second pass); without it,
+// contents_checked is false.
 VerifyReport verify_snapshot(Volume& volume, const std::string& manifest_key,
-                             Decompressor& decompressor);
+                             Decompressor& decompressor, Volume* decrypted = nullptr);
 
 }  // namespace dbsnap

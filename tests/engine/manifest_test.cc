@@ -67,6 +67,7 @@ void expect_equal(const Manifest& a, const Manifest& b) {
   EXPECT_EQ(a.checksums, b.checksums);
   EXPECT_EQ(a.size, b.size);
   EXPECT_EQ(a.sha256, b.sha256);
+  EXPECT_EQ(a.encryption, b.encryption);
 }
 
 // Parses text expecting verify_failed; returns the message.
@@ -91,6 +92,31 @@ std::string sample_json_with(const std::function<void(nlohmann::json&)>& change)
 TEST(Manifest, RoundTripsEveryField) {
   Manifest m = sample();
   expect_equal(parse_manifest(to_json(m)), m);
+}
+
+TEST(Manifest, EncryptionRoundTripsAndIsAbsentForPlaintext) {
+  auto plain = nlohmann::json::parse(to_json(sample()));
+  EXPECT_FALSE(plain.contains("encryption")) << "older readers and plaintext snapshots";
+  EXPECT_FALSE(parse_manifest(to_json(sample())).encryption.encrypted());
+
+  Manifest m = sample();
+  m.data_object = "20261121T220000Z-a1b2.sql.gz.age";
+  m.encryption = {std::string(kAgeFormat), 201, 65536};
+  expect_equal(parse_manifest(to_json(m)), m);
+  auto j = nlohmann::json::parse(to_json(m));
+  EXPECT_EQ(j.at("encryption").at("format"), "age-v1");
+  EXPECT_EQ(j.at("encryption").at("header_length"), 201u);
+  EXPECT_EQ(j.at("encryption").at("chunk_size"), 65536u);
+}
+
+TEST(Manifest, UnknownEncryptionFormatIsVerifyFailedAndNamesIt) {
+  EXPECT_NE(verify_error(sample_json_with([](nlohmann::json& j) {
+              j["encryption"] = {{"format", "gpg"}, {"header_length", 1}, {"chunk_size", 65536}};
+            })).find("'gpg'"),
+            std::string::npos);
+  verify_error(sample_json_with([](nlohmann::json& j) {
+    j["encryption"] = {{"format", "age-v1"}, {"chunk_size", 65536}};
+  }));
 }
 
 TEST(Manifest, FailedManifestKeepsTheReason) {

@@ -19,8 +19,11 @@
 #include "engine/cancel.h"
 #include "engine/error.h"
 #include "engine/restore.h"
+#include "engine/sha256.h"
 #include "engine/snapshots.h"
 #include "engine/verify.h"
+#include "storage/age/sink.h"
+#include "storage/age/volume.h"
 
 namespace dbsnap {
 namespace {
@@ -464,6 +467,87 @@ TEST(RestorePipeline, AChunkWhoseChecksumIsWrongStopsTheRestoreBeforeItRuns) {
   }
   EXPECT_EQ(target.count_rows("public.b"), 0u);
   for (const auto& label : target.labels()) EXPECT_EQ(label.find("public.b"), std::string::npos);
+}
+
+// An encrypted backup (BackupRequest::encrypt with storage/age's AgeSink):
+// the manifest's size and sha256 are the stored bytes', its chunks are
+// plaintext coordinates that AgeVolume reads back.
+BackupResult encrypted_backup(MemoryVolume& volume, const age::X25519Identity& identity) {
+  Script script({"public.a", "public.b", "public.c"}, {2, 3, 4});
+  ScriptedDriver driver(script);
+  BackupRequest r = request(2);
+  r.encrypt = [recipient = identity.recipient()](std::unique_ptr<Sink> next) {
+    return std::unique_ptr<EncryptingSink>(
+        std::make_unique<age::AgeSink>(std::move(next), std::vector{recipient}));
+  };
+  return run_backup(driver, volume, kIdentity, r, nullptr);
+}
+
+TEST(EncryptedPipeline, ManifestDescribesTheStoredBytesAndVerifiesWithAndWithoutTheKey) {
+  MemoryVolume volume;
+  auto identity = age::X25519Identity::generate();
+  BackupResult backup = encrypted_backup(volume, identity);
+  const Manifest& m = backup.manifest;
+  EXPECT_TRUE(backup.data_key.ends_with(".sql.gz.age")) << backup.data_key;
+  EXPECT_TRUE(m.data_object.ends_with(".sql.gz.age")) << m.data_object;
+  EXPECT_EQ(m.encryption.format, "age-v1");
+  EXPECT_EQ(m.encryption.chunk_size, age::kChunkBytes);
+  std::string stored = volume.get(backup.data_key);
+  EXPECT_EQ(m.size, stored.size());
+  Sha256 sha;
+  sha.update(std::as_bytes(std::span(stored.data(), stored.size())));
+  EXPECT_EQ(m.sha256, sha.hex_digest());
+  EXPECT_EQ(age::header_length(stored), m.encryption.header_length);
+  EXPECT_EQ(parse_manifest(volume.get(backup.manifest_key)).encryption, m.encryption);
+
+  age::AgeVolume view(volume, {identity});
+  std::string plain = view.get(backup.data_key);
+  std::uint64_t end = 0;
+  for (const auto& c : m.chunks) {
+    EXPECT_EQ(c.offset, end);
+    end += c.length;
+  }
+  EXPECT_EQ(end, plain.size());
+  EXPECT_EQ(encrypted_size(m.encryption, end), stored.size());
+
+  IdentityDecompressor back;
+  VerifyReport keyless = verify_snapshot(volume, backup.manifest_key, back);
+  EXPECT_TRUE(keyless.problems.empty()) << keyless.problems.front();
+  EXPECT_FALSE(keyless.contents_checked);
+  VerifyReport keyed = verify_snapshot(volume, backup.manifest_key, back, &view);
+  EXPECT_TRUE(keyed.problems.empty()) << keyed.problems.front();
+  EXPECT_TRUE(keyed.contents_checked);
+
+  RecordingTarget target;
+  SnapshotKeys keys;
+  Manifest loaded = load_manifest(volume, backup.manifest_key, keys);
+  RestoreReport report =
+      restore_snapshot(target, view, keys, loaded, kIdentityBack, restore_request(2), nullptr);
+  EXPECT_TRUE(report.counts_match());
+  EXPECT_EQ(report.counts.size(), 3u);
+}
+
+TEST(EncryptedPipeline, AChunkThatFailsAuthenticationStopsTheRestoreBeforeItRuns) {
+  MemoryVolume volume;
+  auto identity = age::X25519Identity::generate();
+  BackupResult backup = encrypted_backup(volume, identity);
+  volume.overwrite_byte(backup.data_key, backup.manifest.encryption.header_length + 16 + 3);
+  age::AgeVolume view(volume, {identity});
+  RecordingTarget target;
+  SnapshotKeys keys;
+  Manifest m = load_manifest(volume, backup.manifest_key, keys);
+  try {
+    restore_snapshot(target, view, keys, m, kIdentityBack, restore_request(1), nullptr);
+    FAIL() << "the restore did not throw";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::verify_failed);
+    EXPECT_NE(std::string(e.what()).find("age payload chunk 0 "), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(describe_chunk(m, 0)), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(target.labels().empty()) << "nothing ran";
+  IdentityDecompressor back;
+  EXPECT_FALSE(verify_snapshot(volume, backup.manifest_key, back).problems.empty());
+  EXPECT_FALSE(verify_snapshot(volume, backup.manifest_key, back, &view).problems.empty());
 }
 
 // Cancellation is process-wide and cannot be taken back: ctest runs each

@@ -18,6 +18,7 @@
 #include "tools/dbsnap/commands.h"
 #include "tools/dbsnap/config.h"
 #include "tools/dbsnap/drivers.h"
+#include "tools/dbsnap/encryption.h"
 #include "tools/dbsnap/output.h"
 #include "tools/dbsnap/progress.h"
 #include "tools/dbsnap/volumes.h"
@@ -104,6 +105,7 @@ struct BackupArgs {
   std::string net_buffer_length = "1MiB";
   std::vector<std::string> exclude_databases, tables, exclude_tables;
   VolumeOptions volume;
+  EncryptOptions encrypt;
   Output output;
 };
 
@@ -143,8 +145,13 @@ int run_backup_cmd(const BackupArgs& a) {
     throw Error(ExitCode::usage,
                 "--globals backs up no database: it takes no --create, --exclude-database, "
                 "--tables or --exclude-table");
+  VolumeOptions volume_options = a.volume;
+  std::string volume_spec = resolve_volume(a.to, volume_options);
+  EncryptOptions encrypt = a.encrypt;
+  if (encrypt.empty()) encrypt = encrypt_options_from(volume_options.encrypt_to);  // [volumes]
+  req.encrypt = encrypter_for(encrypt);
   auto driver = driver_for(url);
-  auto volume = open_volume_arg(a.to, a.volume);
+  auto volume = open_volume(volume_spec, volume_options);
   const bool quiet = a.quiet || a.output.json;
   nlohmann::ordered_json made = nlohmann::ordered_json::array();
   if (a.globals) {
@@ -207,6 +214,7 @@ void add_backup_command(CLI::App& app, Commands& commands) {
   backup->add_flag("--quiet,-q", b.quiet, "print nothing but errors");
   add_output_options(backup, b.output);
   add_volume_options(backup, b.volume);
+  add_encrypt_options(backup, b.encrypt);
   commands.emplace_back(backup, [a] { return run_backup_cmd(*a); });
 }
 

@@ -136,7 +136,9 @@ std::map<std::string, std::string*> volume_fields(VolumeEntry& e) {
           {"endpoint", &e.endpoint},
           {"region", &e.region},
           {"access_key", &e.access_key},
-          {"secret_key", &e.secret_key}};
+          {"secret_key", &e.secret_key},
+          {"encrypt_to", &e.encrypt_to},
+          {"identity", &e.identity}};
 }
 
 // An array of strings; a problem for any other value.
@@ -309,7 +311,9 @@ std::optional<JobEntry> read_job(const Config& c, const std::string& where,
                                                  {"on", &on},
                                                  {"healthcheck", &job.healthcheck},
                                                  {"verify", &verify},
-                                                 {"verify_server", &job.verify_server}};
+                                                 {"verify_server", &job.verify_server},
+                                                 {"encrypt_to", &job.encrypt_to},
+                                                 {"identity", &job.identity}};
   std::map<std::string_view, std::vector<std::string>*> lists = {
       {"databases", &job.databases}, {"exclude", &job.exclude}, {"notify", &job.notify}};
   for (const auto& [key, node] : table) {
@@ -323,7 +327,8 @@ std::optional<JobEntry> read_job(const Config& c, const std::string& where,
     } else if (!strings.count(name)) {
       known_key(key,
                 {"server", "databases", "exclude", "volume", "prefix", "schedule", "timezone",
-                 "keep", "notify", "on", "healthcheck", "verify", "verify_server", "catch_up"},
+                 "keep", "notify", "on", "healthcheck", "verify", "verify_server", "catch_up",
+                 "encrypt_to", "identity"},
                 where, problems);
     } else if (const auto* value = node.as_string()) {
       *strings.at(name) = value->get();
@@ -369,12 +374,20 @@ Config parse_collecting(const std::string& text, const std::string& path, Proble
                                         url_entry<ServerEntry>(problems, &server_fields));
   c.volumes = read_section<VolumeEntry>(root, "volumes", problems,
                                         url_entry<VolumeEntry>(problems, &volume_fields));
-  for (auto& [name, v] : c.volumes) v.url = expand_home(v.url);
+  for (auto& [name, v] : c.volumes) {
+    v.url = expand_home(v.url);
+    v.identity = expand_home(v.identity);
+    if (!v.encrypt_to.starts_with("age1")) v.encrypt_to = expand_home(v.encrypt_to);
+  }
   c.jobs = read_section<JobEntry>(root, "jobs", problems,
                                   [&](const std::string& where, const toml::table& table,
                                       const toml::node&) -> std::optional<JobEntry> {
                                     return read_job(c, where, table, problems);
                                   });
+  for (auto& [name, job] : c.jobs) {
+    job.identity = expand_home(job.identity);
+    if (!job.encrypt_to.starts_with("age1")) job.encrypt_to = expand_home(job.encrypt_to);
+  }
   return c;
 }
 
@@ -472,6 +485,8 @@ std::string resolve_volume(const std::string& spec, VolumeOptions& options) {
     options.access_key = v.access_key;
     options.secret_key = v.secret_key;
   }
+  if (options.encrypt_to.empty()) options.encrypt_to = v.encrypt_to;
+  if (options.identity.empty()) options.identity = v.identity;
   return v.url;
 }
 

@@ -10,6 +10,8 @@
 //   region = "eu-west-1"
 //   access_key = "..."          # optional; else AWS env / ~/.aws/credentials
 //   secret_key = "..."
+//   encrypt_to = "age1..."       # or a recipients file: backups to it are encrypted
+//   identity = "~/.config/dbsnap/key.txt"   # age identity file for its encrypted snapshots
 //   [jobs.nightly]               # a backup set up once (README "Scheduled backups")
 //   server = "prod"              # a [servers] name or a URL
 //   databases = ["app"]          # default: every user database; exclude = [...]
@@ -22,6 +24,8 @@
 //   verify = "weekly"            # restore-test: "always" | "daily" | "weekly" | "monthly" | "<N>d"
 //   verify_server = "scratch"    # where the scratch database goes (default: the job's server)
 //   catch_up = true              # dbsnap daemon: run once at start-up a run missed while down
+//   encrypt_to = "age1..."       # or a recipients file (default: the volume's)
+//   identity = "..."             # identity file for its restore check (default: the volume's)
 //   [daemon]                     # dbsnap daemon (README "Daemon")
 //   listen = "127.0.0.1:8417"    # host:port; not loopback: needs token, and TLS or insecure_http
 //   token = "..."                # Bearer token of the API and the page (not /healthz)
@@ -60,6 +64,8 @@ struct VolumeEntry {
   std::string url;  // s3://bucket/prefix or a local directory ("~/" expanded)
   std::string endpoint, region;
   std::string access_key, secret_key;  // secret; empty: AWS env / ~/.aws/credentials
+  std::string encrypt_to;              // "age1..." or a recipients file; "" = plaintext
+  std::string identity;                // age identity file ("~/" expanded)
 };
 
 // One [jobs.<name>] table, validated: its server and volume resolve, its
@@ -79,6 +85,8 @@ struct JobEntry {
   std::optional<CalendarDuration> verify;
   std::string verify_server;  // SERVER spec of the scratch database; "" = the job's server
   bool catch_up = false;      // the daemon runs a missed scheduled run once at start-up
+  std::string encrypt_to;     // "age1..." or a recipients file; "" = the volume's
+  std::string identity;       // age identity file; "" = the volume's
 };
 
 // The [daemon] table.

@@ -17,6 +17,7 @@
 #include "tools/dbsnap/commands.h"
 #include "tools/dbsnap/config.h"
 #include "tools/dbsnap/drivers.h"
+#include "tools/dbsnap/encryption.h"
 #include "tools/dbsnap/output.h"
 #include "tools/dbsnap/progress.h"
 #include "tools/dbsnap/volumes.h"
@@ -25,7 +26,7 @@ namespace dbsnap::cli {
 namespace {
 
 struct RestoreArgs {
-  std::string snapshot, to, database;
+  std::string snapshot, to, database, identity;
   std::vector<std::string> tables;
   bool drop = false, clean = false, quiet = false;
   int jobs = 4;
@@ -87,6 +88,9 @@ int run_restore_cmd(const RestoreArgs& a) {
   SnapshotKeys keys;
   Manifest m = load_manifest(*l.volume, l.manifest, keys);
   check_kind(m, url);
+  std::unique_ptr<Volume> decrypting;
+  Volume& reader = chunk_reader(*l.volume, m, a.snapshot, a.identity, decrypting);
+  reader.read(keys.data, 0, 0);  // a wrong identity fails before the target is touched
   bool globals = is_globals(m);
   auto target = globals ? make_globals_target(url, a.database)
                         : make_target(url, !a.database.empty()     ? a.database
@@ -104,7 +108,7 @@ int run_restore_cmd(const RestoreArgs& a) {
                            progress.chunks_done.load(), progress.chunks_total.load(),
                            eta(s, progress.chunks_done, progress.chunks_total));
       });
-    r = restore_snapshot(*target, *l.volume, keys, m, gzip_chunks(), req, &progress);
+    r = restore_snapshot(*target, reader, keys, m, gzip_chunks(), req, &progress);
   }
   std::uint64_t rows = 0;
   for (const auto& c : r.counts) rows += c.actual;
@@ -157,6 +161,7 @@ void add_restore_command(CLI::App& app, Commands& commands) {
   restore->add_flag("--clean", r.clean, "drop every object in the target database first");
   restore->add_option("--jobs,-j", r.jobs, "parallel connections for the data and index builds")
       ->check(CLI::Range(1, 256));
+  add_identity_option(restore, r.identity);
   restore->add_flag("--quiet,-q", r.quiet, "print nothing but errors");
   add_output_options(restore, r.output);
   add_volume_options(restore, r.volume);

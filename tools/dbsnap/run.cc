@@ -22,6 +22,7 @@
 #include "tools/dbsnap/commands.h"
 #include "tools/dbsnap/config.h"
 #include "tools/dbsnap/drivers.h"
+#include "tools/dbsnap/encryption.h"
 #include "tools/dbsnap/output.h"
 #include "tools/dbsnap/prune.h"
 #include "tools/dbsnap/verify.h"
@@ -83,6 +84,8 @@ DatabaseOutcome back_up(JobRun& run, Driver& driver, const std::string& database
   req.url.database = database;
   req.job = run.name;
   try {
+    req.encrypt = encrypter_for(encrypt_options_from(
+        run.job.encrypt_to.empty() ? run.options.encrypt_to : run.job.encrypt_to));
     BackupResult r = backup_database(driver, *run.volume, req, run.quiet);
     out.completed = true;
     out.size_bytes = r.manifest.size;
@@ -127,7 +130,9 @@ void verify_if_due(JobRun& run, DatabaseOutcome& out) {
   VerifyRecord record;
   record.into = fmt::format("{}:{}", into.host, into.port);
   try {
-    ScratchCheck c = restore_into_scratch(*run.volume, out.snapshot, into, kVerifyJobs);
+    ScratchCheck c =
+        restore_into_scratch(*run.volume, out.snapshot, into, kVerifyJobs,
+                             run.job.identity.empty() ? run.options.identity : run.job.identity);
     record.tables = c.restore.counts.size();
     for (const auto& t : c.restore.counts) record.rows += t.actual;
     record.checksums = c.checksums;

@@ -27,9 +27,11 @@ struct ScratchCheck {
 // sessions, recomputes the content checksums there when the manifest has
 // them, then drops it (also when anything throws, Ctrl-C included). Throws
 // the restore's and target's errors; usage when the snapshot's kind does not
-// restore into url's.
+// restore into url's, or when it is encrypted and no identity is given
+// (identity_file, else $DBSNAP_AGE_IDENTITY: encryption.h).
 ScratchCheck restore_into_scratch(Volume& volume, const std::string& manifest_key,
-                                  const ServerUrl& url, int jobs);
+                                  const ServerUrl& url, int jobs,
+                                  const std::string& identity_file = "");
 
 // Prints the row counts (report_counts) and every mismatch; throws
 // Error(ExitCode::verify_failed) naming the tables when counts or content

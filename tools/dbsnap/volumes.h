@@ -20,6 +20,8 @@ struct VolumeOptions {
   std::size_t upload_parallel = 4;  // multipart parts in flight
   std::string access_key;           // from the config file; empty: AWS env / files
   std::string secret_key;           // secret: never print
+  std::string encrypt_to;           // [volumes] encrypt_to: "age1..." or a recipients file
+  std::string identity;             // [volumes] identity: an age identity file
 };
 
 // Adds --endpoint, --region, --insecure and --upload-parallel to cmd.

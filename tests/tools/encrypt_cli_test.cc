@@ -1,0 +1,396 @@
+// End-to-end tests of client-side encryption (issue 14), run as a user runs
+// dbsnap against the PostgreSQL, MariaDB and S3 (RGW) servers tools/test.sh
+// started: backup --encrypt-to writes one age file that the stock tools open
+// (`age -d | gunzip | psql`); restore --identity (whole, --jobs 2, --tables)
+// equals the source; verify works without the key (stored bytes) and with it
+// (every chunk); a flipped bit, a wrong or missing identity fail clearly;
+// no output ever holds key material.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "engine/manifest.h"
+#include "storage/age/age.h"
+#include "storage/s3/volume.h"
+#include "tests/support/common.h"
+#include "tests/support/fixtures.h"
+#include "tests/support/mysql_compare.h"
+#include "tests/support/mysql_server.h"
+#include "tests/support/pg.h"
+#include "tests/support/s3_env.h"
+
+namespace dbsnap::test {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+// Exit codes promised by engine/error.h (literal: the CLI's contract).
+constexpr int kExitUsage = 2;
+constexpr int kExitVerifyFailed = 40;
+
+bool contains(const std::string& haystack, std::string_view needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// An age key pair: the identity in a 0600 file, the recipient as text.
+struct KeyPair {
+  KeyPair() {
+    age::X25519Identity id = age::X25519Identity::generate();
+    secret = id.to_string();
+    recipient = id.recipient().to_string();
+    file = dir.path() / "key.txt";
+    std::ofstream(file) << "# test key\n" << secret << "\n";
+    fs::permissions(file, fs::perms(0600));
+  }
+  ScratchDir dir;
+  fs::path file;
+  std::string secret, recipient;
+};
+
+// Fails when r's output holds any key material.
+void expect_no_key(const CommandResult& r, const KeyPair& k) {
+  EXPECT_FALSE(contains(r.out + r.err, "AGE-SECRET-KEY")) << r.describe();
+  EXPECT_FALSE(contains(r.out + r.err, k.secret.substr(16, 20))) << r.describe();
+}
+
+// Runs dbsnap with extra environment assignments ("NAME=value").
+CommandResult run_dbsnap_env(const std::vector<std::string>& env,
+                             const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"env", "-u", "DBSNAP_AGE_IDENTITY"};
+  argv.insert(argv.end(), env.begin(), env.end());
+  argv.push_back(dbsnap_bin().string());
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run(argv);
+}
+
+CommandResult dbsnap(const std::vector<std::string>& args) { return run_dbsnap_env({}, args); }
+
+fs::path only_file(const fs::path& dir, std::string_view suffix) {
+  auto files = find_files(dir, suffix);
+  if (files.size() != 1)
+    throw std::runtime_error("expected one " + std::string(suffix) + " under " + dir.string());
+  return files[0];
+}
+
+// The stress fixture in a PostgreSQL source, backed up once, encrypted.
+class EncryptCliPg : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    setup_.run([] {
+      source_ = new ScratchPgDatabase("enc_src");
+      load_pg_fixture("stress", source_->name());
+      // Hardly compressible rows: the age file spans a dozen 64 KiB STREAM chunks.
+      pg_exec(source_->name(),
+              "CREATE TABLE public.bulk AS SELECT g AS id, md5(g::text) || md5((g * 7)::text) "
+              "AS t FROM generate_series(1, 20000) g");
+      key_ = new KeyPair();
+      volume_ = new ScratchDir();
+      // Small chunks: tables span several chunks and STREAM chunks span several of them.
+      auto r = dbsnap({"backup", source_->url(), "--to", volume_->path().string(), "--jobs", "2",
+                       "--chunk-size", "16KiB", "--encrypt-to", key_->recipient});
+      if (r.exit_code != 0) throw std::runtime_error("encrypted backup failed: " + r.describe());
+      expect_no_key(r, *key_);
+      manifest_ = new fs::path(only_file(volume_->path(), ".manifest.json"));
+      data_ = new fs::path(only_file(volume_->path(), ".sql.gz.age"));
+    });
+  }
+  static void TearDownTestSuite() {
+    delete data_;
+    delete manifest_;
+    delete volume_;
+    delete key_;
+    delete source_;
+    source_ = nullptr;
+  }
+  void SetUp() override { ASSERT_NO_FATAL_FAILURE(setup_.check()); }
+
+  // The snapshot's stem path (what users pass).
+  static std::string stem() {
+    std::string m = manifest_->string();
+    return m.substr(0, m.size() - std::string_view(".manifest.json").size());
+  }
+
+  static inline SuiteSetup setup_;
+  static inline ScratchPgDatabase* source_ = nullptr;
+  static inline KeyPair* key_ = nullptr;
+  static inline ScratchDir* volume_ = nullptr;
+  static inline fs::path* manifest_ = nullptr;
+  static inline fs::path* data_ = nullptr;
+};
+
+TEST_F(EncryptCliPg, ManifestDescribesTheAgeFileAndHoldsNoSecretOrSql) {
+  EXPECT_TRUE(find_files(volume_->path(), ".sql.gz").empty()) << "no plaintext data object";
+  std::string text = read_file(*manifest_);
+  Manifest m = parse_manifest(text);
+  EXPECT_EQ(m.data_object, data_->filename().string());
+  EXPECT_EQ(m.encryption.format, "age-v1");
+  EXPECT_EQ(m.encryption.chunk_size, 65536u);
+  std::string stored = read_file(*data_);
+  EXPECT_EQ(age::header_length(stored), m.encryption.header_length);
+  EXPECT_EQ(m.size, stored.size());
+  EXPECT_GT(m.tables.count("public.no_pk"), 0u) << "table names stay readable";
+  EXPECT_FALSE(contains(text, "AGE-SECRET-KEY"));
+  EXPECT_FALSE(contains(text, "COPY public")) << "no SQL in the manifest";
+  EXPECT_FALSE(contains(stored, "COPY public")) << "the data object is encrypted";
+}
+
+TEST_F(EncryptCliPg, StockAgeGunzipPsqlRestoresIt) {
+  ScratchPgDatabase target("enc_psql");
+  auto r = run_shell("age -d -i " + shell_quote(key_->file.string()) + " " +
+                     shell_quote(data_->string()) +
+                     " | gunzip | psql -X -q -v ON_ERROR_STOP=1 -d " + shell_quote(target.url()));
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  expect_same_pg_database(source_->name(), target.name());
+}
+
+TEST_F(EncryptCliPg, RestoreWithIdentityAndTwoJobsEqualsTheSource) {
+  ScratchPgDatabase target("enc_dst");
+  auto r = dbsnap(
+      {"restore", stem(), "--to", target.url(), "--jobs", "2", "--identity", key_->file.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  expect_no_key(r, *key_);
+  expect_same_pg_database(source_->name(), target.name());
+}
+
+TEST_F(EncryptCliPg, RestoreOneTableWithTheIdentityInTheEnvironment) {
+  ScratchPgDatabase target("enc_one");
+  auto r = run_dbsnap_env({"DBSNAP_AGE_IDENTITY=" + key_->secret},
+                          {"restore", stem(), "--to", target.url(), "--tables", "no_pk"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  expect_no_key(r, *key_);
+  auto want = pg_table_fingerprints(source_->name());
+  auto got = pg_table_fingerprints(target.name());
+  ASSERT_EQ(got.count("public.no_pk"), 1u);
+  EXPECT_GT(want.at("public.no_pk").rows, 0u);
+  EXPECT_EQ(got.at("public.no_pk"), want.at("public.no_pk"));
+  for (const auto& [table, fingerprint] : got)
+    if (table != "public.no_pk") EXPECT_EQ(fingerprint.rows, 0u) << table << " got data";
+}
+
+TEST_F(EncryptCliPg, VerifyWithoutTheKeyChecksTheStoredBytes) {
+  auto r = dbsnap({"verify", stem()});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_TRUE(contains(r.out, "chunk contents not checked")) << r.out;
+  auto j = dbsnap({"verify", stem(), "--json"});
+  ASSERT_EQ(j.exit_code, 0) << j.describe();
+  EXPECT_EQ(json::parse(j.out).at("contents_checked"), false);
+}
+
+TEST_F(EncryptCliPg, VerifyWithTheKeyChecksEveryChunk) {
+  auto r = dbsnap({"verify", stem(), "--identity", key_->file.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  expect_no_key(r, *key_);
+  EXPECT_TRUE(contains(r.out, "every chunk's crc32 match")) << r.out;
+}
+
+TEST_F(EncryptCliPg, RestoreWithoutIdentityIsAUsageErrorNamingTheSnapshot) {
+  ScratchPgDatabase target("enc_noid");
+  auto r = dbsnap({"restore", stem(), "--to", target.url()});
+  EXPECT_EQ(r.exit_code, kExitUsage) << r.describe();
+  EXPECT_TRUE(contains(r.err, "is encrypted: give --identity FILE or DBSNAP_AGE_IDENTITY"))
+      << r.err;
+  EXPECT_TRUE(contains(r.err, stem())) << r.err;
+}
+
+TEST_F(EncryptCliPg, WrongIdentityIsRefusedClearly) {
+  KeyPair other;
+  ScratchPgDatabase target("enc_wrong");
+  auto r = dbsnap({"restore", stem(), "--to", target.url(), "--identity", other.file.string()});
+  EXPECT_EQ(r.exit_code, kExitUsage) << r.describe();
+  EXPECT_TRUE(contains(r.err, "no identity matches")) << r.err;
+  EXPECT_TRUE(contains(r.err, data_->filename().string())) << r.err;
+  expect_no_key(r, other);
+  EXPECT_TRUE(pg_table_fingerprints(target.name()).empty()) << "nothing was restored";
+  auto v = dbsnap({"verify", stem(), "--identity", other.file.string()});
+  EXPECT_NE(v.exit_code, 0) << v.describe();
+  expect_no_key(v, other);
+}
+
+TEST_F(EncryptCliPg, IdentityFileReadableByOthersIsRefused) {
+  KeyPair loose;
+  fs::permissions(loose.file, fs::perms(0644));
+  auto r = dbsnap({"verify", stem(), "--identity", loose.file.string()});
+  EXPECT_EQ(r.exit_code, kExitUsage) << r.describe();
+  EXPECT_TRUE(contains(r.err, "chmod 600")) << r.err;
+  expect_no_key(r, loose);
+}
+
+TEST_F(EncryptCliPg, FlippedBitExits40NamingTheSnapshotAndTheChunk) {
+  ScratchDir copy;
+  fs::path manifest = copy.path() / manifest_->filename();
+  fs::path data = copy.path() / data_->filename();
+  fs::copy_file(*manifest_, manifest);
+  std::string stored = read_file(*data_);
+  Manifest m = parse_manifest(read_file(*manifest_));
+  ASSERT_GT(stored.size(), age::chunk_offset(m.encryption.header_length, 4)) << "too small";
+  stored[age::chunk_offset(m.encryption.header_length, 1) + 12345] ^= 0x04;
+  std::ofstream(data, std::ios::binary)
+      .write(stored.data(), static_cast<std::streamsize>(stored.size()));
+  std::string stem = manifest.string().substr(0, manifest.string().size() - 14);
+
+  ScratchPgDatabase target("enc_flip");
+  auto r = dbsnap(
+      {"restore", stem, "--to", target.url(), "--jobs", "1", "--identity", key_->file.string()});
+  EXPECT_EQ(r.exit_code, kExitVerifyFailed) << r.describe();
+  EXPECT_TRUE(contains(r.err, data.filename().string())) << r.err;
+  EXPECT_TRUE(contains(r.err, "age payload chunk 1 ")) << r.err;
+  EXPECT_TRUE(contains(r.err, "failed authentication")) << r.err;
+  expect_no_key(r, *key_);
+
+  auto keyless = dbsnap({"verify", stem});
+  EXPECT_EQ(keyless.exit_code, kExitVerifyFailed) << keyless.describe();
+  EXPECT_TRUE(contains(keyless.err, "sha256")) << keyless.err;
+  auto keyed = dbsnap({"verify", stem, "--identity", key_->file.string()});
+  EXPECT_EQ(keyed.exit_code, kExitVerifyFailed) << keyed.describe();
+  EXPECT_TRUE(contains(keyed.err, "age payload chunk 1 ")) << keyed.err;
+}
+
+TEST_F(EncryptCliPg, TruncatedFileExits40) {
+  ScratchDir copy;
+  fs::path manifest = copy.path() / manifest_->filename();
+  fs::copy_file(*manifest_, manifest);
+  std::string stored = read_file(*data_);
+  std::ofstream(copy.path() / data_->filename(), std::ios::binary)
+      .write(stored.data(), static_cast<std::streamsize>(stored.size() - 100));
+  std::string stem = manifest.string().substr(0, manifest.string().size() - 14);
+  auto keyed = dbsnap({"verify", stem, "--identity", key_->file.string()});
+  EXPECT_EQ(keyed.exit_code, kExitVerifyFailed) << keyed.describe();
+  EXPECT_TRUE(contains(keyed.err, "truncated")) << keyed.err;
+  ScratchPgDatabase target("enc_trunc");
+  auto r = dbsnap({"restore", stem, "--to", target.url(), "--identity", key_->file.string()});
+  EXPECT_EQ(r.exit_code, kExitVerifyFailed) << r.describe();
+}
+
+// ---- MariaDB, with the recipient in a file ---------------------------------
+
+TEST(EncryptCliMy, RecipientsFileBackupRestoresWithIdentity) {
+  ScratchMyDatabase source("enc_my_src");
+  load_my_fixture("stress", source.name());
+  KeyPair key;
+  fs::path recipients = key.dir.path() / "recipients.txt";
+  std::ofstream(recipients) << "# team\n" << key.recipient << "\n";
+  ScratchDir volume;
+  auto b = dbsnap({"backup", source.url(), "--to", volume.path().string(), "--chunk-size", "16KiB",
+                   "--encrypt-to-file", recipients.string(), "--quiet"});
+  ASSERT_EQ(b.exit_code, 0) << b.describe();
+  fs::path manifest = only_file(volume.path(), ".manifest.json");
+  std::string stem = manifest.string().substr(0, manifest.string().size() - 14);
+  ScratchMyDatabase target("enc_my_dst");
+  auto r = dbsnap(
+      {"restore", stem, "--to", target.url(), "--jobs", "2", "--identity", key.file.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  expect_same_my_database(source.name(), target.name());
+  auto v = dbsnap({"verify", stem, "--identity", key.file.string()});
+  EXPECT_EQ(v.exit_code, 0) << v.describe();
+}
+
+// ---- Config file -----------------------------------------------------------
+
+TEST(EncryptCliConfig, VolumeEncryptToAndIdentityServeAJobAndItsRestoreCheck) {
+  ScratchPgDatabase source("enc_job");
+  pg_exec(source.name(), "CREATE TABLE t (id int); INSERT INTO t SELECT generate_series(1, 42)");
+  KeyPair key;
+  fs::path recipients = key.dir.path() / "recipients.txt";
+  std::ofstream(recipients) << key.recipient << "\n";
+  ScratchDir work;
+  fs::path volume = work.path() / "backups";
+  fs::path config = work.path() / "config.toml";
+  std::ofstream(config) << "[servers.prod]\nurl = " << toml_string(pg_url())
+                        << "\n[volumes.enc]\nurl = " << toml_string(volume.string())
+                        << "\nencrypt_to = " << toml_string(recipients.string())
+                        << "\nidentity = " << toml_string(key.file.string())
+                        << "\n[jobs.nightly]\nserver = \"prod\"\nvolume = \"enc\"\ndatabases = ["
+                        << toml_string(source.name()) << "]\nverify = \"always\"\n";
+  auto r = dbsnap({"--config", config.string(), "run", "nightly"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_TRUE(contains(r.out, "verified")) << r.out;
+  expect_no_key(r, key);
+  EXPECT_EQ(find_files(volume, ".sql.gz.age").size(), 1u);
+  EXPECT_TRUE(find_files(volume, ".sql.gz").empty());
+
+  // A backup to the named volume is encrypted too; --encrypt-to wins over it.
+  auto b = dbsnap({"--config", config.string(), "backup", source.url(), "--to", "enc", "--quiet"});
+  ASSERT_EQ(b.exit_code, 0) << b.describe();
+  EXPECT_EQ(find_files(volume, ".sql.gz.age").size(), 2u);
+}
+
+// ---- S3 --------------------------------------------------------------------
+
+// A fresh prefix of the test bucket, deleted afterwards (RGW keeps objects in RAM).
+class S3Scratch {
+ public:
+  S3Scratch()
+      : options_(s3_options()),
+        bucket_(s3_base_url().bucket),
+        prefix_(s3_unique_prefix("enc")),
+        volume_(S3Url{bucket_, prefix_}, options_) {}
+  ~S3Scratch() {
+    try {
+      for (const auto& key : volume_.list("")) volume_.remove(key);
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << "cleaning " << url() << ": " << e.what();
+    }
+  }
+  std::string url() const {
+    return "s3://" + bucket_ + "/" + prefix_.substr(0, prefix_.size() - 1);
+  }
+  S3Volume& volume() { return volume_; }
+  // `dbsnap args...` with the test credentials and endpoint.
+  CommandResult run(std::vector<std::string> args, const std::vector<std::string>& env = {}) {
+    std::vector<std::string> e = {"AWS_SHARED_CREDENTIALS_FILE=/nonexistent",
+                                  "AWS_ACCESS_KEY_ID=" + options_.access_key,
+                                  "AWS_SECRET_ACCESS_KEY=" + options_.secret_key};
+    e.insert(e.end(), env.begin(), env.end());
+    args.insert(args.end(), {"--endpoint", options_.endpoint, "--region", options_.region});
+    return run_dbsnap_env(e, args);
+  }
+
+ private:
+  S3Options options_;
+  std::string bucket_, prefix_;
+  S3Volume volume_;
+};
+
+TEST(EncryptCliS3, BackupRestoreOneTableAndVerifyOnS3) {
+  ScratchPgDatabase source("enc_s3_src");
+  load_pg_fixture("stress", source.name());
+  KeyPair key;
+  S3Scratch s3;
+  auto b = s3.run({"backup", source.url(), "--to", s3.url(), "--jobs", "2", "--chunk-size", "16KiB",
+                   "--encrypt-to", key.recipient, "--quiet"});
+  ASSERT_EQ(b.exit_code, 0) << b.describe();
+  std::string manifest_key;
+  for (const auto& k : s3.volume().list(""))
+    if (k.ends_with(".manifest.json")) manifest_key = k;
+  ASSERT_FALSE(manifest_key.empty());
+  std::string stem = s3.url() + "/" + manifest_key.substr(0, manifest_key.size() - 14);
+  EXPECT_EQ(parse_manifest(s3.volume().get(manifest_key)).encryption.format, "age-v1");
+
+  ScratchPgDatabase whole("enc_s3_dst");
+  auto r = s3.run({"restore", stem, "--to", whole.url(), "--jobs", "2"},
+                  {"DBSNAP_AGE_IDENTITY=" + key.secret});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  expect_same_pg_database(source.name(), whole.name());
+
+  ScratchPgDatabase one("enc_s3_one");
+  r = s3.run(
+      {"restore", stem, "--to", one.url(), "--tables", "no_pk", "--identity", key.file.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  EXPECT_EQ(pg_table_fingerprints(one.name()).at("public.no_pk"),
+            pg_table_fingerprints(source.name()).at("public.no_pk"));
+
+  auto keyless = s3.run({"verify", stem});
+  EXPECT_EQ(keyless.exit_code, 0) << keyless.describe();
+  auto keyed = s3.run({"verify", stem, "--identity", key.file.string()});
+  EXPECT_EQ(keyed.exit_code, 0) << keyed.describe();
+  for (const auto* c : {&b, &r, &keyless, &keyed}) expect_no_key(*c, key);
+}
+
+}  // namespace
+}  // namespace dbsnap::test
