@@ -565,9 +565,7 @@ std::vector<Key> parse_key_file(const std::filesystem::path& path, std::string_v
 }  // namespace
 
 AgeError::AgeError(Failure failure, const std::string& message)
-    : Error(failure == Failure::key || failure == Failure::no_match ? ExitCode::usage
-                                                                    : ExitCode::verify_failed,
-            message),
+    : Error(failure == Failure::key ? ExitCode::usage : ExitCode::verify_failed, message),
       failure_(failure) {}
 
 X25519Recipient X25519Recipient::parse(std::string_view text) {

@@ -59,7 +59,7 @@ using PayloadKey = Secret<32>;
 enum class Failure {
   key,       // a key, recipient or identity file is invalid (usage)
   header,    // the header does not parse, or a stanza is malformed (verify_failed)
-  no_match,  // the header parses but no identity unwraps the file key (usage)
+  no_match,  // the header parses but no identity unwraps the file key (verify_failed)
   hmac,      // the file key was unwrapped but the header MAC differs (verify_failed)
   payload,   // a STREAM chunk is missing, truncated or fails authentication (verify_failed)
 };

@@ -202,13 +202,13 @@ TEST_F(EncryptCliPg, WrongIdentityIsRefusedClearly) {
   KeyPair other;
   ScratchPgDatabase target("enc_wrong");
   auto r = dbsnap({"restore", stem(), "--to", target.url(), "--identity", other.file.string()});
-  EXPECT_EQ(r.exit_code, kExitUsage) << r.describe();
+  EXPECT_EQ(r.exit_code, kExitVerifyFailed) << r.describe();
   EXPECT_TRUE(contains(r.err, "no identity matches")) << r.err;
   EXPECT_TRUE(contains(r.err, data_->filename().string())) << r.err;
   expect_no_key(r, other);
   EXPECT_TRUE(pg_table_fingerprints(target.name()).empty()) << "nothing was restored";
   auto v = dbsnap({"verify", stem(), "--identity", other.file.string()});
-  EXPECT_NE(v.exit_code, 0) << v.describe();
+  EXPECT_EQ(v.exit_code, kExitVerifyFailed) << v.describe();
   expect_no_key(v, other);
 }
 
