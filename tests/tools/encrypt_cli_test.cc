@@ -318,6 +318,26 @@ TEST(EncryptCliConfig, VolumeEncryptToAndIdentityServeAJobAndItsRestoreCheck) {
   auto b = dbsnap({"--config", config.string(), "backup", source.url(), "--to", "enc", "--quiet"});
   ASSERT_EQ(b.exit_code, 0) << b.describe();
   EXPECT_EQ(find_files(volume, ".sql.gz.age").size(), 2u);
+
+  // Restore and verify take the volume's identity, for a snapshot named
+  // through the volume ("enc/<path>") or by its path inside the volume.
+  std::string path = find_files(volume, ".manifest.json").at(0).string();
+  path.resize(path.size() - std::string_view(".manifest.json").size());
+  std::string named = "enc" + path.substr(volume.string().size());
+  for (const auto& snapshot : {named, path}) {
+    ScratchPgDatabase target("enc_job_dst");
+    auto r = dbsnap({"--config", config.string(), "restore", snapshot, "--to", target.url()});
+    ASSERT_EQ(r.exit_code, 0) << snapshot << ": " << r.describe();
+    expect_same_pg_database(source.name(), target.name());
+    auto v = dbsnap({"--config", config.string(), "verify", snapshot, "--json"});
+    ASSERT_EQ(v.exit_code, 0) << snapshot << ": " << v.describe();
+    EXPECT_TRUE(json::parse(v.out).at("contents_checked").get<bool>()) << v.out;
+    for (const auto* c : {&r, &v}) expect_no_key(*c, key);
+  }
+  // Without the config, the same snapshot asks for an identity.
+  auto bare = dbsnap({"verify", path, "--json"});
+  ASSERT_EQ(bare.exit_code, 0) << bare.describe();
+  EXPECT_FALSE(json::parse(bare.out).at("contents_checked").get<bool>()) << bare.out;
 }
 
 // ---- S3 --------------------------------------------------------------------

@@ -89,7 +89,8 @@ int run_restore_cmd(const RestoreArgs& a) {
   Manifest m = load_manifest(*l.volume, l.manifest, keys);
   check_kind(m, url);
   std::unique_ptr<Volume> decrypting;
-  Volume& reader = chunk_reader(*l.volume, m, a.snapshot, a.identity, decrypting);
+  Volume& reader = chunk_reader(*l.volume, m, a.snapshot,
+                                a.identity.empty() ? l.identity : a.identity, decrypting);
   reader.read(keys.data, 0, 0);  // a wrong identity fails before the target is touched
   bool globals = is_globals(m);
   auto target = globals ? make_globals_target(url, a.database)

@@ -48,14 +48,15 @@ int run_verify_cmd(const VerifyArgs& a) {
                             "(<stem>.manifest.json + <stem>.sql.gz); for a plain gzip file use "
                             "gzip -t",
                             a.snapshot));
+  const std::string identity = a.identity.empty() ? l.identity : a.identity;
   GzipChunkDecompressor decompressor;
   std::unique_ptr<Volume> decrypting;
   Volume* decrypted = nullptr;
-  if (!a.identity.empty() || has_identity_env()) {
+  if (!identity.empty() || has_identity_env()) {
     SnapshotKeys keys;
     Manifest m = load_manifest(*l.volume, l.manifest, keys);
     if (m.encryption.encrypted())
-      decrypted = &chunk_reader(*l.volume, m, a.snapshot, a.identity, decrypting);
+      decrypted = &chunk_reader(*l.volume, m, a.snapshot, identity, decrypting);
   }
   VerifyReport v = verify_snapshot(*l.volume, l.manifest, decompressor, decrypted);
   for (const auto& p : v.problems) fmt::print(stderr, "dbsnap: {}\n", p);
@@ -86,7 +87,7 @@ int run_verify_cmd(const VerifyArgs& a) {
 
   auto start = std::chrono::steady_clock::now();
   ScratchCheck c = restore_into_scratch(*l.volume, l.manifest, resolve_server(a.restore_into),
-                                        a.jobs, a.identity);
+                                        a.jobs, identity);
   if (!quiet)
     fmt::print(
         "{}: restored into scratch database {} and dropped it: {} tables, {} content checksums "

@@ -45,7 +45,36 @@ bool volume_has(Volume& volume, const std::string& key) {
   return std::find(keys.begin(), keys.end(), key) != keys.end();
 }
 
-LocatedSnapshot locate_snapshot(const std::string& arg, const VolumeOptions& options) {
+namespace {
+
+std::string without_trailing_slash(std::string url) {
+  while (url.size() > 1 && url.back() == '/') url.pop_back();
+  return url;
+}
+
+// A SNAPSHOT argument as a path or URL: "NAME/path" for a [volumes] entry NAME
+// becomes its url + "/path". The entry the result lies in (if any) fills
+// options (resolve_volume).
+std::string resolve_snapshot_arg(const std::string& arg, VolumeOptions& options) {
+  auto slash = arg.find('/');
+  if (slash != std::string::npos && slash > 0 && is_volume_name(arg.substr(0, slash)))
+    return without_trailing_slash(resolve_volume(arg.substr(0, slash), options)) +
+           arg.substr(slash);
+  for (const auto& [name, entry] : config().volumes) {
+    std::string url = without_trailing_slash(entry.url);
+    if (!url.empty() && arg.starts_with(url + "/")) {
+      resolve_volume(name, options);
+      break;
+    }
+  }
+  return arg;
+}
+
+}  // namespace
+
+LocatedSnapshot locate_snapshot(const std::string& snapshot, const VolumeOptions& given) {
+  VolumeOptions options = given;
+  const std::string arg = resolve_snapshot_arg(snapshot, options);
   auto slash = arg.rfind('/');
   bool s3 = arg.rfind("s3://", 0) == 0;
   if (s3 && (slash == std::string::npos || slash < 5))
@@ -54,7 +83,7 @@ LocatedSnapshot locate_snapshot(const std::string& arg, const VolumeOptions& opt
   std::string dir = slash == std::string::npos ? "." : arg.substr(0, slash);
   if (dir.empty()) dir = "/";
   std::string name = slash == std::string::npos ? arg : arg.substr(slash + 1);
-  LocatedSnapshot l{open_volume(dir, options), "", ""};
+  LocatedSnapshot l{open_volume(dir, options), "", "", options.identity};
   auto exists = [&](const std::string& file) { return volume_has(*l.volume, file); };
   if (name.ends_with(kManifestSuffix)) {
     l.manifest = name;

@@ -43,11 +43,15 @@ struct LocatedSnapshot {
   std::unique_ptr<Volume> volume;
   std::string manifest;  // key of the manifest; empty for a script without one
   std::string script;    // key of the script when there is no manifest
+  std::string identity;  // the age identity file of its [volumes] entry; empty if none
 };
 
 // SNAPSHOT is dir/<stem>.manifest.json, dir/<stem>.sql.gz, dir/<stem>, or any
-// .sql / .sql.gz file (dir: a local directory or s3://bucket/prefix). A
-// .sql.gz with a manifest beside it is that snapshot. Throws dbsnap::Error:
+// .sql / .sql.gz file (dir: a local directory or s3://bucket/prefix, or
+// NAME/path for a [volumes] entry NAME: its url + "/path"). A snapshot inside a
+// [volumes] entry's url (either spelling) takes that entry's settings for the
+// options left empty, identity included. A .sql.gz with a manifest beside it
+// is that snapshot. Throws dbsnap::Error:
 // usage for an s3:// URL without a key, verify_failed for a snapshot whose
 // manifest is missing, io_error when nothing is there.
 LocatedSnapshot locate_snapshot(const std::string& arg, const VolumeOptions& options);
