@@ -169,8 +169,11 @@ TEST_F(EncryptCliPg, RestoreOneTableWithTheIdentityInTheEnvironment) {
   ASSERT_EQ(got.count("public.no_pk"), 1u);
   EXPECT_GT(want.at("public.no_pk").rows, 0u);
   EXPECT_EQ(got.at("public.no_pk"), want.at("public.no_pk"));
-  for (const auto& [table, fingerprint] : got)
-    if (table != "public.no_pk") EXPECT_EQ(fingerprint.rows, 0u) << table << " got data";
+  for (const auto& [table, fingerprint] : got) {
+    if (table != "public.no_pk") {
+      EXPECT_EQ(fingerprint.rows, 0u) << table << " got data";
+    }
+  }
 }
 
 TEST_F(EncryptCliPg, VerifyWithoutTheKeyChecksTheStoredBytes) {
