@@ -15,7 +15,11 @@ namespace dbsnap {
 
 constexpr int kMinCompressLevel = 0;   // stored blocks, still a valid gzip member
 constexpr int kMaxCompressLevel = 12;  // libdeflate's slowest, smallest
-constexpr int kDefaultCompressLevel = 6;
+// The fastest level whose output is no larger than gzip -6's on every data set
+// of bench/compare (bench/RESULTS.md "Compression levels"): at 1..6 libdeflate
+// is 1-2.5 % larger than gzip -6 on pgbench's repetitive rows; 7 costs the
+// same CPU as 6 on random rows.
+constexpr int kDefaultCompressLevel = 7;
 
 // CRC-32 (the gzip/zlib polynomial, RFC 1952 section 8) of bytes, continuing from crc.
 std::uint32_t crc32(std::span<const std::byte> bytes, std::uint32_t crc = 0);

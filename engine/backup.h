@@ -33,7 +33,7 @@ struct BackupRequest {
   std::string job;          // recorded in the manifest; empty for a backup outside a job
   DumpOptions dump;
   int jobs = 4;                                  // worker connections
-  int compress_level = 6;                        // 0..12 (libdeflate levels)
+  int compress_level = 7;                        // 0..12 (libdeflate levels; kDefaultCompressLevel)
   std::size_t chunk_bytes = kDefaultChunkBytes;  // SQL text per data chunk
   SinkEncrypter encrypt;                         // empty: the data object is plaintext
 };
