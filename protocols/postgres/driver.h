@@ -1,13 +1,6 @@
 // The PostgreSQL dialect: dbsnap::Driver over libpq (never pg_dump).
-//
-// A dump follows pg_dump -j (pg_dump.c setup_connection, getTables,
-// lockTableForWorker): the leader lists the tables, opens
-// `REPEATABLE READ, READ ONLY`, takes ACCESS SHARE locks with
-// lock_timeout = DumpOptions::lock_wait_timeout_s (before the snapshot, so no
-// DDL lands between snapshot and lock), exports its snapshot and reads the
-// schema in it; workers `SET TRANSACTION SNAPSHOT` to it and COPY tables or
-// ctid page ranges of them (copy.h). The leader holds its locks and
-// transaction until it is destroyed.
+// Consistency and the snapshot: dump.h. Script format: schema.h, copy.h,
+// large_objects.h; backup --globals: globals.h.
 #pragma once
 
 #include <cstdint>
@@ -40,9 +33,8 @@ class PgDriver final : public Driver {
   // Every database that allows connections and is not a template, by name
   // (pg_dumpall's set: template0 and template1 excluded, postgres included).
   std::vector<std::string> databases(const ServerUrl& url) override;
-  // The returned dump's position() is {"snapshot": exported snapshot id,
-  // "lsn": pg_current_wal_lsn(), or on a standby the last received (else
-  // replayed) LSN}.
+  // dump.h open_dump with slice_bytes; options.globals: globals.h
+  // open_globals_dump.
   std::unique_ptr<DatabaseDump> open_dump(const ServerUrl& url,
                                           const DumpOptions& options) override;
 
