@@ -65,6 +65,7 @@ std::vector<std::string> PgDriver::databases(const ServerUrl& url) {
       "SELECT datname FROM pg_catalog.pg_database WHERE datallowconn AND NOT datistemplate "
       "ORDER BY datname");
   std::vector<std::string> names;
+  names.reserve(static_cast<std::size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) names.push_back(r.str(i, 0));
   return names;
 }

@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -224,44 +225,69 @@ TEST_F(EncryptCliPg, IdentityFileReadableByOthersIsRefused) {
   expect_no_key(r, loose);
 }
 
-TEST_F(EncryptCliPg, FlippedBitExits40NamingTheSnapshotAndTheChunk) {
-  ScratchDir copy;
-  fs::path manifest = copy.path() / manifest_->filename();
-  fs::path data = copy.path() / data_->filename();
-  fs::copy_file(*manifest_, manifest);
-  std::string stored = read_file(*data_);
-  Manifest m = parse_manifest(read_file(*manifest_));
-  ASSERT_GT(stored.size(), age::chunk_offset(m.encryption.header_length, 4)) << "too small";
-  stored[age::chunk_offset(m.encryption.header_length, 1) + 12345] ^= 0x04;
-  std::ofstream(data, std::ios::binary)
+// A copy of the snapshot in copy whose stored age file damage() altered
+// (given the file's bytes and its manifest); returns the copy's stem.
+std::string damaged_copy(const ScratchDir& copy, const fs::path& manifest, const fs::path& data,
+                         const std::function<void(std::string&, const Manifest&)>& damage) {
+  fs::path copied = copy.path() / manifest.filename();
+  fs::copy_file(manifest, copied);
+  std::string stored = read_file(data);
+  damage(stored, parse_manifest(read_file(manifest)));
+  std::ofstream(copy.path() / data.filename(), std::ios::binary)
       .write(stored.data(), static_cast<std::streamsize>(stored.size()));
-  std::string stem = manifest.string().substr(0, manifest.string().size() - 14);
+  return copied.string().substr(0, copied.string().size() - 14);
+}
 
-  ScratchPgDatabase target("enc_flip");
+// Restore (--jobs 1) and keyed verify of a damaged copy both exit 40 naming
+// the file and STREAM chunk 1; keyless verify sees the sha256 differ.
+void expect_chunk_one_refused(const std::string& stem, const fs::path& data, const KeyPair& key,
+                              const std::string& tag) {
+  ScratchPgDatabase target(tag);
   auto r = dbsnap(
-      {"restore", stem, "--to", target.url(), "--jobs", "1", "--identity", key_->file.string()});
+      {"restore", stem, "--to", target.url(), "--jobs", "1", "--identity", key.file.string()});
   EXPECT_EQ(r.exit_code, kExitVerifyFailed) << r.describe();
   EXPECT_TRUE(contains(r.err, data.filename().string())) << r.err;
   EXPECT_TRUE(contains(r.err, "age payload chunk 1 ")) << r.err;
   EXPECT_TRUE(contains(r.err, "failed authentication")) << r.err;
-  expect_no_key(r, *key_);
+  expect_no_key(r, key);
 
   auto keyless = dbsnap({"verify", stem});
   EXPECT_EQ(keyless.exit_code, kExitVerifyFailed) << keyless.describe();
   EXPECT_TRUE(contains(keyless.err, "sha256")) << keyless.err;
-  auto keyed = dbsnap({"verify", stem, "--identity", key_->file.string()});
+  auto keyed = dbsnap({"verify", stem, "--identity", key.file.string()});
   EXPECT_EQ(keyed.exit_code, kExitVerifyFailed) << keyed.describe();
   EXPECT_TRUE(contains(keyed.err, "age payload chunk 1 ")) << keyed.err;
 }
 
+TEST_F(EncryptCliPg, FlippedBitExits40NamingTheSnapshotAndTheChunk) {
+  ScratchDir copy;
+  std::string stem =
+      damaged_copy(copy, *manifest_, *data_, [](std::string& stored, const Manifest& m) {
+        ASSERT_GT(stored.size(), age::chunk_offset(m.encryption.header_length, 4)) << "too small";
+        stored[age::chunk_offset(m.encryption.header_length, 1) + 12345] ^= 0x04;
+      });
+  expect_chunk_one_refused(stem, *data_, *key_, "enc_flip");
+}
+
+TEST_F(EncryptCliPg, ReorderedChunksExit40NamingTheSnapshotAndTheChunk) {
+  ScratchDir copy;
+  std::string stem =
+      damaged_copy(copy, *manifest_, *data_, [](std::string& stored, const Manifest& m) {
+        std::size_t one = age::chunk_offset(m.encryption.header_length, 1);
+        std::size_t two = age::chunk_offset(m.encryption.header_length, 2);
+        ASSERT_GT(stored.size(), age::chunk_offset(m.encryption.header_length, 4)) << "too small";
+        std::string first = stored.substr(one, two - one);
+        stored.replace(one, two - one, stored.substr(two, two - one));
+        stored.replace(two, two - one, first);
+      });
+  expect_chunk_one_refused(stem, *data_, *key_, "enc_swap");
+}
+
 TEST_F(EncryptCliPg, TruncatedFileExits40) {
   ScratchDir copy;
-  fs::path manifest = copy.path() / manifest_->filename();
-  fs::copy_file(*manifest_, manifest);
-  std::string stored = read_file(*data_);
-  std::ofstream(copy.path() / data_->filename(), std::ios::binary)
-      .write(stored.data(), static_cast<std::streamsize>(stored.size() - 100));
-  std::string stem = manifest.string().substr(0, manifest.string().size() - 14);
+  std::string stem = damaged_copy(
+      copy, *manifest_, *data_,
+      [](std::string& stored, const Manifest&) { stored.resize(stored.size() - 100); });
   auto keyed = dbsnap({"verify", stem, "--identity", key_->file.string()});
   EXPECT_EQ(keyed.exit_code, kExitVerifyFailed) << keyed.describe();
   EXPECT_TRUE(contains(keyed.err, "truncated")) << keyed.err;
