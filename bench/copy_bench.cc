@@ -92,7 +92,7 @@ void BM_CopyChunker(benchmark::State& state) {
   const PgTable table = sbtest();
   std::string buffer;
   CountingSink sink;
-  for (auto _ : state) {
+  for ([[maybe_unused]] auto _ : state) {
     CopyChunker chunker(copy_block_header(table, false), table.qualified, buffer, sink);
     for (std::string_view row : rows.rows) chunker.add(row);
     benchmark::DoNotOptimize(chunker.finish());
@@ -106,7 +106,7 @@ void BM_CopyChunker_LibpqLike(benchmark::State& state) {
   const PgTable table = sbtest();
   std::string buffer;
   CountingSink sink;
-  for (auto _ : state) {
+  for ([[maybe_unused]] auto _ : state) {
     CopyChunker chunker(copy_block_header(table, false), table.qualified, buffer, sink);
     for (std::string_view row : rows.rows) {
       char* copy = static_cast<char*>(std::malloc(row.size() + 1));  // PQgetCopyData
@@ -126,7 +126,7 @@ void BM_CopyChunker_Callback(benchmark::State& state) {
   const PgTable table = sbtest();
   std::string buffer;
   CountingSink sink;
-  for (auto _ : state) {
+  for ([[maybe_unused]] auto _ : state) {
     CopyChunker chunker(copy_block_header(table, false), table.qualified, buffer, sink);
     std::function<void(std::string_view)> on_row = [&](std::string_view row) { chunker.add(row); };
     benchmark::DoNotOptimize(on_row);

@@ -66,7 +66,7 @@ void BM_Quoted(benchmark::State& state) {
   for (int i = 0; i < 1024; ++i) values.push_back(random_text(rng, 120, state.range(0) != 0));
   std::string out;
   std::uint64_t bytes = 0;
-  for (auto _ : state) {
+  for ([[maybe_unused]] auto _ : state) {
     out.clear();
     for (const auto& v : values) append_quoted(out, v);
     bytes += out.size();
@@ -82,7 +82,7 @@ void BM_Hex(benchmark::State& state) {
   for (auto& c : blob) c = static_cast<char>(rng());
   std::string out;
   std::uint64_t bytes = 0;
-  for (auto _ : state) {
+  for ([[maybe_unused]] auto _ : state) {
     out.clear();
     append_hex(out, blob);
     bytes += out.size();
@@ -95,7 +95,7 @@ BENCHMARK(BM_Hex);
 void run_rows(benchmark::State& state, SyntheticRows& rows, const std::vector<Literal>& kinds) {
   MyTable t = table();
   NullSink sink;
-  for (auto _ : state) {
+  for ([[maybe_unused]] auto _ : state) {
     InsertWriter writer(t, 1 << 20, sink);
     for (rows.current = 0; rows.current < rows.rows.size(); ++rows.current) writer.add(rows, kinds);
     writer.finish();

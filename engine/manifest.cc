@@ -234,7 +234,7 @@ std::int64_t parse_utc_iso(std::string_view t) {
       (153 * static_cast<unsigned>(mo + (mo > 2 ? -3 : 9)) + 2) / 5 + static_cast<unsigned>(d) - 1;
   const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   const std::int64_t days = era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-  return days * 86400 + h * 3600 + mi * 60 + s;
+  return ((days * 24 + h) * 60 + mi) * 60 + s;
 }
 
 bool process_alive(std::uint64_t pid) {

@@ -52,7 +52,7 @@ struct Buckets {
 Buckets buckets_of(std::int64_t local) {
   const std::int64_t days = floor_div(local, kDay);
   const Civil c = civil_from_days(days);
-  const std::int64_t ymd = c.year * 10000 + c.month * 100 + c.day;
+  const std::int64_t ymd = c.year * 10000 + std::int64_t{c.month} * 100 + c.day;
   // ISO 8601 week: the week (Monday first) belongs to the year of its Thursday.
   const std::int64_t weekday = ((days + 3) % 7 + 7) % 7;  // 0 = Monday; 1970-01-01 was a Thursday
   const std::int64_t thursday = days - weekday + 3;
@@ -68,7 +68,7 @@ std::int64_t calendar_minus(std::int64_t reference, const CalendarDuration& d) {
   const std::int64_t days = floor_div(reference, kDay);
   const std::int64_t second_of_day = reference - days * kDay;
   const Civil c = civil_from_days(days);
-  std::int64_t months = c.year * 12 + (c.month - 1) - d.years * 12 - d.months;
+  std::int64_t months = c.year * 12 + (c.month - 1) - std::int64_t{d.years} * 12 - d.months;
   const std::int64_t year = floor_div(months, 12);
   const auto month = static_cast<unsigned>(months - year * 12 + 1);
   const std::int64_t day = days_from_civil(year, month, 1) + (c.day - 1) - d.days;

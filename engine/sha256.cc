@@ -20,7 +20,7 @@ std::string Sha256::hex_digest() {
   unsigned int n = 0;
   EVP_DigestFinal_ex(ctx_.get(), md, &n);
   std::string out;
-  out.reserve(2 * n);
+  out.reserve(std::size_t{n} * 2);
   for (unsigned int i = 0; i < n; ++i) out += fmt::format("{:02x}", md[i]);
   return out;
 }

@@ -191,6 +191,7 @@ PgResult PgConnection::exec_params(std::string_view sql,
   std::string s(sql);
   std::vector<std::string> owned(params.begin(), params.end());
   std::vector<const char*> values;
+  values.reserve(owned.size());
   for (const auto& p : owned) values.push_back(p.c_str());
   if (PQsendQueryParams(c_.get(), s.c_str(), static_cast<int>(values.size()), nullptr,
                         values.data(), nullptr, nullptr, 0) == 0)

@@ -59,13 +59,13 @@ std::optional<ScriptItem> ScriptSplitter::next_copy() {
   std::uint64_t start_line = line_;
   std::size_t at = pos_;
   for (;;) {
-    const char* eol =
-        static_cast<const char*>(std::memchr(buf_.data() + at, '\n', buf_.size() - at));
-    std::size_t end = eol == nullptr ? buf_.size() : static_cast<std::size_t>(eol - buf_.data());
+    const std::size_t eol = buf_.find('\n', at);
+    const bool line_ends = eol != std::string::npos;  // else the rest of the line arrives later
+    std::size_t end = line_ends ? eol : buf_.size();
     std::string_view row(buf_.data() + at, end - at);
     if (!row.empty() && row.back() == '\r') row.remove_suffix(1);
-    bool terminator = row == "\\." && (eol != nullptr || finished_);
-    if (terminator || eol == nullptr) {
+    bool terminator = row == "\\." && (line_ends || finished_);
+    if (terminator || !line_ends) {
       if (at > start) {
         // The whole lines before this one go first; this one is looked at again.
         pos_ = scan_ = at;
@@ -76,7 +76,7 @@ std::optional<ScriptItem> ScriptSplitter::next_copy() {
         if (finished_) throw copy_unterminated();
         return std::nullopt;
       }
-      pos_ = scan_ = eol == nullptr ? buf_.size() : end + 1;
+      pos_ = scan_ = line_ends ? end + 1 : buf_.size();
       ++line_;
       copy_ = false;
       return ScriptItem{ScriptItem::Kind::copy_end, {}, start_line};

@@ -207,7 +207,7 @@ void FileSink::wait_one() {
   buffer.size = buffer.done = 0;
 }
 
-void FileSink::fail(std::string message) {
+void FileSink::fail(const std::string& message) {
   error_ = message;
   throw Error(ExitCode::io_error, message);
 }

@@ -90,7 +90,7 @@ class FileSink final : public Sink {
   // Reaps one completion: frees its buffer, resumes a short write, or fails.
   void wait_one();
   // Records message as the sink's error and throws it.
-  [[noreturn]] void fail(std::string message);
+  [[noreturn]] void fail(const std::string& message);
 
   std::filesystem::path path_;
   std::filesystem::path temp_path_;

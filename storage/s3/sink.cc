@@ -186,7 +186,7 @@ void S3Sink::check_completed() {
                             object, head->etag, expected));
 }
 
-void S3Sink::fail(std::exception_ptr error) {
+void S3Sink::fail(const std::exception_ptr& error) {
   abort();
   error_ = error;
   state_ = State::failed;

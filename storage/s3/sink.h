@@ -85,7 +85,7 @@ class S3Sink final : public Sink {
   // Stops and joins the uploader threads; queued parts are dropped.
   void stop_uploaders() noexcept;
   // Aborts, records error as the sink's error, and throws it.
-  [[noreturn]] void fail(std::exception_ptr error);
+  [[noreturn]] void fail(const std::exception_ptr& error);
   // Checks size and multipart ETag of the completed object.
   void check_completed();
 

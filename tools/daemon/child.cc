@@ -86,6 +86,7 @@ Child::Child(const std::string& binary, const std::string& config_text,
   std::vector<std::string> argv{binary, "--config", fmt::format("/dev/fd/{}", kConfigFd)};
   argv.insert(argv.end(), args.begin(), args.end());
   std::vector<char*> cargv;
+  cargv.reserve(argv.size() + 1);
   for (auto& a : argv) cargv.push_back(a.data());
   cargv.push_back(nullptr);
   int rc = posix_spawn(&pid_, binary.c_str(), &s.actions, &s.attr, cargv.data(), environ);
@@ -151,7 +152,7 @@ std::string read_tail(const std::filesystem::path& file, std::size_t max_bytes) 
 
 std::string last_error_line(const std::filesystem::path& err_file) {
   constexpr std::string_view kPrefix = "dbsnap: error: ";
-  std::istringstream lines(read_tail(err_file, 64 * 1024));
+  std::istringstream lines(read_tail(err_file, std::size_t{64} * 1024));
   std::string line, error, last;
   while (std::getline(lines, line)) {
     if (line.starts_with(kPrefix)) error = line.substr(kPrefix.size());

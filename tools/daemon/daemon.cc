@@ -231,7 +231,8 @@ struct Daemon::Impl {
 
   // --- logging ---------------------------------------------------------------
 
-  void log(const std::string& event, const std::string& text, Json fields = Json::object()) const {
+  void log(const std::string& event, const std::string& text,
+           const Json& fields = Json::object()) const {
     const std::string time = iso(now_unix());
     if (options.json_log) {
       Json line{{"time", time}, {"event", event}};

@@ -75,6 +75,7 @@ bool known_key(const toml::key& key, const std::vector<std::string_view>& known,
 void read_fields(const toml::table& table, const std::string& where,
                  const std::map<std::string, std::string*>& fields, Problems& problems) {
   std::vector<std::string_view> known;
+  known.reserve(fields.size());
   for (const auto& [k, v] : fields) known.push_back(k);
   for (const auto& [key, node] : table) {
     if (!known_key(key, known, where, problems)) continue;
@@ -319,7 +320,7 @@ std::optional<JobEntry> read_job(const Config& c, const std::string& where,
   for (const auto& [key, node] : table) {
     std::string name(key.str());
     if (lists.count(name)) {
-      *lists.at(name) = read_strings(node, where + "." + name, problems);
+      *lists.at(name) = read_strings(node, fmt::format("{}.{}", where, name), problems);
     } else if (name == "keep") {
       read_keep(node, where, job.keep, problems);
     } else if (name == "catch_up") {

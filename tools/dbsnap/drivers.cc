@@ -23,6 +23,7 @@ std::vector<std::string> select_databases(Driver& driver, const ServerUrl& url,
   PatternDialect dialect =
       url.kind == ServerKind::postgres ? PatternDialect::postgres : PatternDialect::mysql;
   std::vector<NamePattern> patterns;
+  patterns.reserve(exclude.size());
   for (const auto& text : exclude) patterns.push_back(NamePattern::database(text, dialect));
   std::vector<std::string> databases = exclude_databases(driver.databases(url), patterns);
   if (databases.empty())

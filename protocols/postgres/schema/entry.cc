@@ -42,7 +42,7 @@ Entry& Entry::acl(std::string tag, std::string type, std::string name, Acl acl) 
 }
 
 std::size_t add_owned_object(Context& ctx, Priority priority, std::uint32_t classoid,
-                             std::string kind, std::uint32_t oid, std::string schema,
+                             const std::string& kind, std::uint32_t oid, std::string schema,
                              std::string name, std::optional<std::string> owner, std::string defn) {
   std::string q = schema.empty() ? ctx.ident(name) : ctx.qualified(schema, name);
   Entry e(ctx, kind, name);

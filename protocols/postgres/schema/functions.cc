@@ -159,9 +159,9 @@ void add_routines(Context& ctx) {
               .owner(f.owner)
               .sql(defn)
               .alter_owner(fmt::format("ALTER {} {}({})", word, q, f.identity))
-              .comment(catalog::kPgProc, f.oid, word + " " + sig,
+              .comment(catalog::kPgProc, f.oid, fmt::format("{} {}", word, sig),
                        fmt::format("{} {}({})", word, q, f.identity))
-              .acl(word + " " + sig, word, sig, f.acl)
+              .acl(fmt::format("{} {}", word, sig), word, sig, f.acl)
               .write(out);
         },
         fmt::format("{:04}", f.argument_count) + f.argument_types);

@@ -178,9 +178,11 @@ namespace {
 // An object pg_dump prints without owner or schema (casts, transforms,
 // access methods): its entry, then its comment and labels tagged comment_tag.
 void add_ownerless(Context& ctx, Priority priority, std::uint32_t classoid, std::uint32_t oid,
-                   std::string name, std::string type, std::string defn, std::string comment_tag) {
+                   const std::string& name, std::string type, std::string defn,
+                   std::string comment_tag) {
   ctx.add_object(priority, classoid, oid, "", name,
-                 [&ctx, classoid, oid, name, type, defn, comment_tag](Output& out) {
+                 [&ctx, classoid, oid, name, type = std::move(type), defn = std::move(defn),
+                  comment_tag = std::move(comment_tag)](Output& out) {
                    Entry(ctx, type, name)
                        .sql(defn)
                        .comment(classoid, oid, comment_tag, comment_tag)

@@ -102,7 +102,7 @@ void add_group(Context& ctx, Priority priority, std::uint32_t classoid, const ch
                const std::vector<Member>& members) {
   std::size_t id = ctx.add_object(
       priority, classoid, g.oid, g.schema, g.name,
-      [&ctx, classoid, kind, g, defn](Output& out) {
+      [&ctx, classoid, kind, g, defn = std::move(defn)](Output& out) {
         std::string using_am = " USING " + ctx.ident(g.method), q = ctx.qualified(g.schema, g.name);
         Entry(ctx, kind, g.name)
             .schema(g.schema)
@@ -278,8 +278,8 @@ void add_operators(Context& ctx) {
               .owner(o.owner)
               .sql(fmt::format("CREATE OPERATOR {} (\n{}\n);\n", q, details))
               .alter_owner(fmt::format("ALTER OPERATOR {} {}", q, args))
-              .comment(catalog::kPgOperator, o.oid, "OPERATOR " + o.name + " " + args,
-                       "OPERATOR " + q + " " + args)
+              .comment(catalog::kPgOperator, o.oid, fmt::format("OPERATOR {} {}", o.name, args),
+                       fmt::format("OPERATOR {} {}", q, args))
               .write(out);
         },
         args);

@@ -317,7 +317,7 @@ SELECT t.oid, t.tgname AS name, pg_catalog.pg_get_triggerdef(t.oid, false) AS de
   for (const auto& t : rows)
     add_table_object(ctx, t, Priority::trigger, "TRIGGER", catalog::kPgTrigger,
                      [](const std::string& def, const std::string& enable) {
-                       return enable.empty() ? def + ";\n" : def + ";\n\n" + enable;
+                       return enable.empty() ? def + ";\n" : fmt::format("{};\n\n{}", def, enable);
                      });
   if (has_parent) add_partition_trigger_states(ctx);
 }
@@ -333,9 +333,10 @@ SELECT r.oid, r.rulename AS name, pg_catalog.pg_get_ruledef(r.oid) AS definition
  WHERE r.rulename <> '_RETURN' AND {} AND {})",
                             kTableColumns, kUserSchema, not_in_extension("pg_class", "c.oid")));
   for (const auto& r : rows)
-    add_table_object(
-        ctx, r, Priority::rule, "RULE", catalog::kPgRewrite,
-        [](const std::string& def, const std::string& enable) { return def + "\n" + enable; });
+    add_table_object(ctx, r, Priority::rule, "RULE", catalog::kPgRewrite,
+                     [](const std::string& def, const std::string& enable) {
+                       return fmt::format("{}\n{}", def, enable);
+                     });
 }
 
 // A table with row level security enabled.

@@ -55,8 +55,8 @@ std::string create_publication(const Context& ctx, const PublicationRow& p) {
 // after both.
 void add_member(Context& ctx, std::size_t publication, std::optional<std::size_t> member,
                 Priority priority, Entry entry, const std::string& schema, const std::string& tag) {
-  std::size_t id =
-      ctx.add_object(priority, 0, 0, schema, tag, [entry](Output& out) { entry.write(out); });
+  std::size_t id = ctx.add_object(priority, 0, 0, schema, tag,
+                                  [entry = std::move(entry)](Output& out) { entry.write(out); });
   ctx.graph.depend(id, publication);
   if (member) {
     ctx.graph[id].relation = ctx.graph[*member].relation;  // a table's (a schema: none)

@@ -156,7 +156,7 @@ class Entry {
 // Collations, conversions, statistics, text search objects, publications,
 // subscriptions.
 std::size_t add_owned_object(Context& ctx, Priority priority, std::uint32_t classoid,
-                             std::string kind, std::uint32_t oid, std::string schema,
+                             const std::string& kind, std::uint32_t oid, std::string schema,
                              std::string name, std::optional<std::string> owner, std::string defn);
 
 // schema.cc

@@ -210,12 +210,13 @@ void add_types(Context& ctx) {
                                       std::string q = ctx.qualified(t.schema, t.name);
                                       std::string word = t.kind == 'd' ? "DOMAIN" : "TYPE";
                                       std::string tag = word + " " + ctx.ident(t.name);
+                                      std::string target = fmt::format("{} {}", word, q);
                                       Entry(ctx, word, t.name)
                                           .schema(t.schema)
                                           .owner(t.owner)
                                           .sql(defn)
                                           .alter_owner(fmt::format("ALTER {} {}", word, q))
-                                          .comment(catalog::kPgType, t.oid, tag, word + " " + q)
+                                          .comment(catalog::kPgType, t.oid, tag, target)
                                           .acl(tag, word, ctx.ident(t.name), t.acl)
                                           .write(out);
                                       type_part_comments(ctx, out, t, checks);
