@@ -526,7 +526,13 @@ struct HttpServer::Impl : Server {
 HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler)
     : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
 
-HttpServer::~HttpServer() { impl_->stop(); }
+HttpServer::~HttpServer() {
+  try {
+    impl_->stop();
+  } catch (const std::exception& e) {  // a thread that cannot be joined: said, not thrown
+    std::fprintf(stderr, "dbsnap: stopping the HTTP server: %s\n", e.what());
+  }
+}
 
 int HttpServer::port() const { return impl_->port(); }
 

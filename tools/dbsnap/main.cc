@@ -15,9 +15,8 @@ namespace {
 
 extern "C" void on_signal(int) { dbsnap::request_cancel(); }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// The command selected by argv, run; its exit code.
+int run_dbsnap(int argc, char** argv) {
   struct sigaction sa {};
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
@@ -44,4 +43,17 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "dbsnap: error: {}\n", e.what());
     return static_cast<int>(dbsnap::ExitCode::failure);
   }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run_dbsnap(argc, argv);
+  } catch (const std::exception& e) {  // from setting the command line up, or printing an error
+    std::fprintf(stderr, "dbsnap: error: %s\n", e.what());
+  } catch (...) {
+    std::fputs("dbsnap: error: unknown exception\n", stderr);
+  }
+  return static_cast<int>(dbsnap::ExitCode::failure);
 }
