@@ -86,8 +86,8 @@ int run_verify_cmd(const VerifyArgs& a) {
   }
 
   auto start = std::chrono::steady_clock::now();
-  ScratchCheck c = restore_into_scratch(*l.volume, l.manifest, resolve_server(a.restore_into),
-                                        a.jobs, identity);
+  ScratchCheck c =
+      restore_into_scratch(*l.volume, l.manifest, resolve_server(a.restore_into), a.jobs, identity);
   if (!quiet)
     fmt::print(
         "{}: restored into scratch database {} and dropped it: {} tables, {} content checksums "
