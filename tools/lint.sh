@@ -9,7 +9,7 @@
 #   tools/lint.sh --tidy-since REV   both, clang-tidy on the files a change
 #                                    since commit REV can affect (CI)
 #
-# clang-tidy on every source file takes ~20 CPU minutes, too long for CI.
+# clang-tidy on every source file takes ~30 CPU minutes, too long for CI.
 # --tidy-since checks the source files changed since REV, and those that
 # include (directly or through other headers) a header changed since REV: if
 # the tree was clean at REV, a clean run says it still is (unless the compile
