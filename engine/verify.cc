@@ -107,6 +107,21 @@ std::uint64_t encrypted_size(const Encryption& e, std::uint64_t plaintext_bytes)
 
 namespace {
 
+// Compares the stored object's size (hashed bytes) and sha256 with m's,
+// noting each difference in report; sets report.stored_bytes.
+void check_stored(const SnapshotKeys& keys, const Manifest& m, std::uint64_t hashed, Sha256& sha,
+                  VerifyReport& report) {
+  report.stored_bytes = hashed;
+  if (hashed != m.size)
+    report.problems.push_back(fmt::format("'{}' has {} bytes, the manifest says {}{}", keys.data,
+                                          hashed, m.size,
+                                          hashed < m.size ? ": the file is truncated" : ""));
+  std::string digest = sha.hex_digest();
+  if (digest != m.sha256)
+    report.problems.push_back(
+        fmt::format("sha256 of '{}' is {}, the manifest says {}", keys.data, digest, m.sha256));
+}
+
 // verify_snapshot of an encrypted snapshot: the stored bytes are hashed in
 // one pass; the chunks, when decrypted is given, in a second one through it.
 VerifyReport verify_encrypted(Volume& volume, const SnapshotKeys& keys, const Manifest& m,
@@ -144,15 +159,7 @@ VerifyReport verify_encrypted(Volume& volume, const SnapshotKeys& keys, const Ma
     sha.update(as_bytes(block));
     hashed += block.size();
   }
-  report.stored_bytes = hashed;
-  if (hashed != m.size)
-    report.problems.push_back(fmt::format("'{}' has {} bytes, the manifest says {}{}", keys.data,
-                                          hashed, m.size,
-                                          hashed < m.size ? ": the file is truncated" : ""));
-  std::string digest = sha.hex_digest();
-  if (digest != m.sha256)
-    report.problems.push_back(
-        fmt::format("sha256 of '{}' is {}, the manifest says {}", keys.data, digest, m.sha256));
+  check_stored(keys, m, hashed, sha, report);
   if (decrypted == nullptr) return report;
 
   for (std::size_t i = 0; i < m.chunks.size(); ++i) {
@@ -227,15 +234,7 @@ VerifyReport verify_snapshot(Volume& volume, const std::string& manifest_key,
     hashed_to = 0;
   }
   hash_up_to(UINT64_MAX);
-  report.stored_bytes = hashed_to;
-  if (hashed_to != m.size)
-    report.problems.push_back(fmt::format("'{}' has {} bytes, the manifest says {}{}", keys.data,
-                                          hashed_to, m.size,
-                                          hashed_to < m.size ? ": the file is truncated" : ""));
-  std::string digest = sha.hex_digest();
-  if (digest != m.sha256)
-    report.problems.push_back(
-        fmt::format("sha256 of '{}' is {}, the manifest says {}", keys.data, digest, m.sha256));
+  check_stored(keys, m, hashed_to, sha, report);
   return report;
 }
 

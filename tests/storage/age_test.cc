@@ -17,12 +17,14 @@
 #include <vector>
 
 #include "engine/sha256.h"
+#include "tests/support/age_error.h"
 #include "tests/support/common.h"
 
 namespace dbsnap::age {
 namespace {
 
 namespace fs = std::filesystem;
+using test::age_error;
 using test::read_file;
 using test::run;
 using test::run_shell;
@@ -62,19 +64,6 @@ void write_file(const fs::path& path, std::string_view bytes, fs::perms perms = 
   std::ofstream(path, std::ios::binary)
       .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   fs::permissions(path, perms);
-}
-
-// The message of the AgeError that f throws, checking its failure kind.
-template <typename F>
-std::string age_error(F f, Failure expected) {
-  try {
-    f();
-  } catch (const AgeError& e) {
-    EXPECT_EQ(static_cast<int>(e.failure()), static_cast<int>(expected)) << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "no AgeError thrown";
-  return "";
 }
 
 TEST(AgeKeys, IdentityRoundTripsThroughBech32) {

@@ -15,11 +15,13 @@
 #include "storage/age/sink.h"
 #include "storage/age/volume.h"
 #include "storage/local/volume.h"
+#include "tests/support/age_error.h"
 #include "tests/support/common.h"
 
 namespace dbsnap::age {
 namespace {
 
+using test::age_error;
 namespace fs = std::filesystem;
 using test::read_file;
 using test::run;
@@ -83,19 +85,6 @@ class AgeVolumeTest : public ::testing::Test {
   LocalVolume volume{dir.path()};
   X25519Identity identity = X25519Identity::generate();
 };
-
-// The AgeError message that f throws, checking its failure kind.
-template <typename F>
-std::string age_error(F f, Failure expected) {
-  try {
-    f();
-  } catch (const AgeError& e) {
-    EXPECT_EQ(static_cast<int>(e.failure()), static_cast<int>(expected)) << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "no AgeError thrown";
-  return "";
-}
 
 TEST_F(AgeVolumeTest, SinkWritesAFileThatAgeDecrypts) {
   const fs::path key_file = dir.path() / "key.txt";
