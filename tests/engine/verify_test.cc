@@ -23,8 +23,6 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-constexpr int kExitVerifyFailed = 40;  // README "Exit codes"
-
 // One table of 20000 rows: about 15 data chunks of 64 KiB of SQL.
 class VerifyChecks : public ::testing::Test {
  protected:

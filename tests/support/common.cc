@@ -232,4 +232,8 @@ std::string read_file(const std::filesystem::path& path) {
   return s.str();
 }
 
+bool contains(std::string_view haystack, std::string_view needle) {
+  return haystack.find(needle) != std::string_view::npos;
+}
+
 }  // namespace dbsnap::test

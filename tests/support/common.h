@@ -101,4 +101,24 @@ std::vector<std::filesystem::path> find_files(const std::filesystem::path& dir,
 // The whole file; throws std::runtime_error naming it if it cannot be read.
 std::string read_file(const std::filesystem::path& path);
 
+// True when haystack holds needle.
+bool contains(std::string_view haystack, std::string_view needle);
+
+// The exit codes the CLI promises (README "Exit codes"), written out: the
+// contract itself, not read from engine/error.h under test.
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitRefused = 10;
+inline constexpr int kExitUnknownHost = 11;
+inline constexpr int kExitTimeout = 12;
+inline constexpr int kExitAccessDenied = 13;
+inline constexpr int kExitTls = 14;
+inline constexpr int kExitDatabaseMissing = 15;
+inline constexpr int kExitConnectionLost = 21;
+inline constexpr int kExitIoError = 30;
+inline constexpr int kExitVerifyFailed = 40;
+inline constexpr int kExitDatabasesFailed = 50;
+inline constexpr int kExitJobLocked = 51;
+inline constexpr int kExitInterrupted = 130;
+
 }  // namespace dbsnap::test

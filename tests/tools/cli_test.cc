@@ -38,20 +38,6 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 using namespace std::chrono_literals;
 
-// Exit codes promised by engine/error.h (kept literal here: the test states
-// the CLI's contract, not the header's current values).
-constexpr int kExitFailure = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitRefused = 10;
-constexpr int kExitUnknownHost = 11;
-constexpr int kExitTimeout = 12;
-constexpr int kExitAccessDenied = 13;
-constexpr int kExitTls = 14;
-constexpr int kExitDatabaseMissing = 15;
-constexpr int kExitConnectionLost = 21;
-constexpr int kExitIoError = 30;
-constexpr int kExitInterrupted = 130;
-
 // Generous bounds for a child to react; they guard against hangs and are
 // never assertions on speed.
 constexpr auto kReactTimeout = 120s;
@@ -167,10 +153,6 @@ CommandResult expect_cli_failure(const std::vector<std::string>& args, int code,
   expect_one_error_line(r);
   expect_no_secret(r, secret);
   return r;
-}
-
-bool contains(const std::string& haystack, std::string_view needle) {
-  return haystack.find(needle) != std::string::npos;
 }
 
 // ---- files -----------------------------------------------------------------

@@ -22,9 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr int kExitUsage = 2;
-constexpr int kExitAccessDenied = 13;
-
 // DBSNAP_TEST_PG_URL (scheme://user:password@host:port/db) split into the URL
 // without its password and the password (percent-escapes decoded).
 struct SplitUrl {

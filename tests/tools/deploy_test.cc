@@ -31,10 +31,6 @@ using json = nlohmann::json;
 
 fs::path tools_dir() { return source_dir() / "tools"; }
 
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
 TEST(SystemdUnit, VerifiesCleanlyAndStopsTheDaemonAloneAfterItsGracePeriod) {
   std::string unit = read_file(tools_dir() / "systemd/dbsnap.service");
   for (const char* line : {"KillMode=mixed", "ExecReload=/bin/kill -HUP $MAINPID",

@@ -31,14 +31,6 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-// Exit codes promised by engine/error.h (literal: the CLI's contract).
-constexpr int kExitUsage = 2;
-constexpr int kExitVerifyFailed = 40;
-
-bool contains(const std::string& haystack, std::string_view needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
 // An age key pair: the identity in a 0600 file, the recipient as text.
 struct KeyPair {
   KeyPair() {

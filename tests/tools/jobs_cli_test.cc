@@ -40,18 +40,10 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-constexpr int kExitUsage = 2;
-constexpr int kExitDatabasesFailed = 50;
-constexpr int kExitJobLocked = 51;
-
 std::string toml_list(const std::vector<std::string>& items) {
   std::string out = "[";
   for (const auto& item : items) out += (out.size() > 1 ? ", " : "") + toml_string(item);
   return out + "]";
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
 }
 
 // The test server as a config file names it: "prod", its password only in

@@ -38,13 +38,6 @@ namespace {
 
 using json = nlohmann::json;
 
-// Exit codes promised by engine/error.h (literal: the CLI's contract).
-constexpr int kExitUsage = 2;
-constexpr int kExitRefused = 10;
-constexpr int kExitAccessDenied = 13;
-constexpr int kExitIoError = 30;
-constexpr int kExitVerifyFailed = 40;
-
 // Tries per S3 request of the CLI (S3Options::max_attempts, not an option).
 constexpr int kCliAttempts = 5;
 
@@ -367,10 +360,6 @@ TEST(S3CliPing, EndpointWithAServerUrlIsAUsageError) {
 S3Options through(const S3FaultProxy& proxy, S3Options options) {
   options.endpoint = proxy.endpoint();
   return options;
-}
-
-bool contains(const std::string& haystack, std::string_view needle) {
-  return haystack.find(needle) != std::string::npos;
 }
 
 // A small PostgreSQL source (one table of 100 rows) for backups that only

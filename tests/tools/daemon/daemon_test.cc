@@ -47,10 +47,6 @@ using namespace std::chrono_literals;
 constexpr auto kStartTimeout = 60s;
 constexpr auto kRunTimeout = 180s;
 
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
 struct HttpResult {
   int status = 0;
   std::string body;
