@@ -20,23 +20,16 @@
 #include "engine/error.h"
 #include "storage/local/sink.h"
 #include "storage/local/volume.h"
+#include "tests/support/common.h"
 
 namespace dbsnap {
 namespace {
 
+using test::random_bytes;
+
 namespace fs = std::filesystem;
 
 constexpr std::size_t kMiB = 1 << 20;
-
-std::vector<std::byte> random_bytes(std::size_t n, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<std::byte> bytes(n);
-  for (std::size_t i = 0; i < n; i += 8) {
-    std::uint64_t word = rng();
-    std::memcpy(bytes.data() + i, &word, std::min<std::size_t>(8, n - i));
-  }
-  return bytes;
-}
 
 std::vector<std::byte> read_file(const fs::path& path) {
   std::vector<std::byte> bytes(fs::file_size(path));

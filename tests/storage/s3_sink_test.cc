@@ -12,26 +12,18 @@
 #include "engine/error.h"
 #include "storage/s3/sigv4.h"
 #include "storage/s3/sink.h"
+#include "tests/support/common.h"
 #include "tests/support/s3_env.h"
 #include "tests/support/s3_fault_proxy.h"
 
 namespace dbsnap {
 namespace {
 
+using test::random_bytes;
 using test::S3Call;
 using test::S3Fault;
 
 constexpr std::size_t kMiB = 1 << 20;
-
-std::vector<std::byte> random_bytes(std::size_t n, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<std::byte> bytes(n);
-  for (std::size_t i = 0; i < n; i += 8) {
-    std::uint64_t word = rng();
-    std::memcpy(bytes.data() + i, &word, std::min<std::size_t>(8, n - i));
-  }
-  return bytes;
-}
 
 // Writes data through sink in pieces of the given size.
 void write_in_pieces(Sink& sink, std::span<const std::byte> data, std::size_t piece) {

@@ -63,4 +63,7 @@ int closed_loopback_port();
 // dir does not exist. Tolerates entries vanishing while it walks.
 std::vector<std::string> list_tree(const std::filesystem::path& dir);
 
+// text split at '\n' (no trailing empty line; "a\n\nb" gives "a", "", "b").
+std::vector<std::string> lines_of(const std::string& text);
+
 }  // namespace dbsnap::test

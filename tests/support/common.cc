@@ -17,7 +17,6 @@
 #include <stdexcept>
 
 namespace dbsnap::test {
-namespace {
 
 std::string required_env(const char* name) {
   const char* value = std::getenv(name);
@@ -26,6 +25,8 @@ std::string required_env(const char* name) {
   ADD_FAILURE() << message;
   throw std::runtime_error(message);
 }
+
+namespace {
 
 [[noreturn]] void throw_errno(const std::string& what) {
   throw std::runtime_error(what + ": " + std::strerror(errno));
@@ -230,6 +231,16 @@ std::string read_file(const std::filesystem::path& path) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+std::vector<std::byte> random_bytes(std::size_t n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<std::byte> bytes(n);
+  for (std::size_t i = 0; i < n; i += 8) {
+    std::uint64_t word = rng();
+    std::memcpy(bytes.data() + i, &word, std::min<std::size_t>(8, n - i));
+  }
+  return bytes;
 }
 
 bool contains(std::string_view haystack, std::string_view needle) {

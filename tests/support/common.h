@@ -6,6 +6,7 @@
 // fail, never skip, so a green run always means the server tests ran.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -14,6 +15,11 @@
 #include <vector>
 
 namespace dbsnap::test {
+
+// The value of environment variable name, set by tools/test.sh. When unset or
+// empty: records a gtest failure and throws std::runtime_error
+// "<name> is not set: run tools/test.sh".
+std::string required_env(const char* name);
 
 // The server URLs from the environment, e.g.
 // postgres://dbsnap:pw@127.0.0.1:20001/postgres and mysql://dbsnap:pw@127.0.0.1:20002/.
@@ -100,6 +106,10 @@ std::vector<std::filesystem::path> find_files(const std::filesystem::path& dir,
 
 // The whole file; throws std::runtime_error naming it if it cannot be read.
 std::string read_file(const std::filesystem::path& path);
+
+// n deterministic pseudo-random bytes (mt19937_64 seeded with seed):
+// incompressible test data, the same for the same seed.
+std::vector<std::byte> random_bytes(std::size_t n, std::uint64_t seed);
 
 // True when haystack holds needle.
 bool contains(std::string_view haystack, std::string_view needle);

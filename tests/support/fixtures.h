@@ -70,4 +70,21 @@ class SuiteSetup {
 // The name of a test parameterised by (fixture, jobs): "sakila_jobs4".
 std::string fixture_jobs_name(const ::testing::TestParamInfo<std::tuple<std::string, int>>& info);
 
+// After a restore of one table (--tables): got holds every table of want,
+// `table` with want's content and the others empty. Fingerprints: the map of
+// pg_table_fingerprints() or my_table_fingerprints().
+template <class Fingerprints>
+void expect_only_table_restored(const Fingerprints& want, const Fingerprints& got,
+                                const std::string& table) {
+  ASSERT_EQ(got.count(table), 1u) << table << " is missing";
+  EXPECT_GT(want.at(table).rows, 0u) << "the source's " << table << " is empty";
+  EXPECT_EQ(got.at(table), want.at(table));
+  EXPECT_EQ(got.size(), want.size()) << "the schema has every table";
+  for (const auto& [name, fingerprint] : got) {
+    if (name != table) {
+      EXPECT_EQ(fingerprint.rows, 0u) << name << " got data";
+    }
+  }
+}
+
 }  // namespace dbsnap::test

@@ -8,17 +8,6 @@
 #include "tests/support/common.h"
 
 namespace dbsnap::test {
-namespace {
-
-std::string required_env(const char* name) {
-  const char* value = std::getenv(name);
-  if (value != nullptr && *value != '\0') return value;
-  std::string message = std::string(name) + " is not set: run tools/test.sh";
-  ADD_FAILURE() << message;
-  throw std::runtime_error(message);
-}
-
-}  // namespace
 
 S3Options s3_options() {
   S3Options options;

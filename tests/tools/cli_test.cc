@@ -101,18 +101,6 @@ std::string password_of(const std::string& url) { return UrlParts::parse(url).pa
 
 // ---- output ----------------------------------------------------------------
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    auto nl = text.find('\n', pos);
-    lines.push_back(text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos));
-    if (nl == std::string::npos) break;
-    pos = nl + 1;
-  }
-  return lines;
-}
-
 // stderr without the one informational notice dbsnap may print on machines
 // without io_uring ("dbsnap: io_uring unavailable (...); using write()").
 std::vector<std::string> stderr_lines(const CommandResult& r) {

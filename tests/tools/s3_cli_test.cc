@@ -43,18 +43,6 @@ constexpr int kCliAttempts = 5;
 
 constexpr std::string_view kManifestSuffix = ".manifest.json";
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    auto nl = text.find('\n', pos);
-    lines.push_back(text.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos));
-    if (nl == std::string::npos) break;
-    pos = nl + 1;
-  }
-  return lines;
-}
-
 // A fresh prefix of the test bucket, as an s3:// URL for the CLI and as an
 // S3Volume for looking behind its back; everything under it is deleted when
 // this object goes (unless DBSNAP_TEST_KEEP is set), since RGW keeps objects in RAM.
@@ -207,16 +195,8 @@ TEST_F(S3CliPg, RestoreOneTableFetchesOnlyThatTable) {
       {"restore", snapshot_.stem_url, "--to", target.url(), "--tables", "no_pk", "--jobs", "4"},
       snapshot_.prefix->options());
   ASSERT_EQ(r.exit_code, 0) << r.describe();
-  auto want = pg_table_fingerprints(source_->name());
-  auto got = pg_table_fingerprints(target.name());
-  ASSERT_EQ(got.count("public.no_pk"), 1u);
-  EXPECT_GT(want.at("public.no_pk").rows, 0u);
-  EXPECT_EQ(got.at("public.no_pk"), want.at("public.no_pk"));
-  EXPECT_EQ(got.size(), want.size()) << "the schema has every table";
-  for (const auto& [table, fingerprint] : got) {
-    if (table == "public.no_pk") continue;
-    EXPECT_EQ(fingerprint.rows, 0u) << table << " got data";
-  }
+  expect_only_table_restored(pg_table_fingerprints(source_->name()),
+                             pg_table_fingerprints(target.name()), "public.no_pk");
 }
 
 // ---- MariaDB ---------------------------------------------------------------
@@ -244,16 +224,8 @@ TEST_F(S3CliMy, RestoreOneTableFetchesOnlyThatTable) {
       {"restore", snapshot_.stem_url, "--to", target.url(), "--tables", "nokey", "--jobs", "4"},
       snapshot_.prefix->options());
   ASSERT_EQ(r.exit_code, 0) << r.describe();
-  auto want = my_table_fingerprints(source_->name());
-  auto got = my_table_fingerprints(target.name());
-  ASSERT_EQ(got.count("nokey"), 1u);
-  EXPECT_GT(want.at("nokey").rows, 0u);
-  EXPECT_EQ(got.at("nokey"), want.at("nokey"));
-  EXPECT_EQ(got.size(), want.size()) << "the schema has every table";
-  for (const auto& [table, fingerprint] : got) {
-    if (table == "nokey") continue;
-    EXPECT_EQ(fingerprint.rows, 0u) << table << " got data";
-  }
+  expect_only_table_restored(my_table_fingerprints(source_->name()),
+                             my_table_fingerprints(target.name()), "nokey");
 }
 
 // ---- failures --------------------------------------------------------------
