@@ -62,8 +62,8 @@ MyTable table() {
 
 void BM_Quoted(benchmark::State& state) {
   std::mt19937_64 rng(1);
-  std::vector<std::string> values;
-  for (int i = 0; i < 1024; ++i) values.push_back(random_text(rng, 120, state.range(0) != 0));
+  std::vector<std::string> values(1024);
+  for (auto& v : values) v = random_text(rng, 120, state.range(0) != 0);
   std::string out;
   std::uint64_t bytes = 0;
   for ([[maybe_unused]] auto _ : state) {
