@@ -87,53 +87,48 @@ void report(benchmark::State& state, const CountingSink& sink, const Rows& rows)
   state.counters["chunks"] = static_cast<double>(sink.chunks) / state.iterations();
 }
 
-void BM_CopyChunker(benchmark::State& state) {
+// Feeds the rows of state.range(0) bytes to a fresh CopyChunker of sbtest1
+// each iteration, with feed(chunker, rows).
+template <class Feed>
+void run_chunker(benchmark::State& state, Feed feed) {
   const Rows& rows = make_rows(static_cast<std::size_t>(state.range(0)));
   const PgTable table = sbtest();
   std::string buffer;
   CountingSink sink;
   for ([[maybe_unused]] auto _ : state) {
     CopyChunker chunker(copy_block_header(table, false), table.qualified, buffer, sink);
-    for (std::string_view row : rows.rows) chunker.add(row);
+    feed(chunker, rows.rows);
     benchmark::DoNotOptimize(chunker.finish());
   }
   report(state, sink, rows);
 }
+
+void BM_CopyChunker(benchmark::State& state) {
+  run_chunker(state, [](CopyChunker& chunker, const auto& rows) {
+    for (std::string_view row : rows) chunker.add(row);
+  });
+}
 BENCHMARK(BM_CopyChunker)->Arg(100)->Arg(196)->Arg(1000);
 
 void BM_CopyChunker_LibpqLike(benchmark::State& state) {
-  const Rows& rows = make_rows(static_cast<std::size_t>(state.range(0)));
-  const PgTable table = sbtest();
-  std::string buffer;
-  CountingSink sink;
-  for ([[maybe_unused]] auto _ : state) {
-    CopyChunker chunker(copy_block_header(table, false), table.qualified, buffer, sink);
-    for (std::string_view row : rows.rows) {
+  run_chunker(state, [](CopyChunker& chunker, const auto& rows) {
+    for (std::string_view row : rows) {
       char* copy = static_cast<char*>(std::malloc(row.size() + 1));  // PQgetCopyData
       std::memcpy(copy, row.data(), row.size());
       benchmark::DoNotOptimize(copy);
       chunker.add({copy, row.size()});
       std::free(copy);  // PQfreemem
     }
-    benchmark::DoNotOptimize(chunker.finish());
-  }
-  report(state, sink, rows);
+  });
 }
 BENCHMARK(BM_CopyChunker_LibpqLike)->Arg(100)->Arg(196)->Arg(1000);
 
 void BM_CopyChunker_Callback(benchmark::State& state) {
-  const Rows& rows = make_rows(static_cast<std::size_t>(state.range(0)));
-  const PgTable table = sbtest();
-  std::string buffer;
-  CountingSink sink;
-  for ([[maybe_unused]] auto _ : state) {
-    CopyChunker chunker(copy_block_header(table, false), table.qualified, buffer, sink);
+  run_chunker(state, [](CopyChunker& chunker, const auto& rows) {
     std::function<void(std::string_view)> on_row = [&](std::string_view row) { chunker.add(row); };
     benchmark::DoNotOptimize(on_row);
-    for (std::string_view row : rows.rows) on_row(row);
-    benchmark::DoNotOptimize(chunker.finish());
-  }
-  report(state, sink, rows);
+    for (std::string_view row : rows) on_row(row);
+  });
 }
 BENCHMARK(BM_CopyChunker_Callback)->Arg(196);
 

@@ -40,6 +40,17 @@ make_dir() {
   (cd "$1" && pwd -P)
 }
 
+# The arguments of every server script, "start DIR" or "stop DIR": sets cmd
+# and dir (created, absolute), or dies with the usage line.
+start_stop_args() {
+  if [ $# -ne 2 ] || { [ "$1" != start ] && [ "$1" != stop ]; }; then
+    die "usage: ${0##*/} start DIR | stop DIR"
+  fi
+  # shellcheck disable=SC2034  # read by the scripts that source this file
+  cmd=$1
+  dir=$(make_dir "$2")
+}
+
 # When root, prints the system user the server runs as ($1, which must exist);
 # otherwise the current user.
 server_user() {

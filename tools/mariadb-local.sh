@@ -18,10 +18,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=local-common.sh
 . "$here/local-common.sh"
 
-usage() { die "usage: ${0##*/} start DIR | stop DIR"; }
-[ $# -eq 2 ] || usage
-cmd=$1
-dir=$(make_dir "$2")
+start_stop_args "$@"
 user=$(server_user mysql)
 pidfile=$dir/run/mariadbd.pid
 socket=$dir/run/mariadbd.sock
@@ -31,7 +28,6 @@ if [ "$cmd" = stop ]; then
   rm -f "$dir/env"
   exit 0
 fi
-[ "$cmd" = start ] || usage
 
 for b in mariadbd mariadb-install-db mariadb mariadb-admin; do
   command -v "$b" >/dev/null 2>&1 || PATH=$PATH:/usr/sbin

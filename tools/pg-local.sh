@@ -17,10 +17,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=local-common.sh
 . "$here/local-common.sh"
 
-usage() { die "usage: ${0##*/} start DIR | stop DIR"; }
-[ $# -eq 2 ] || usage
-cmd=$1
-dir=$(make_dir "$2")
+start_stop_args "$@"
 user=$(server_user postgres)
 
 if [ -z "${PG_BINDIR:-}" ]; then
@@ -38,7 +35,6 @@ if [ "$cmd" = stop ]; then
   rm -f "$dir/env"
   exit 0
 fi
-[ "$cmd" = start ] || usage
 
 if [ -s "$dir/data/postmaster.pid" ] && alive "$(head -n 1 "$dir/data/postmaster.pid")"; then
   die "a server already runs in $dir: ${0##*/} stop $dir"

@@ -20,10 +20,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/local-common.sh"
 
 bucket=dbsnap-test
-usage() { die "usage: ${0##*/} start DIR | stop DIR"; }
-[ $# -eq 2 ] || usage
-cmd=$1
-dir=$(make_dir "$2")
+start_stop_args "$@"
 
 # Stops the daemons listed in DIR/pids, newest first.
 stop_all() {
@@ -42,7 +39,6 @@ if [ "$cmd" = stop ]; then
   rm -f "$dir/env"
   exit 0
 fi
-[ "$cmd" = start ] || usage
 for tool in ceph-mon ceph-osd radosgw radosgw-admin ceph monmaptool ceph-authtool curl; do
   command -v "$tool" >/dev/null ||
     die "$tool is missing: apt-get install -y --no-install-recommends radosgw ceph-mon ceph-osd curl"

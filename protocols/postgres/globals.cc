@@ -31,7 +31,7 @@ struct SharedLabelRow {
   std::string provider, label;
 
   static SharedLabelRow read(const Row& r) {
-    return {r.oid("classoid"), r.oid("objoid"), r.str("provider"), r.str("label")};
+    return read_fields<SharedLabelRow>(r, {"classoid", "objoid", "provider", "label"});
   }
 };
 
@@ -120,7 +120,7 @@ struct RoleSettingRow {
   std::string role, database, setting;
 
   static RoleSettingRow read(const Row& r) {
-    return {r.str("role"), r.str("database"), r.str("setting")};
+    return read_fields<RoleSettingRow>(r, {"role", "database", "setting"});
   }
 };
 
@@ -149,7 +149,7 @@ struct MembershipRow {
   std::optional<std::string> grantor;
 
   static MembershipRow read(const Row& r) {
-    return {r.str("role"), r.str("member"), r.flag("admin_option"), r.opt("grantor")};
+    return read_fields<MembershipRow>(r, {"role", "member", "admin_option", "grantor"});
   }
 };
 
@@ -179,7 +179,7 @@ struct ParameterRow {
   Acl acl;
 
   static ParameterRow read(const Row& r) {
-    return {r.str("parname"), r.str("owner"), Acl::read(r)};
+    return read_fields<ParameterRow>(r, {"parname", "owner", "acl"});
   }
 };
 
@@ -226,8 +226,8 @@ struct TablespaceRow {
   std::optional<std::string> description;
 
   static TablespaceRow read(const Row& r) {
-    return {r.oid("oid"), r.str("spcname"), r.str("owner"),      r.str("location"),
-            Acl::read(r), r.str("options"), r.opt("description")};
+    return read_fields<TablespaceRow>(
+        r, {"oid", "spcname", "owner", "location", "acl", "options", "description"});
   }
 };
 

@@ -200,15 +200,19 @@ HttpResponse S3Client::execute(const Call& call) {
 
 namespace {
 
-// Checks that an ETag is the MD5 of what was sent, as S3 answers for objects
-// and parts stored without KMS or customer-key encryption.
-void check_etag(const std::string& etag, const std::string& md5_hex_digest,
-                const std::string& encryption, const std::string& customer_algorithm,
-                const std::string& what) {
-  if (encryption.starts_with("aws:kms") || !customer_algorithm.empty()) return;
+// The ETag of the answer to a PUT of body, checked to be body's MD5 as S3
+// answers for objects and parts stored without KMS or customer-key
+// encryption. Throws Error(io_error) naming what when it is not.
+std::string checked_etag(const HttpResponse& response, std::span<const std::byte> body,
+                         const std::string& what) {
+  std::string etag = unquote(response.header("ETag"));
+  if (response.header("x-amz-server-side-encryption").starts_with("aws:kms") ||
+      !response.header("x-amz-server-side-encryption-customer-algorithm").empty())
+    return etag;
+  std::string md5_hex_digest = md5_hex(body);
   if (std::equal(etag.begin(), etag.end(), md5_hex_digest.begin(), md5_hex_digest.end(),
                  [](char a, char b) { return std::tolower(a) == b; }))
-    return;
+    return etag;
   throw Error(ExitCode::io_error,
               fmt::format("s3 stored {} with ETag '{}', not the MD5 of the bytes sent ({}): the "
                           "data changed in transit",
@@ -218,16 +222,10 @@ void check_etag(const std::string& etag, const std::string& md5_hex_digest,
 }  // namespace
 
 std::string S3Client::put_object(const std::string& key, std::span<const std::byte> body) {
-  std::string md5 = md5_binary(body);
   Call call("PUT", "PUT", key);
-  call.headers = {{"content-md5", base64(md5)}};
+  call.headers = {{"content-md5", base64(md5_binary(body))}};
   call.body = body;
-  HttpResponse response = execute(call);
-  std::string etag = unquote(response.header("ETag"));
-  check_etag(etag, md5_hex(body), response.header("x-amz-server-side-encryption"),
-             response.header("x-amz-server-side-encryption-customer-algorithm"),
-             fmt::format("s3://{}/{}", bucket_, key));
-  return etag;
+  return checked_etag(execute(call), body, fmt::format("s3://{}/{}", bucket_, key));
 }
 
 bool S3Client::put_object_if_absent(const std::string& key, std::span<const std::byte> body) {
@@ -334,17 +332,12 @@ std::string S3Client::create_multipart_upload(const std::string& key) {
 
 std::string S3Client::upload_part(const std::string& key, const std::string& upload_id,
                                   int part_number, std::span<const std::byte> body) {
-  std::string md5 = md5_binary(body);
   Call call("PUT", "UploadPart", key);
   call.query = {{"partNumber", std::to_string(part_number)}, {"uploadId", upload_id}};
-  call.headers = {{"content-md5", base64(md5)}};
+  call.headers = {{"content-md5", base64(md5_binary(body))}};
   call.body = body;
-  HttpResponse response = execute(call);
-  std::string etag = unquote(response.header("ETag"));
-  check_etag(etag, md5_hex(body), response.header("x-amz-server-side-encryption"),
-             response.header("x-amz-server-side-encryption-customer-algorithm"),
-             fmt::format("part {} of s3://{}/{}", part_number, bucket_, key));
-  return etag;
+  return checked_etag(execute(call), body,
+                      fmt::format("part {} of s3://{}/{}", part_number, bucket_, key));
 }
 
 void S3Client::complete_multipart_upload(const std::string& key, const std::string& upload_id,

@@ -4,7 +4,6 @@
 #include "engine/heartbeat.h"
 
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -19,15 +18,6 @@
 
 namespace dbsnap {
 namespace {
-
-// A pid that certainly names no process: a child that has exited and been reaped.
-pid_t dead_pid() {
-  pid_t pid = fork();
-  if (pid == 0) _exit(0);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return pid;
-}
 
 std::int64_t now() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
@@ -56,7 +46,7 @@ TEST(ParseUtcIso, KnownInstantsAndGarbage) {
 
 TEST(EffectiveStatus, FinishedManifestsKeepTheirStatus) {
   for (SnapshotStatus s : {SnapshotStatus::completed, SnapshotStatus::failed}) {
-    Manifest m = running(this_host_name(), static_cast<std::uint64_t>(dead_pid()), 10'000);
+    Manifest m = running(this_host_name(), static_cast<std::uint64_t>(test::dead_pid()), 10'000);
     m.status = s;
     EXPECT_EQ(effective_status(m, this_host_name(), now()), s);
   }
@@ -68,7 +58,7 @@ TEST(EffectiveStatus, LiveProcessWithFreshHeartbeatIsRunning) {
 }
 
 TEST(EffectiveStatus, DeadProcessOnThisHostIsInterruptedAtOnce) {
-  Manifest m = running(this_host_name(), static_cast<std::uint64_t>(dead_pid()), 1);
+  Manifest m = running(this_host_name(), static_cast<std::uint64_t>(test::dead_pid()), 1);
   EXPECT_EQ(effective_status(m, this_host_name(), now()), SnapshotStatus::interrupted);
 }
 

@@ -9,7 +9,11 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <string_view>
+#include <vector>
+
+#include "engine/error.h"
 
 namespace dbsnap::fuzz {
 
@@ -21,6 +25,28 @@ namespace dbsnap::fuzz {
 
 inline std::string_view as_text(const std::uint8_t* data, std::size_t size) {
   return {reinterpret_cast<const char*>(data), size};
+}
+
+// What a script splitter (protocols/{postgres,mysql}/splitter.h: feed(),
+// finish()) yields from script fed in pieces of `piece` bytes: drain() moves
+// every item ready after each feed and after finish() into items. A
+// dbsnap::Error ends the list with "error: <what>", so a rejected script
+// compares too.
+template <class Splitter, class Drain>
+std::vector<std::string> split_in_pieces(Splitter& splitter, std::string_view script,
+                                         std::size_t piece, Drain drain) {
+  std::vector<std::string> items;
+  try {
+    for (std::size_t at = 0; at < script.size(); at += piece) {
+      splitter.feed(script.substr(at, piece));
+      drain(items);
+    }
+    splitter.finish();
+    drain(items);
+  } catch (const Error& e) {
+    items.push_back(std::string("error: ") + e.what());
+  }
+  return items;
 }
 
 }  // namespace dbsnap::fuzz

@@ -4,7 +4,6 @@
 #include <string>
 #include <vector>
 
-#include "engine/error.h"
 #include "protocols/mysql/splitter.h"
 #include "tests/fuzz/fuzz_support.h"
 
@@ -13,23 +12,11 @@ namespace {
 
 std::vector<std::string> split(std::string_view script, std::size_t piece) {
   mysql::ScriptSplitter s;
-  std::vector<std::string> items;
-  auto drain = [&] {
+  return split_in_pieces(s, script, piece, [&](std::vector<std::string>& items) {
     while (auto st = s.next())
       items.push_back(std::to_string(st->line) + "[" + s.delimiter() +
                       "]:" + std::string(st->text));
-  };
-  try {
-    for (std::size_t at = 0; at < script.size(); at += piece) {
-      s.feed(script.substr(at, piece));
-      drain();
-    }
-    s.finish();
-    drain();
-  } catch (const Error& e) {
-    items.push_back(std::string("error: ") + e.what());
-  }
-  return items;
+  });
 }
 
 }  // namespace

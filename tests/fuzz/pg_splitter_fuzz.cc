@@ -5,7 +5,6 @@
 #include <string>
 #include <vector>
 
-#include "engine/error.h"
 #include "protocols/postgres/splitter.h"
 #include "tests/fuzz/fuzz_support.h"
 
@@ -15,9 +14,8 @@ namespace {
 std::vector<std::string> split(std::string_view script, std::size_t piece, bool std_strings) {
   pg::ScriptSplitter s;
   s.set_standard_conforming_strings(std_strings);
-  std::vector<std::string> items;
   std::string data;  // COPY data joined, so piece sizes do not show
-  auto drain = [&] {
+  return split_in_pieces(s, script, piece, [&](std::vector<std::string>& items) {
     while (auto item = s.next()) {
       std::string text(item->text);
       switch (item->kind) {
@@ -37,18 +35,7 @@ std::vector<std::string> split(std::string_view script, std::size_t piece, bool 
           break;
       }
     }
-  };
-  try {
-    for (std::size_t at = 0; at < script.size(); at += piece) {
-      s.feed(script.substr(at, piece));
-      drain();
-    }
-    s.finish();
-    drain();
-  } catch (const Error& e) {
-    items.push_back(std::string("error: ") + e.what());
-  }
-  return items;
+  });
 }
 
 }  // namespace

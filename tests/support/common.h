@@ -6,6 +6,8 @@
 // fail, never skip, so a green run always means the server tests ran.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -106,6 +108,9 @@ std::vector<std::filesystem::path> find_files(const std::filesystem::path& dir,
 
 // The whole file; throws std::runtime_error naming it if it cannot be read.
 std::string read_file(const std::filesystem::path& path);
+
+// A pid that certainly names no process: a child that has exited and been reaped.
+pid_t dead_pid();
 
 // n deterministic pseudo-random bytes (mt19937_64 seeded with seed):
 // incompressible test data, the same for the same seed.

@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "tests/support/common.h"
+#include "tests/support/mysql_compare.h"
 #include "tests/support/mysql_server.h"
 #include "tests/support/pg.h"
 
@@ -22,10 +23,54 @@ namespace dbsnap::test {
 // loaded with psql into db.
 void load_pg_fixture(const std::string& fixture, const std::string& db);
 
+// One dialect as a typed test suite that runs the same tests against
+// PostgreSQL and MariaDB sees it: its scratch database, fixture loader,
+// whole-database comparison and table fingerprints, and the stress fixture's
+// table without a key as --tables takes it and as the fingerprints name it.
+//
+//   TYPED_TEST_SUITE(S3Cli, Dialects, DialectName);  // S3Cli/Pg.*, S3Cli/My.*
+struct PgDialect;
+struct MyDialect;
+using Dialects = ::testing::Types<PgDialect, MyDialect>;
+struct DialectName {
+  template <class Dialect>
+  static std::string GetName(int) {
+    return Dialect::kName;
+  }
+};
+
 // "sakila" (datasets_dir()/sakila, rewritten from the database name
 // sakila to db: its files create, use and name it) or "stress"
 // (tests/protocols/mysql/stress_schema.sql), loaded with mariadb into db.
 void load_my_fixture(const std::string& fixture, const std::string& db);
+
+struct PgDialect {
+  using Database = ScratchPgDatabase;
+  static constexpr const char* kName = "Pg";
+  static constexpr const char* kKeylessTable = "no_pk";
+  static constexpr const char* kKeylessTableFingerprint = "public.no_pk";
+  static void load(const std::string& fixture, const std::string& db) {
+    load_pg_fixture(fixture, db);
+  }
+  static void expect_same(const std::string& source, const std::string& target) {
+    expect_same_pg_database(source, target);
+  }
+  static auto fingerprints(const std::string& db) { return pg_table_fingerprints(db); }
+};
+
+struct MyDialect {
+  using Database = ScratchMyDatabase;
+  static constexpr const char* kName = "My";
+  static constexpr const char* kKeylessTable = "nokey";
+  static constexpr const char* kKeylessTableFingerprint = "nokey";
+  static void load(const std::string& fixture, const std::string& db) {
+    load_my_fixture(fixture, db);
+  }
+  static void expect_same(const std::string& source, const std::string& target) {
+    expect_same_my_database(source, target);
+  }
+  static auto fingerprints(const std::string& db) { return my_table_fingerprints(db); }
+};
 
 // `dbsnap backup url --to volume` with two jobs and 64 KiB chunks, so that
 // tables span several chunks and jobs interleave. Returns the one manifest

@@ -4,14 +4,12 @@
 // "OK" (as healthchecks.io does) and closes each connection after its answer.
 #pragma once
 
-#include <atomic>
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <set>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "tests/support/loopback_listener.h"
 
 namespace dbsnap::test {
 
@@ -41,7 +39,7 @@ class HttpReceiver {
 
   // "http(s)://127.0.0.1:PORT" + path.
   std::string url(const std::string& path = "/") const;
-  int port() const { return port_; }
+  int port() const { return listener_.port(); }
 
   // The next n requests are answered with status (and recorded).
   void fail_next(int n, unsigned status = 500);
@@ -52,15 +50,10 @@ class HttpReceiver {
 
  private:
   struct State;
-  void accept_loop();
-  void serve(int fd);
+  void serve(boost::asio::ip::tcp::socket& socket);
 
   std::unique_ptr<State> state_;
-  int listen_fd_ = -1;
-  int port_ = 0;
-  bool tls_ = false;
-  std::atomic<bool> stop_{false};
-  std::thread acceptor_;
+  LoopbackListener listener_;  // last: its threads stop before state_ goes
 };
 
 }  // namespace dbsnap::test

@@ -1,11 +1,11 @@
 #include "tests/support/s3_fault_proxy.h"
 
-#include <sys/socket.h>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -58,6 +58,17 @@ S3Call classify(http::verb method, std::string_view target) {
   }
 }
 
+// "http://HOST[:PORT]" -> {HOST, PORT (default 80)}.
+std::pair<std::string, std::string> http_host_port(const std::string& endpoint) {
+  std::string_view rest = endpoint;
+  if (!rest.starts_with("http://"))
+    throw std::invalid_argument("s3_fault_proxy needs an http:// upstream: " + endpoint);
+  rest.remove_prefix(7);
+  std::size_t colon = rest.rfind(':');
+  return {std::string(rest.substr(0, colon)),
+          colon == std::string_view::npos ? "80" : std::string(rest.substr(colon + 1))};
+}
+
 }  // namespace
 
 S3Fault S3Fault::internal_error() {
@@ -73,49 +84,22 @@ S3Fault S3Fault::answer(unsigned status, std::string body) {
 S3Fault S3Fault::reset() { return {Kind::reset, 0, ""}; }
 
 struct S3FaultProxy::State {
-  asio::io_context ioc;  // never run: sockets are used synchronously
-  std::optional<tcp::acceptor> acceptor;
   mutable std::mutex mutex;
   std::vector<Rule> rules;
   std::map<S3Call, int> counts;
-  std::set<int> client_fds;  // open client connections, to shut down on stop
-  std::vector<std::thread> connections;
 };
 
 S3FaultProxy::S3FaultProxy(const std::string& upstream_endpoint)
-    : state_(std::make_unique<State>()) {
-  std::string_view rest = upstream_endpoint;
-  if (!rest.starts_with("http://"))
-    throw std::invalid_argument("s3_fault_proxy needs an http:// upstream: " + upstream_endpoint);
-  rest.remove_prefix(7);
-  std::size_t colon = rest.rfind(':');
-  upstream_host_ = std::string(rest.substr(0, colon));
-  upstream_port_ = colon == std::string_view::npos ? "80" : std::string(rest.substr(colon + 1));
+    : state_(std::make_unique<State>()),
+      upstream_host_(http_host_port(upstream_endpoint).first),
+      upstream_port_(http_host_port(upstream_endpoint).second),
+      listener_([this](tcp::socket& client) { serve(client); }) {}
 
-  auto& acceptor = state_->acceptor.emplace(state_->ioc);
-  tcp::endpoint local(asio::ip::make_address("127.0.0.1"), 0);
-  acceptor.open(local.protocol());
-  acceptor.bind(local);
-  acceptor.listen();
-  listen_fd_ = acceptor.native_handle();
-  port_ = acceptor.local_endpoint().port();
-  acceptor_ = std::thread([this] { accept_loop(); });
+S3FaultProxy::~S3FaultProxy() = default;
+
+std::string S3FaultProxy::endpoint() const {
+  return "http://127.0.0.1:" + std::to_string(listener_.port());
 }
-
-S3FaultProxy::~S3FaultProxy() {
-  stop_ = true;
-  ::shutdown(listen_fd_, SHUT_RDWR);  // wakes the blocking accept
-  acceptor_.join();
-  std::vector<std::thread> connections;
-  {
-    std::lock_guard lock(state_->mutex);
-    for (int fd : state_->client_fds) ::shutdown(fd, SHUT_RDWR);
-    connections.swap(state_->connections);
-  }
-  for (std::thread& t : connections) t.join();
-}
-
-std::string S3FaultProxy::endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
 void S3FaultProxy::inject(S3Call call, int first, int count, S3Fault fault) {
   std::lock_guard lock(state_->mutex);
@@ -128,32 +112,8 @@ int S3FaultProxy::count(S3Call call) const {
   return it == state_->counts.end() ? 0 : it->second;
 }
 
-void S3FaultProxy::accept_loop() {
-  while (!stop_) {
-    beast::error_code ec;
-    tcp::socket socket = state_->acceptor->accept(ec);
-    if (ec) continue;  // stop_ is set when the listener was shut down
-    std::lock_guard lock(state_->mutex);
-    int fd = socket.release(ec);
-    if (ec) continue;
-    state_->client_fds.insert(fd);
-    state_->connections.emplace_back([this, fd] { serve(fd); });
-  }
-}
-
-void S3FaultProxy::serve(int client_fd) {
-  tcp::socket client(state_->ioc, tcp::v4(), client_fd);
-  // Unregisters the fd before the socket closes it, so shutdown on stop never
-  // hits a reused descriptor.
-  struct Unregister {
-    State& state;
-    int fd;
-    ~Unregister() {
-      std::lock_guard lock(state.mutex);
-      state.client_fds.erase(fd);
-    }
-  } unregister{*state_, client_fd};
-  tcp::socket upstream(state_->ioc);
+void S3FaultProxy::serve(tcp::socket& client) {
+  tcp::socket upstream(listener_.context());
   beast::flat_buffer client_buffer;
   beast::flat_buffer upstream_buffer;
   beast::error_code ec;
@@ -195,7 +155,7 @@ void S3FaultProxy::serve(int client_fd) {
       continue;
     }
     if (!upstream.is_open()) {
-      tcp::resolver resolver(state_->ioc);
+      tcp::resolver resolver(listener_.context());
       asio::connect(upstream, resolver.resolve(upstream_host_, upstream_port_, ec), ec);
       if (ec) return;
     }

@@ -7,14 +7,12 @@
 // (?uploads, ?uploadId, ?partNumber, ?list-type=2).
 #pragma once
 
-#include <atomic>
 #include <cstdint>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "tests/support/loopback_listener.h"
 
 namespace dbsnap::test {
 
@@ -77,16 +75,12 @@ class S3FaultProxy {
   };
   struct State;
 
-  void accept_loop();
-  void serve(int client_fd);
+  void serve(boost::asio::ip::tcp::socket& client);
 
   std::unique_ptr<State> state_;
   std::string upstream_host_;
   std::string upstream_port_;
-  int listen_fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::thread acceptor_;
+  LoopbackListener listener_;  // last: its threads stop before the rest goes
 };
 
 }  // namespace dbsnap::test

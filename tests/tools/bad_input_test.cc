@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -119,15 +118,6 @@ TEST(NotGzip, PlainSqlFileStillRestores) {
   auto r = run_dbsnap({"restore", file.string(), "--to", db.url()});
   EXPECT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_EQ(pg_query(db.name(), "SELECT count(*) FROM t")[0][0], "0");
-}
-
-// A pid that names no process: a child that has exited and been reaped.
-pid_t dead_pid() {
-  pid_t pid = fork();
-  if (pid == 0) _exit(0);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return pid;
 }
 
 std::string status_listed(const fs::path& volume) {

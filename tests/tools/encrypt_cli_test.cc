@@ -355,48 +355,16 @@ TEST(EncryptCliConfig, VolumeEncryptToAndIdentityServeAJobAndItsRestoreCheck) {
 
 // ---- S3 --------------------------------------------------------------------
 
-// A fresh prefix of the test bucket, deleted afterwards (RGW keeps objects in RAM).
-class S3Scratch {
- public:
-  S3Scratch()
-      : options_(s3_options()),
-        bucket_(s3_base_url().bucket),
-        prefix_(s3_unique_prefix("enc")),
-        volume_(S3Url{bucket_, prefix_}, options_) {}
-  ~S3Scratch() {
-    try {
-      for (const auto& key : volume_.list("")) volume_.remove(key);
-    } catch (const std::exception& e) {
-      ADD_FAILURE() << "cleaning " << url() << ": " << e.what();
-    }
-  }
-  std::string url() const {
-    return "s3://" + bucket_ + "/" + prefix_.substr(0, prefix_.size() - 1);
-  }
-  S3Volume& volume() { return volume_; }
-  // `dbsnap args...` with the test credentials and endpoint.
-  CommandResult run(std::vector<std::string> args, const std::vector<std::string>& env = {}) {
-    std::vector<std::string> e = {"AWS_SHARED_CREDENTIALS_FILE=/nonexistent",
-                                  "AWS_ACCESS_KEY_ID=" + options_.access_key,
-                                  "AWS_SECRET_ACCESS_KEY=" + options_.secret_key};
-    e.insert(e.end(), env.begin(), env.end());
-    args.insert(args.end(), {"--endpoint", options_.endpoint, "--region", options_.region});
-    return run_dbsnap_env(e, args);
-  }
-
- private:
-  S3Options options_;
-  std::string bucket_, prefix_;
-  S3Volume volume_;
-};
-
 TEST(EncryptCliS3, BackupRestoreOneTableAndVerifyOnS3) {
   ScratchPgDatabase source("enc_s3_src");
   load_pg_fixture("stress", source.name());
   KeyPair key;
-  S3Scratch s3;
-  auto b = s3.run({"backup", source.url(), "--to", s3.url(), "--jobs", "2", "--chunk-size", "16KiB",
-                   "--encrypt-to", key.recipient, "--quiet"});
+  S3Prefix s3("enc");
+  auto dbsnap_s3 = [&](std::vector<std::string> args, const std::vector<std::string>& env = {}) {
+    return run_dbsnap_s3(std::move(args), s3.options(), "", env);
+  };
+  auto b = dbsnap_s3({"backup", source.url(), "--to", s3.url(), "--jobs", "2", "--chunk-size",
+                      "16KiB", "--encrypt-to", key.recipient, "--quiet"});
   ASSERT_EQ(b.exit_code, 0) << b.describe();
   std::string manifest_key;
   for (const auto& k : s3.volume().list(""))
@@ -406,21 +374,21 @@ TEST(EncryptCliS3, BackupRestoreOneTableAndVerifyOnS3) {
   EXPECT_EQ(parse_manifest(s3.volume().get(manifest_key)).encryption.format, "age-v1");
 
   ScratchPgDatabase whole("enc_s3_dst");
-  auto r = s3.run({"restore", stem, "--to", whole.url(), "--jobs", "2"},
-                  {"DBSNAP_AGE_IDENTITY=" + key.secret});
+  auto r = dbsnap_s3({"restore", stem, "--to", whole.url(), "--jobs", "2"},
+                     {"DBSNAP_AGE_IDENTITY=" + key.secret});
   ASSERT_EQ(r.exit_code, 0) << r.describe();
   expect_same_pg_database(source.name(), whole.name());
 
   ScratchPgDatabase one("enc_s3_one");
-  r = s3.run(
+  r = dbsnap_s3(
       {"restore", stem, "--to", one.url(), "--tables", "no_pk", "--identity", key.file.string()});
   ASSERT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_EQ(pg_table_fingerprints(one.name()).at("public.no_pk"),
             pg_table_fingerprints(source.name()).at("public.no_pk"));
 
-  auto keyless = s3.run({"verify", stem});
+  auto keyless = dbsnap_s3({"verify", stem});
   EXPECT_EQ(keyless.exit_code, 0) << keyless.describe();
-  auto keyed = s3.run({"verify", stem, "--identity", key.file.string()});
+  auto keyed = dbsnap_s3({"verify", stem, "--identity", key.file.string()});
   EXPECT_EQ(keyed.exit_code, 0) << keyed.describe();
   for (const auto* c : {&b, &r, &keyless, &keyed}) expect_no_key(*c, key);
 }

@@ -43,62 +43,6 @@ constexpr int kCliAttempts = 5;
 
 constexpr std::string_view kManifestSuffix = ".manifest.json";
 
-// A fresh prefix of the test bucket, as an s3:// URL for the CLI and as an
-// S3Volume for looking behind its back; everything under it is deleted when
-// this object goes (unless DBSNAP_TEST_KEEP is set), since RGW keeps objects in RAM.
-class S3Prefix {
- public:
-  explicit S3Prefix(std::string_view tag)
-      : options_(s3_options()),
-        bucket_(s3_base_url().bucket),
-        prefix_(s3_unique_prefix(tag)),
-        volume_(S3Url{bucket_, prefix_}, options_) {}
-  ~S3Prefix() {
-    if (std::getenv("DBSNAP_TEST_KEEP") != nullptr) return;
-    try {
-      for (const auto& key : volume_.list("")) volume_.remove(key);
-    } catch (const std::exception& e) {
-      ADD_FAILURE() << "cleaning s3://" << bucket_ << "/" << prefix_ << ": " << e.what();
-    }
-  }
-  S3Prefix(const S3Prefix&) = delete;
-  S3Prefix& operator=(const S3Prefix&) = delete;
-
-  // "s3://dbsnap-test/ci/t_..." (no trailing '/').
-  std::string url() const {
-    return "s3://" + bucket_ + "/" + prefix_.substr(0, prefix_.size() - 1);
-  }
-  const S3Options& options() const { return options_; }
-  const std::string& prefix() const { return prefix_; }  // "ci/t_.../"
-  S3Volume& volume() { return volume_; }
-
- private:
-  S3Options options_;
-  std::string bucket_;
-  std::string prefix_;
-  S3Volume volume_;
-};
-
-// Runs `dbsnap args... --endpoint E --region R` with the test key in the
-// environment (the secret replaced by secret when given), no session token
-// and no profile, so only these credentials can be used.
-CommandResult run_dbsnap_s3(std::vector<std::string> args, const S3Options& options,
-                            const std::string& secret = "") {
-  std::vector<std::string> argv = {
-      "env",
-      "-u",
-      "AWS_SESSION_TOKEN",
-      "-u",
-      "AWS_PROFILE",
-      "AWS_SHARED_CREDENTIALS_FILE=/nonexistent",
-      "AWS_ACCESS_KEY_ID=" + options.access_key,
-      "AWS_SECRET_ACCESS_KEY=" + (secret.empty() ? options.secret_key : secret),
-      dbsnap_bin().string()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  argv.insert(argv.end(), {"--endpoint", options.endpoint, "--region", options.region});
-  return run(argv);
-}
-
 // The keys of data objects and of manifests that say "completed" under the prefix.
 std::vector<std::string> completed_objects(S3Volume& volume) {
   std::vector<std::string> found;
@@ -142,16 +86,15 @@ void back_up(Snapshot& s, const std::string& source_url, const std::string& data
   s.stem_url = s.prefix->url() + "/" + only_completed_snapshot(*s.prefix, database);
 }
 
-// One dialect's stress fixture in a source database (Database:
-// ScratchPgDatabase or ScratchMyDatabase, loaded with load), backed up once
-// for every test of the suite.
-template <class Database, void (*load)(const std::string& fixture, const std::string& db)>
-class S3CliSuite : public ::testing::Test {
+// One dialect's stress fixture in a source database, backed up once for
+// every test of the suite.
+template <class Dialect>
+class S3Cli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     setup_.run([] {
-      source_ = new Database("s3cli_src");
-      load("stress", source_->name());
+      source_ = new typename Dialect::Database("s3cli_src");
+      Dialect::load("stress", source_->name());
       back_up(snapshot_, source_->url(), source_->name());
     });
   }
@@ -166,66 +109,38 @@ class S3CliSuite : public ::testing::Test {
   }
 
   static inline SuiteSetup setup_;
-  static inline Database* source_ = nullptr;
+  static inline typename Dialect::Database* source_ = nullptr;
   static inline Snapshot snapshot_;
 };
+TYPED_TEST_SUITE(S3Cli, Dialects, DialectName);
 
-// ---- PostgreSQL ------------------------------------------------------------
-
-using S3CliPg = S3CliSuite<ScratchPgDatabase, load_pg_fixture>;
-
-TEST_F(S3CliPg, VerifyPassesOnTheS3Snapshot) {
-  auto r = run_dbsnap_s3({"verify", snapshot_.stem_url}, snapshot_.prefix->options());
+TYPED_TEST(S3Cli, VerifyPassesOnTheS3Snapshot) {
+  const Snapshot& s = TestFixture::snapshot_;
+  auto r = run_dbsnap_s3({"verify", s.stem_url}, s.prefix->options());
   ASSERT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_NE(r.out.find(": ok:"), std::string::npos) << r.out;
 }
 
-TEST_F(S3CliPg, RestoreWithFourJobsEqualsTheSource) {
-  ScratchPgDatabase target("s3cli_pg_dst");
-  auto r = run_dbsnap_s3({"restore", snapshot_.stem_url, "--to", target.url(), "--jobs", "4"},
-                         snapshot_.prefix->options());
+TYPED_TEST(S3Cli, RestoreWithFourJobsEqualsTheSource) {
+  const Snapshot& s = TestFixture::snapshot_;
+  typename TypeParam::Database target("s3cli_dst");
+  auto r = run_dbsnap_s3({"restore", s.stem_url, "--to", target.url(), "--jobs", "4"},
+                         s.prefix->options());
   ASSERT_EQ(r.exit_code, 0) << r.describe();
   EXPECT_EQ(r.out.find("MISMATCH"), std::string::npos) << r.out;
-  expect_same_pg_database(source_->name(), target.name());
+  TypeParam::expect_same(TestFixture::source_->name(), target.name());
 }
 
-TEST_F(S3CliPg, RestoreOneTableFetchesOnlyThatTable) {
-  ScratchPgDatabase target("s3cli_pg_one");
-  auto r = run_dbsnap_s3(
-      {"restore", snapshot_.stem_url, "--to", target.url(), "--tables", "no_pk", "--jobs", "4"},
-      snapshot_.prefix->options());
+TYPED_TEST(S3Cli, RestoreOneTableFetchesOnlyThatTable) {
+  const Snapshot& s = TestFixture::snapshot_;
+  typename TypeParam::Database target("s3cli_one");
+  auto r = run_dbsnap_s3({"restore", s.stem_url, "--to", target.url(), "--tables",
+                          TypeParam::kKeylessTable, "--jobs", "4"},
+                         s.prefix->options());
   ASSERT_EQ(r.exit_code, 0) << r.describe();
-  expect_only_table_restored(pg_table_fingerprints(source_->name()),
-                             pg_table_fingerprints(target.name()), "public.no_pk");
-}
-
-// ---- MariaDB ---------------------------------------------------------------
-
-using S3CliMy = S3CliSuite<ScratchMyDatabase, load_my_fixture>;
-
-TEST_F(S3CliMy, VerifyPassesOnTheS3Snapshot) {
-  auto r = run_dbsnap_s3({"verify", snapshot_.stem_url}, snapshot_.prefix->options());
-  ASSERT_EQ(r.exit_code, 0) << r.describe();
-  EXPECT_NE(r.out.find(": ok:"), std::string::npos) << r.out;
-}
-
-TEST_F(S3CliMy, RestoreWithFourJobsEqualsTheSource) {
-  ScratchMyDatabase target("s3cli_my_dst");
-  auto r = run_dbsnap_s3({"restore", snapshot_.stem_url, "--to", target.url(), "--jobs", "4"},
-                         snapshot_.prefix->options());
-  ASSERT_EQ(r.exit_code, 0) << r.describe();
-  EXPECT_EQ(r.out.find("MISMATCH"), std::string::npos) << r.out;
-  expect_same_my_database(source_->name(), target.name());
-}
-
-TEST_F(S3CliMy, RestoreOneTableFetchesOnlyThatTable) {
-  ScratchMyDatabase target("s3cli_my_one");
-  auto r = run_dbsnap_s3(
-      {"restore", snapshot_.stem_url, "--to", target.url(), "--tables", "nokey", "--jobs", "4"},
-      snapshot_.prefix->options());
-  ASSERT_EQ(r.exit_code, 0) << r.describe();
-  expect_only_table_restored(my_table_fingerprints(source_->name()),
-                             my_table_fingerprints(target.name()), "nokey");
+  expect_only_table_restored(TypeParam::fingerprints(TestFixture::source_->name()),
+                             TypeParam::fingerprints(target.name()),
+                             TypeParam::kKeylessTableFingerprint);
 }
 
 // ---- failures --------------------------------------------------------------
@@ -349,6 +264,30 @@ std::vector<std::string> keys_of(S3Prefix& prefix) {
   return keys;
 }
 
+// What a backup that failed after its data object leaves under prefix: its
+// manifest alone, stored with status `stored` (into m), which `snapshots`
+// lists as `listed` and verify refuses with exit 40.
+void expect_only_the_manifest_left(S3Prefix& prefix, const std::string& stored,
+                                   const std::string& listed, Manifest& m) {
+  auto keys = keys_of(prefix);
+  ASSERT_EQ(keys.size(), 1u) << "only the manifest should be left: "
+                             << ::testing::PrintToString(keys);
+  ASSERT_TRUE(keys[0].ends_with(kManifestSuffix)) << keys[0];
+  m = parse_manifest(prefix.volume().get(keys[0]));
+  EXPECT_EQ(status_name(m.status), stored);
+
+  auto snapshots = run_dbsnap_s3({"snapshots", prefix.url(), "--json"}, prefix.options());
+  ASSERT_EQ(snapshots.exit_code, 0) << snapshots.describe();
+  json rows = json::parse(snapshots.out);
+  ASSERT_EQ(rows.size(), 1u) << snapshots.out;
+  EXPECT_EQ(rows[0]["status"], listed) << snapshots.out;
+  std::string stem = keys[0].substr(0, keys[0].size() - kManifestSuffix.size());
+  auto verified = run_dbsnap_s3({"verify", prefix.url() + "/" + stem}, prefix.options());
+  EXPECT_EQ(verified.exit_code, kExitVerifyFailed) << verified.describe();
+  EXPECT_TRUE(contains(verified.err, "is not a completed backup (status " + stored))
+      << verified.err;
+}
+
 // A backup of a small database is three PUTs: the running manifest, the data
 // object (one PUT: it is smaller than a part) and the completed manifest.
 // When every try of the last one fails, the data object is durable but no
@@ -371,23 +310,9 @@ TEST(S3CliFault, FinalManifestPutFailingRemovesTheDataAndRecordsTheFailure) {
       << "running manifest, data, the completed manifest's tries, the failed manifest";
   EXPECT_EQ(proxy.count(S3Call::delete_object), 1) << "the data object is removed";
 
-  auto keys = keys_of(prefix);
-  ASSERT_EQ(keys.size(), 1u) << "only the manifest should be left: "
-                             << ::testing::PrintToString(keys);
-  ASSERT_TRUE(keys[0].ends_with(kManifestSuffix)) << keys[0];
-  Manifest m = parse_manifest(prefix.volume().get(keys[0]));
-  EXPECT_EQ(status_name(m.status), "failed");
+  Manifest m;
+  ASSERT_NO_FATAL_FAILURE(expect_only_the_manifest_left(prefix, "failed", "failed", m));
   EXPECT_EQ("dbsnap: error: " + m.failure, lines[0]) << "manifest and stderr give one reason";
-
-  auto listed = run_dbsnap_s3({"snapshots", prefix.url(), "--json"}, prefix.options());
-  ASSERT_EQ(listed.exit_code, 0) << listed.describe();
-  json rows = json::parse(listed.out);
-  ASSERT_EQ(rows.size(), 1u) << listed.out;
-  EXPECT_EQ(rows[0]["status"], "failed") << listed.out;
-  std::string stem = keys[0].substr(0, keys[0].size() - kManifestSuffix.size());
-  auto verified = run_dbsnap_s3({"verify", prefix.url() + "/" + stem}, prefix.options());
-  EXPECT_EQ(verified.exit_code, kExitVerifyFailed) << verified.describe();
-  EXPECT_TRUE(contains(verified.err, "is not a completed backup (status failed")) << verified.err;
 }
 
 // The same, but S3 takes no PUT at all after the data object: the failed
@@ -405,84 +330,77 @@ TEST(S3CliFault, NoPutAfterTheDataLeavesNoDataBesideTheRunningManifest) {
   EXPECT_TRUE(contains(r.err, "could not record the failure")) << r.err;
   EXPECT_EQ(proxy.count(S3Call::delete_object), 1) << "the data object is removed";
 
-  auto keys = keys_of(prefix);
-  ASSERT_EQ(keys.size(), 1u) << "only the manifest should be left: "
-                             << ::testing::PrintToString(keys);
-  ASSERT_TRUE(keys[0].ends_with(kManifestSuffix)) << keys[0];
-  EXPECT_EQ(status_name(parse_manifest(prefix.volume().get(keys[0])).status), "running");
-
-  auto listed = run_dbsnap_s3({"snapshots", prefix.url(), "--json"}, prefix.options());
-  ASSERT_EQ(listed.exit_code, 0) << listed.describe();
-  json rows = json::parse(listed.out);
-  ASSERT_EQ(rows.size(), 1u) << listed.out;
-  EXPECT_EQ(rows[0]["status"], "interrupted") << listed.out;
-  std::string stem = keys[0].substr(0, keys[0].size() - kManifestSuffix.size());
-  auto verified = run_dbsnap_s3({"verify", prefix.url() + "/" + stem}, prefix.options());
-  EXPECT_EQ(verified.exit_code, kExitVerifyFailed) << verified.describe();
-  EXPECT_TRUE(contains(verified.err, "is not a completed backup (status running")) << verified.err;
+  Manifest m;
+  EXPECT_NO_FATAL_FAILURE(expect_only_the_manifest_left(prefix, "running", "interrupted", m));
 }
 
-// A data object of more than one part (--compress 0, ~10 MB) is a multipart
-// upload; the HEAD that checks it after CompleteMultipartUpload keeps failing.
-// The object is visible by then: the backup must remove it.
-TEST(S3CliFault, FailedCheckAfterTheMultipartUploadRemovesTheData) {
-  ScratchPgDatabase source("s3f_head");
-  pg_exec(source.name(),
-          "CREATE TABLE t (id int, v text); INSERT INTO t SELECT i, "
-          "repeat(md5(i::text), 3) FROM generate_series(1, 100000) i");
-  S3Prefix prefix("s3f_head");
-  S3FaultProxy proxy(prefix.options().endpoint);
-  proxy.inject(S3Call::head_object, 1, 1000, S3Fault::internal_error());
-  auto r =
-      run_dbsnap_s3({"backup", source.url(), "--to", prefix.url(), "--quiet", "--compress", "0"},
-                    through(proxy, prefix.options()));
-  EXPECT_EQ(r.exit_code, kExitIoError) << r.describe();
-  auto lines = lines_of(r.err);
-  ASSERT_EQ(lines.size(), 1u) << "one-line error expected: " << r.err;
-  EXPECT_TRUE(contains(lines[0], "HEAD") && contains(lines[0], ".sql.gz")) << lines[0];
-  EXPECT_EQ(proxy.count(S3Call::complete_upload), 1) << "the test needs a multipart upload";
-  EXPECT_EQ(proxy.count(S3Call::head_object), kCliAttempts);
+// A ~10 MB table backed up with --compress 0 into a fresh prefix through a
+// fault proxy: its data object is a multipart upload.
+struct MultipartBackup {
+  explicit MultipartBackup(const std::string& tag)
+      : source(tag), prefix(tag), proxy(prefix.options().endpoint) {
+    pg_exec(source.name(),
+            "CREATE TABLE t (id int, v text); INSERT INTO t SELECT i, "
+            "repeat(md5(i::text), 3) FROM generate_series(1, 100000) i");
+  }
 
-  auto keys = keys_of(prefix);
-  ASSERT_EQ(keys.size(), 1u) << "only the manifest should be left: "
-                             << ::testing::PrintToString(keys);
-  EXPECT_EQ(status_name(parse_manifest(prefix.volume().get(keys[0])).status), "failed");
-  S3Client client(s3_base_url().bucket, prefix.options());
-  EXPECT_TRUE(client.list_multipart_uploads(prefix.prefix()).empty())
-      << "a multipart upload was left pending";
+  // Runs the backup, with the faults injected so far, and expects it to fail
+  // with exit 30 and one error line, returned in line.
+  void fails(std::string& line) {
+    auto r =
+        run_dbsnap_s3({"backup", source.url(), "--to", prefix.url(), "--quiet", "--compress", "0"},
+                      through(proxy, prefix.options()));
+    EXPECT_EQ(r.exit_code, kExitIoError) << r.describe();
+    auto lines = lines_of(r.err);
+    ASSERT_EQ(lines.size(), 1u) << "one-line error expected: " << r.err;
+    line = lines[0];
+  }
+
+  // Expects the failed manifest alone under the prefix, with line as its
+  // failure, and no multipart upload pending.
+  void left_only_the_failed_manifest(const std::string& line) {
+    auto keys = keys_of(prefix);
+    ASSERT_EQ(keys.size(), 1u) << "only the manifest should be left: "
+                               << ::testing::PrintToString(keys);
+    Manifest m = parse_manifest(prefix.volume().get(keys[0]));
+    EXPECT_EQ(status_name(m.status), "failed");
+    EXPECT_EQ("dbsnap: error: " + m.failure, line);
+    S3Client client(s3_base_url().bucket, prefix.options());
+    EXPECT_TRUE(client.list_multipart_uploads(prefix.prefix()).empty())
+        << "a multipart upload was left pending";
+  }
+
+  ScratchPgDatabase source;
+  S3Prefix prefix;
+  S3FaultProxy proxy;
+};
+
+// The HEAD that checks the multipart upload after CompleteMultipartUpload
+// keeps failing. The object is visible by then: the backup must remove it.
+TEST(S3CliFault, FailedCheckAfterTheMultipartUploadRemovesTheData) {
+  MultipartBackup b("s3f_head");
+  b.proxy.inject(S3Call::head_object, 1, 1000, S3Fault::internal_error());
+  std::string line;
+  ASSERT_NO_FATAL_FAILURE(b.fails(line));
+  EXPECT_TRUE(contains(line, "HEAD") && contains(line, ".sql.gz")) << line;
+  EXPECT_EQ(b.proxy.count(S3Call::complete_upload), 1) << "the test needs a multipart upload";
+  EXPECT_EQ(b.proxy.count(S3Call::head_object), kCliAttempts);
+  b.left_only_the_failed_manifest(line);
 }
 
 // A data part that keeps failing ends the multipart upload with an abort,
 // itself retried through a failure: nothing but the failed manifest is left,
 // not even a pending upload.
 TEST(S3CliFault, PartThatKeepsFailingAbortsTheUploadAndLeavesOnlyTheFailedManifest) {
-  ScratchPgDatabase source("s3f_abort");
-  pg_exec(source.name(),
-          "CREATE TABLE t (id int, v text); INSERT INTO t SELECT i, "
-          "repeat(md5(i::text), 3) FROM generate_series(1, 100000) i");
-  S3Prefix prefix("s3f_abort");
-  S3FaultProxy proxy(prefix.options().endpoint);
-  proxy.inject(S3Call::upload_part, 1, 1000, S3Fault::internal_error());
-  proxy.inject(S3Call::abort_upload, 1, 1, S3Fault::internal_error());
-  auto r =
-      run_dbsnap_s3({"backup", source.url(), "--to", prefix.url(), "--quiet", "--compress", "0"},
-                    through(proxy, prefix.options()));
-  EXPECT_EQ(r.exit_code, kExitIoError) << r.describe();
-  auto lines = lines_of(r.err);
-  ASSERT_EQ(lines.size(), 1u) << "one-line error expected: " << r.err;
-  EXPECT_TRUE(contains(lines[0], "UploadPart") && contains(lines[0], "InternalError")) << lines[0];
-  EXPECT_EQ(proxy.count(S3Call::abort_upload), 2) << "one abort, tried twice";
-  EXPECT_EQ(proxy.count(S3Call::complete_upload), 0);
-
-  auto keys = keys_of(prefix);
-  ASSERT_EQ(keys.size(), 1u) << "only the manifest should be left: "
-                             << ::testing::PrintToString(keys);
-  Manifest m = parse_manifest(prefix.volume().get(keys[0]));
-  EXPECT_EQ(status_name(m.status), "failed");
-  EXPECT_EQ("dbsnap: error: " + m.failure, lines[0]);
-  S3Client client(s3_base_url().bucket, prefix.options());
-  EXPECT_TRUE(client.list_multipart_uploads(prefix.prefix()).empty())
-      << "a multipart upload was left pending";
+  MultipartBackup b("s3f_abort");
+  b.proxy.inject(S3Call::upload_part, 1, 1000, S3Fault::internal_error());
+  b.proxy.inject(S3Call::abort_upload, 1, 1, S3Fault::internal_error());
+  std::string line;
+  ASSERT_NO_FATAL_FAILURE(b.fails(line));
+  EXPECT_TRUE(contains(line, "UploadPart") && contains(line, "InternalError")) << line;
+  EXPECT_EQ(b.proxy.count(S3Call::abort_upload), 2) << "one abort, tried twice";
+  EXPECT_EQ(b.proxy.count(S3Call::complete_upload), 0);
+  b.left_only_the_failed_manifest(line);
 }
 
 // A snapshot in a fresh prefix, backed up without the proxy; returns its stem URL.

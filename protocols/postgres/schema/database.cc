@@ -28,22 +28,10 @@ struct DatabaseRow {
   std::optional<std::string> comment;
 
   static DatabaseRow read(const Row& r) {
-    return {r.oid("oid"),
-            r.str("name"),
-            r.str("owner"),
-            r.str("encoding"),
-            r.str("collate"),
-            r.str("ctype"),
-            r.kind("provider"),
-            r.opt("locale"),
-            r.opt("icu_rules"),
-            r.flag("is_template"),
-            r.str("connection_limit"),
-            r.str("tablespace"),
-            r.str("acl"),
-            r.str("acl_default"),
-            r.flag("acl_is_null"),
-            r.opt("comment")};
+    return read_fields<DatabaseRow>(
+        r, {"oid", "name", "owner", "encoding", "collate", "ctype", "provider", "locale",
+            "icu_rules", "is_template", "connection_limit", "tablespace", "acl", "acl_default",
+            "acl_is_null", "comment"});
   }
 };
 

@@ -101,8 +101,8 @@ struct ServerRow {
   Acl acl;
 
   static ServerRow read(const Row& r) {
-    return {r.oid("oid"),     r.str("name"),    r.str("owner"),   r.str("type"),
-            r.str("version"), r.str("wrapper"), r.str("options"), Acl::read(r)};
+    return read_fields<ServerRow>(
+        r, {"oid", "name", "owner", "type", "version", "wrapper", "options", "acl"});
   }
 };
 

@@ -69,14 +69,11 @@ struct RoutineRow {
   long long argument_count;
 
   static RoutineRow read(const Row& r) {
-    return {r.oid("oid"),         r.str("schema"),         r.str("name"),
-            r.str("owner"),       r.kind("kind"),          r.str("arguments"),
-            r.str("identity"),    r.str("result"),         r.str("language"),
-            r.kind("volatility"), r.flag("strict"),        r.flag("security_definer"),
-            r.flag("leakproof"),  r.str("cost"),           r.str("rows"),
-            r.str("support"),     r.kind("parallel"),      r.str("config"),
-            r.str("source"),      r.opt("binary"),         r.opt("sql_body"),
-            Acl::read(r),         r.str("argument_types"), r.num("argument_count")};
+    return read_fields<RoutineRow>(
+        r, {"oid",       "schema", "name",     "owner",      "kind",           "arguments",
+            "identity",  "result", "language", "volatility", "strict",         "security_definer",
+            "leakproof", "cost",   "rows",     "support",    "parallel",       "config",
+            "source",    "binary", "sql_body", "acl",        "argument_types", "argument_count"});
   }
 };
 
@@ -196,35 +193,35 @@ struct AggregateRow {
   Acl acl;
 
   static AggregateRow read(const Row& r) {
-    return {r.oid("oid"),
-            r.str("schema"),
-            r.str("name"),
-            r.str("owner"),
-            r.str("arguments"),
-            r.str("argument_types"),
-            r.num("argument_count"),
-            r.kind("kind"),
-            r.str("transition"),
-            r.str("state_type"),
-            r.str("state_space"),
-            r.opt("initial"),
-            r.str("final"),
-            r.flag("final_extra"),
-            r.kind("final_modify"),
-            r.str("combine"),
-            r.str("serial"),
-            r.str("deserial"),
-            r.str("moving_transition"),
-            r.str("moving_inverse"),
-            r.str("moving_state_type"),
-            r.str("moving_state_space"),
-            r.opt("moving_initial"),
-            r.str("moving_final"),
-            r.flag("moving_final_extra"),
-            r.kind("moving_final_modify"),
-            r.opt("sort_operator"),
-            r.kind("parallel"),
-            Acl::read(r)};
+    return read_fields<AggregateRow>(r, {"oid",
+                                         "schema",
+                                         "name",
+                                         "owner",
+                                         "arguments",
+                                         "argument_types",
+                                         "argument_count",
+                                         "kind",
+                                         "transition",
+                                         "state_type",
+                                         "state_space",
+                                         "initial",
+                                         "final",
+                                         "final_extra",
+                                         "final_modify",
+                                         "combine",
+                                         "serial",
+                                         "deserial",
+                                         "moving_transition",
+                                         "moving_inverse",
+                                         "moving_state_type",
+                                         "moving_state_space",
+                                         "moving_initial",
+                                         "moving_final",
+                                         "moving_final_extra",
+                                         "moving_final_modify",
+                                         "sort_operator",
+                                         "parallel",
+                                         "acl"});
   }
 };
 

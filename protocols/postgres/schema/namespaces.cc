@@ -20,8 +20,8 @@ struct NamespaceRow {
   std::optional<std::string> init_privileges;
 
   static NamespaceRow read(const Row& r) {
-    return {r.oid("oid"), r.str("name"),           r.str("owner"), r.flag("default_owner"),
-            Acl::read(r), r.opt("init_privileges")};
+    return read_fields<NamespaceRow>(
+        r, {"oid", "name", "owner", "default_owner", "acl", "init_privileges"});
   }
 };
 
@@ -152,8 +152,7 @@ struct DefaultAclRow {
   std::string acl, base;
 
   static DefaultAclRow read(const Row& r) {
-    return {r.oid("oid"),   r.str("role"), r.str("schema"),
-            r.kind("kind"), r.str("acl"),  r.str("acl_default")};
+    return read_fields<DefaultAclRow>(r, {"oid", "role", "schema", "kind", "acl", "acl_default"});
   }
 };
 

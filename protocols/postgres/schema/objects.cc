@@ -22,9 +22,8 @@ struct CollationRow {
   std::optional<std::string> locale;
 
   static CollationRow read(const Row& r) {
-    return {r.oid("oid"),     r.str("schema"),    r.str("name"),
-            r.str("owner"),   r.kind("provider"), r.flag("deterministic"),
-            r.str("collate"), r.str("ctype"),     r.opt("locale")};
+    return read_fields<CollationRow>(r, {"oid", "schema", "name", "owner", "provider",
+                                         "deterministic", "collate", "ctype", "locale"});
   }
 };
 
@@ -78,8 +77,8 @@ struct StatisticsRow {
   std::string schema, name, owner, definition, target;
 
   static StatisticsRow read(const Row& r) {
-    return {r.oid("oid"),   r.oid("relid"),      r.str("schema"), r.str("name"),
-            r.str("owner"), r.str("definition"), r.str("target")};
+    return read_fields<StatisticsRow>(
+        r, {"oid", "relid", "schema", "name", "owner", "definition", "target"});
   }
 };
 
@@ -122,8 +121,8 @@ struct EventTriggerRow {
   std::string tags, function;
 
   static EventTriggerRow read(const Row& r) {
-    return {r.oid("oid"),      r.str("name"), r.str("owner"),   r.str("event"),
-            r.kind("enabled"), r.str("tags"), r.str("function")};
+    return read_fields<EventTriggerRow>(
+        r, {"oid", "name", "owner", "event", "enabled", "tags", "function"});
   }
 };
 
@@ -199,8 +198,7 @@ struct CastRow {
   std::string function;
 
   static CastRow read(const Row& r) {
-    return {r.oid("oid"),     r.str("source"),   r.str("target"),
-            r.kind("method"), r.kind("context"), r.str("function")};
+    return read_fields<CastRow>(r, {"oid", "source", "target", "method", "context", "function"});
   }
 };
 
@@ -240,7 +238,7 @@ struct TransformRow {
   std::string type, language, from_sql, to_sql;
 
   static TransformRow read(const Row& r) {
-    return {r.oid("oid"), r.str("type"), r.str("language"), r.str("from_sql"), r.str("to_sql")};
+    return read_fields<TransformRow>(r, {"oid", "type", "language", "from_sql", "to_sql"});
   }
 };
 
@@ -290,7 +288,7 @@ struct AccessMethodRow {
   std::string handler;
 
   static AccessMethodRow read(const Row& r) {
-    return {r.oid("oid"), r.str("name"), r.kind("type"), r.str("handler")};
+    return read_fields<AccessMethodRow>(r, {"oid", "name", "type", "handler"});
   }
 };
 
@@ -402,8 +400,8 @@ struct LanguageRow {
   Acl acl;
 
   static LanguageRow read(const Row& r) {
-    return {r.oid("oid"),     r.str("name"),           r.str("owner"),     r.flag("trusted"),
-            r.str("handler"), r.opt("inline_handler"), r.opt("validator"), Acl::read(r)};
+    return read_fields<LanguageRow>(
+        r, {"oid", "name", "owner", "trusted", "handler", "inline_handler", "validator", "acl"});
   }
 };
 

@@ -213,10 +213,9 @@ struct OperatorRow {
   std::string restriction, join;
 
   static OperatorRow read(const Row& r) {
-    return {r.oid("oid"),        r.str("schema"),   r.str("name"),      r.str("owner"),
-            r.kind("kind"),      r.str("function"), r.str("left_type"), r.str("right_type"),
-            r.opt("commutator"), r.opt("negator"),  r.flag("merges"),   r.flag("hashes"),
-            r.str("restrict"),   r.str("join")};
+    return read_fields<OperatorRow>(
+        r, {"oid", "schema", "name", "owner", "kind", "function", "left_type", "right_type",
+            "commutator", "negator", "merges", "hashes", "restrict", "join"});
   }
 };
 

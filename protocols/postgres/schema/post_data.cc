@@ -33,10 +33,9 @@ struct ConstraintRow {
   std::uint32_t parent;
 
   static ConstraintRow read(const Row& r) {
-    return {r.oid("oid"),         r.str("name"),      r.kind("type"),      r.str("definition"),
-            r.oid("relid"),       r.str("schema"),    r.str("table_name"), r.str("owner"),
-            r.kind("table_kind"), r.oid("index_oid"), r.flag("clustered"), r.str("tablespace"),
-            r.oid("parent")};
+    return read_fields<ConstraintRow>(
+        r, {"oid", "name", "type", "definition", "relid", "schema", "table_name", "owner",
+            "table_kind", "index_oid", "clustered", "tablespace", "parent"});
   }
 };
 
@@ -100,21 +99,10 @@ struct IndexRow {
   std::string statistics, parent_name;
 
   static IndexRow read(const Row& r) {
-    return {r.oid("oid"),
-            r.str("schema"),
-            r.str("name"),
-            r.str("definition"),
-            r.str("owner"),
-            r.flag("clustered"),
-            r.flag("replica_identity"),
-            r.str("tablespace"),
-            r.str("table_schema"),
-            r.str("table_name"),
-            r.oid("relid"),
-            r.opt_oid("parent"),
-            r.flag("of_constraint"),
-            r.str("statistics"),
-            r.str("parent_name")};
+    return read_fields<IndexRow>(
+        r, {"oid", "schema", "name", "definition", "owner", "clustered", "replica_identity",
+            "tablespace", "table_schema", "table_name", "relid", "parent", "of_constraint",
+            "statistics", "parent_name"});
   }
 };
 
@@ -247,8 +235,8 @@ struct TableObjectRow {
   std::uint32_t relid;
 
   static TableObjectRow read(const Row& r) {
-    return {r.oid("oid"),    r.str("name"),       r.str("definition"), r.kind("state"),
-            r.str("schema"), r.str("table_name"), r.str("owner"),      r.oid("relid")};
+    return read_fields<TableObjectRow>(
+        r, {"oid", "name", "definition", "state", "schema", "table_name", "owner", "relid"});
   }
 };
 
@@ -345,7 +333,7 @@ struct RowSecurityRow {
   std::string schema, table, owner;
 
   static RowSecurityRow read(const Row& r) {
-    return {r.oid("oid"), r.str("schema"), r.str("table_name"), r.str("owner")};
+    return read_fields<RowSecurityRow>(r, {"oid", "schema", "table_name", "owner"});
   }
 };
 
@@ -386,9 +374,8 @@ struct PolicyRow {
   std::optional<std::string> roles, qual, with_check;
 
   static PolicyRow read(const Row& r) {
-    return {r.oid("oid"),   r.str("name"),  r.str("schema"),      r.str("table_name"),
-            r.str("owner"), r.oid("relid"), r.flag("permissive"), r.kind("command"),
-            r.opt("roles"), r.opt("qual"),  r.opt("with_check")};
+    return read_fields<PolicyRow>(r, {"oid", "name", "schema", "table_name", "owner", "relid",
+                                      "permissive", "command", "roles", "qual", "with_check"});
   }
 };
 

@@ -21,9 +21,8 @@ struct PublicationRow {
   bool all_tables, insert, update, delete_, truncate, via_root;
 
   static PublicationRow read(const Row& r) {
-    return {r.oid("oid"),         r.str("name"),         r.str("owner"),
-            r.flag("all_tables"), r.flag("pubinsert"),   r.flag("pubupdate"),
-            r.flag("pubdelete"),  r.flag("pubtruncate"), r.flag("via_root")};
+    return read_fields<PublicationRow>(r, {"oid", "name", "owner", "all_tables", "pubinsert",
+                                           "pubupdate", "pubdelete", "pubtruncate", "via_root"});
   }
 };
 
@@ -124,7 +123,7 @@ struct PublicationSchemaRow {
   std::uint32_t schema_oid;
 
   static PublicationSchemaRow read(const Row& r) {
-    return {r.oid("pnpubid"), r.str("name"), r.str("schema"), r.oid("schema_oid")};
+    return read_fields<PublicationSchemaRow>(r, {"pnpubid", "name", "schema", "schema_oid"});
   }
 };
 

@@ -140,8 +140,7 @@ struct Check {
   bool local, inline_ok;
 
   static Check read(const Row& r) {
-    return {r.oid("oid"),        r.oid("conrelid"), r.str("name"),
-            r.str("definition"), r.flag("local"),   r.flag("inline_ok")};
+    return read_fields<Check>(r, {"oid", "conrelid", "name", "definition", "local", "inline_ok"});
   }
 };
 
@@ -169,7 +168,7 @@ struct ColumnAcl {
   std::string column, acl;
 
   static ColumnAcl read(const Row& r) {
-    return {r.oid("attrelid"), r.str("attname"), r.str("attacl")};
+    return read_fields<ColumnAcl>(r, {"attrelid", "attname", "attacl"});
   }
 };
 
@@ -195,34 +194,34 @@ struct RelationRow {
   std::string server, server_options, of_type;
 
   static RelationRow read(const Row& r) {
-    return {r.oid("oid"),
-            r.str("schema"),
-            r.str("name"),
-            r.str("owner"),
-            r.kind("kind"),
-            r.kind("persistence"),
-            r.str("options"),
-            r.str("toast_options"),
-            r.flag("partition"),
-            r.str("partition_bound"),
-            r.str("partition_key"),
-            r.str("parents"),
-            r.opt_oid("first_parent"),
-            r.flag("populated"),
-            r.str("tablespace"),
-            r.str("access_method"),
-            Acl::read(r),
-            r.str("viewdef"),
-            r.opt_oid("row_type"),
-            r.opt_oid("row_array_type"),
-            r.str("replica_identity"),
-            r.num("table_size"),
-            r.num("pages"),
-            r.opt_oid("return_rule"),
-            r.flag("force_rls"),
-            r.str("server"),
-            r.str("server_options"),
-            r.str("of_type")};
+    return read_fields<RelationRow>(r, {"oid",
+                                        "schema",
+                                        "name",
+                                        "owner",
+                                        "kind",
+                                        "persistence",
+                                        "options",
+                                        "toast_options",
+                                        "partition",
+                                        "partition_bound",
+                                        "partition_key",
+                                        "parents",
+                                        "first_parent",
+                                        "populated",
+                                        "tablespace",
+                                        "access_method",
+                                        "acl",
+                                        "viewdef",
+                                        "row_type",
+                                        "row_array_type",
+                                        "replica_identity",
+                                        "table_size",
+                                        "pages",
+                                        "return_rule",
+                                        "force_rls",
+                                        "server",
+                                        "server_options",
+                                        "of_type"});
   }
 };
 
@@ -835,8 +834,8 @@ struct CatalogAclRow {
   std::string column_acl, column_base;
 
   static CatalogAclRow read(const Row& r) {
-    return {r.oid("oid"),         r.str("name"),       r.str("owner"),      Acl::read(r),
-            r.opt("column_name"), r.str("column_acl"), r.str("column_base")};
+    return read_fields<CatalogAclRow>(
+        r, {"oid", "name", "owner", "acl", "column_name", "column_acl", "column_base"});
   }
 };
 

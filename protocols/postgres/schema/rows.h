@@ -1,7 +1,8 @@
 // Used by protocols/postgres/schema/ and globals.cc: catalog query results
 // read by column name. Each reader declares one struct per query, with named
-// fields, and fills it in one place (a static `read(const Row&)`) from the
-// columns its SELECT names with AS; no reader indexes columns by number.
+// fields, and fills it in one place (a static `read(const Row&)`, most with
+// read_fields()) from the columns its SELECT names with AS; no reader indexes
+// columns by number.
 //
 // Column names are matched with PQfnumber, which folds unquoted names to
 // lower case: aliases are lower-case snake_case. Asking for a column the
@@ -12,6 +13,8 @@
 
 #include <libpq-fe.h>
 
+#include <boost/pfr/core.hpp>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -85,5 +88,34 @@ struct Acl {
 // The select-list items Acl::read reads: "<column> AS acl, <column> IS NULL AS
 // acl_is_null, pg_catalog.acldefault('<kind>', <owner>) AS acl_default".
 std::string acl_columns(std::string_view column, char kind, std::string_view owner);
+
+// One field of read_fields(): the accessor of Row its type reads with.
+inline void read_field(const Row& r, const char* column, std::string& f) { f = r.str(column); }
+inline void read_field(const Row& r, const char* column, std::optional<std::string>& f) {
+  f = r.opt(column);
+}
+inline void read_field(const Row& r, const char* column, std::uint32_t& f) { f = r.oid(column); }
+inline void read_field(const Row& r, const char* column, std::optional<std::uint32_t>& f) {
+  f = r.opt_oid(column);
+}
+inline void read_field(const Row& r, const char* column, bool& f) { f = r.flag(column); }
+inline void read_field(const Row& r, const char* column, char& f) { f = r.kind(column); }
+inline void read_field(const Row& r, const char* column, long long& f) { f = r.num(column); }
+// The columns acl_columns() selects, whatever the name ("acl" by convention).
+inline void read_field(const Row& r, const char*, Acl& f) { f = Acl::read(r); }
+
+// A T read from a row: its fields in declaration order from the columns
+// named in that order, each by the accessor of its type (std::string: str,
+// std::optional<std::string>: opt, std::uint32_t: oid, optional oid: opt_oid,
+// bool: flag, char: kind, long long: num, Acl: Acl::read). T is an aggregate
+// without base classes (Boost.PFR reads its fields); one column per field.
+template <class T, std::size_t N>
+T read_fields(const Row& r, const char* const (&columns)[N]) {
+  static_assert(boost::pfr::tuple_size_v<T> == N, "read_fields needs one column per field");
+  T out{};
+  std::size_t i = 0;
+  boost::pfr::for_each_field(out, [&](auto& field) { read_field(r, columns[i++], field); });
+  return out;
+}
 
 }  // namespace dbsnap::pg::catalog

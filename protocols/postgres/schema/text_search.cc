@@ -19,8 +19,8 @@ struct ParserRow {
   std::string lextypes;
 
   static ParserRow read(const Row& r) {
-    return {r.oid("oid"),      r.str("schema"),       r.str("name"),     r.str("start"),
-            r.str("gettoken"), r.str("end_function"), r.opt("headline"), r.str("lextypes")};
+    return read_fields<ParserRow>(
+        r, {"oid", "schema", "name", "start", "gettoken", "end_function", "headline", "lextypes"});
   }
 };
 
@@ -52,7 +52,7 @@ struct TemplateRow {
   std::string lexize;
 
   static TemplateRow read(const Row& r) {
-    return {r.oid("oid"), r.str("schema"), r.str("name"), r.opt("init"), r.str("lexize")};
+    return read_fields<TemplateRow>(r, {"oid", "schema", "name", "init", "lexize"});
   }
 };
 
@@ -81,9 +81,8 @@ struct DictionaryRow {
   std::optional<std::string> options;
 
   static DictionaryRow read(const Row& r) {
-    return {r.oid("oid"),    r.str("schema"),          r.str("name"),
-            r.str("owner"),  r.str("template_schema"), r.str("template_name"),
-            r.opt("options")};
+    return read_fields<DictionaryRow>(
+        r, {"oid", "schema", "name", "owner", "template_schema", "template_name", "options"});
   }
 };
 
@@ -114,8 +113,8 @@ struct ConfigurationRow {
   std::string schema, name, owner, parser_schema, parser_name;
 
   static ConfigurationRow read(const Row& r) {
-    return {r.oid("oid"),   r.str("schema"),        r.str("name"),
-            r.str("owner"), r.str("parser_schema"), r.str("parser_name")};
+    return read_fields<ConfigurationRow>(
+        r, {"oid", "schema", "name", "owner", "parser_schema", "parser_name"});
   }
 };
 
@@ -125,7 +124,7 @@ struct MappingRow {
   std::string token, dictionary;
 
   static MappingRow read(const Row& r) {
-    return {r.oid("configuration"), r.str("token"), r.str("dictionary")};
+    return read_fields<MappingRow>(r, {"configuration", "token", "dictionary"});
   }
 };
 

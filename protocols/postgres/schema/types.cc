@@ -33,26 +33,26 @@ struct TypeRow {
   std::string canonical, subtype_diff;  // regproc, "-" for none
 
   static TypeRow read(const Row& r) {
-    return {r.oid("oid"),
-            r.str("schema"),
-            r.str("name"),
-            r.str("owner"),
-            r.kind("kind"),
-            Acl::read(r),
-            r.oid("array_type"),
-            r.oid("relid"),
-            r.str("base_type"),
-            r.flag("not_null"),
-            r.opt("default_expr"),
-            r.opt("collation"),
-            r.str("subtype"),
-            r.opt_oid("multirange"),
-            r.opt_oid("multirange_array"),
-            r.opt("multirange_name"),
-            r.opt("subtype_opclass"),
-            r.opt("range_collation"),
-            r.str("canonical"),
-            r.str("subtype_diff")};
+    return read_fields<TypeRow>(r, {"oid",
+                                    "schema",
+                                    "name",
+                                    "owner",
+                                    "kind",
+                                    "acl",
+                                    "array_type",
+                                    "relid",
+                                    "base_type",
+                                    "not_null",
+                                    "default_expr",
+                                    "collation",
+                                    "subtype",
+                                    "multirange",
+                                    "multirange_array",
+                                    "multirange_name",
+                                    "subtype_opclass",
+                                    "range_collation",
+                                    "canonical",
+                                    "subtype_diff"});
   }
 };
 
@@ -107,7 +107,7 @@ struct DomainCheckRow {
   std::string name, definition;
 
   static DomainCheckRow read(const Row& r) {
-    return {r.oid("oid"), r.str("name"), r.str("definition")};
+    return read_fields<DomainCheckRow>(r, {"oid", "name", "definition"});
   }
 };
 
@@ -128,7 +128,7 @@ struct AttributeRow {
   std::optional<std::string> collation;
 
   static AttributeRow read(const Row& r) {
-    return {r.str("name"), r.str("type"), r.opt("collation")};
+    return read_fields<AttributeRow>(r, {"name", "type", "collation"});
   }
 };
 
@@ -256,13 +256,12 @@ struct BaseTypeRow {
   std::uint32_t array_type;
 
   static BaseTypeRow read(const Row& r) {
-    return {r.oid("oid"),         r.str("schema"),       r.str("name"),         r.str("owner"),
-            r.str("length"),      r.str("input"),        r.str("output"),       r.str("receive"),
-            r.str("send"),        r.str("typmod_in"),    r.str("typmod_out"),   r.str("analyze"),
-            r.flag("collatable"), r.opt("default_expr"), r.opt("default_text"), r.str("subscript"),
-            r.opt("element"),     r.str("category"),     r.flag("preferred"),   r.str("delimiter"),
-            r.kind("alignment"),  r.kind("storage"),     r.flag("by_value"),    Acl::read(r),
-            r.oid("array_type")};
+    return read_fields<BaseTypeRow>(
+        r, {"oid",        "schema",  "name",       "owner",        "length",
+            "input",      "output",  "receive",    "send",         "typmod_in",
+            "typmod_out", "analyze", "collatable", "default_expr", "default_text",
+            "subscript",  "element", "category",   "preferred",    "delimiter",
+            "alignment",  "storage", "by_value",   "acl",          "array_type"});
   }
 };
 
@@ -362,7 +361,7 @@ struct ShellTypeRow {
   Acl acl;
 
   static ShellTypeRow read(const Row& r) {
-    return {r.oid("oid"), r.str("schema"), r.str("name"), r.str("owner"), Acl::read(r)};
+    return read_fields<ShellTypeRow>(r, {"oid", "schema", "name", "owner", "acl"});
   }
 };
 

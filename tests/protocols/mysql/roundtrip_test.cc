@@ -29,6 +29,19 @@ void restore_with_mariadb(const fs::path& sql_gz, const std::string& db) {
   ASSERT_EQ(r.exit_code, 0) << "restore of " << sql_gz << " with mariadb failed: " << r.describe();
 }
 
+// `mariadb-dump --single-transaction --routines --events --triggers` of
+// source (extra: more options) through gzip, loaded into target with mariadb.
+void copy_with_mariadb_dump(const std::string& source, const std::string& target,
+                            const std::string& extra) {
+  ScratchDir dir;
+  fs::path out = dir.path() / "dump.sql.gz";
+  auto r = run_shell(my_client_command(source, "mariadb-dump") +
+                     " --single-transaction --routines --events --triggers" + extra + " | gzip > " +
+                     shell_quote(out.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  ASSERT_NO_FATAL_FAILURE(restore_with_mariadb(out, target));
+}
+
 // The comparison itself is sound: mariadb-dump's own output of sakila,
 // restored with mariadb, compares equal. If this fails, the fixture or the
 // helpers are wrong, not dbsnap.
@@ -37,13 +50,7 @@ TEST(MyRoundTripReference, MariadbDumpOfSakilaComparesEqual) {
   ScratchMyDatabase source("ref_src_sakila");
   ScratchMyDatabase target("ref_dst_sakila");
   ASSERT_NO_THROW(load_my_fixture("sakila", source.name()));
-  ScratchDir dir;
-  fs::path out = dir.path() / "dump.sql.gz";
-  auto r = run_shell(my_client_command(source.name(), "mariadb-dump") +
-                     " --single-transaction --routines --events --triggers | gzip > " +
-                     shell_quote(out.string()));
-  ASSERT_EQ(r.exit_code, 0) << r.describe();
-  ASSERT_NO_FATAL_FAILURE(restore_with_mariadb(out, target.name()));
+  ASSERT_NO_FATAL_FAILURE(copy_with_mariadb_dump(source.name(), target.name(), ""));
   expect_same_my_database(source.name(), target.name());
 }
 
@@ -56,14 +63,8 @@ TEST(MyRoundTripReference, MariadbDumpOfStressLosesFloatDigits) {
   ScratchMyDatabase source("ref_src_stress");
   ScratchMyDatabase target("ref_dst_stress");
   ASSERT_NO_THROW(load_my_fixture("stress", source.name()));
-  ScratchDir dir;
-  fs::path out = dir.path() / "dump.sql.gz";
-  auto r = run_shell(my_client_command(source.name(), "mariadb-dump") +
-                     " --single-transaction --routines --events --triggers --skip-add-locks | "
-                     "gzip > " +
-                     shell_quote(out.string()));
-  ASSERT_EQ(r.exit_code, 0) << r.describe();
-  ASSERT_NO_FATAL_FAILURE(restore_with_mariadb(out, target.name()));
+  ASSERT_NO_FATAL_FAILURE(
+      copy_with_mariadb_dump(source.name(), target.name(), " --skip-add-locks"));
   EXPECT_NE(my_compare_databases(source.name(), target.name()).find("rows of table numbers"),
             std::string::npos);
 }

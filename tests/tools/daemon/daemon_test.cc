@@ -399,38 +399,46 @@ std::optional<daemon::RunRecord> recorded_run(const DaemonConfig& config, std::i
   return state.run(id);
 }
 
-TEST(DaemonSignals, SigtermLetsARunningBackupFinishWithinTheGracePeriod) {
-  SampleDatabase sample("daemon_grace");
+// A daemon with job "nightly" and grace_seconds, and a run of it it started,
+// blocked on a table the test holds locked.
+struct BlockedRun {
+  BlockedRun(const std::string& tag, int grace_seconds) : sample(tag) {
+    config.write(DaemonConfig::job("nightly", "prod", sample.db.name(), "s3") +
+                 "[daemon]\nlisten = \"127.0.0.1:0\"\ngrace_seconds = " +
+                 std::to_string(grace_seconds) + "\n");
+    daemon.emplace(config);
+    lock.emplace(sample.db);
+    id = daemon->start("nightly");
+  }
+
+  SampleDatabase sample;
   DaemonConfig config;
-  config.write(DaemonConfig::job("nightly", "prod", sample.db.name(), "s3") +
-               "[daemon]\nlisten = \"127.0.0.1:0\"\ngrace_seconds = 120\n");
-  RunningDaemon daemon(config);
-  LockedTable lock(sample.db);
-  const std::int64_t id = daemon.start("nightly");
-  ASSERT_TRUE(wait_until([&] { return lock.backup_waits(); }, 60s));
-  daemon.process().signal(SIGTERM);
-  ASSERT_TRUE(wait_until([&] { return contains(daemon.process().err_so_far(), "stopping"); }, 30s));
-  lock.release();
-  CommandResult end = daemon.stop(150s);
+  std::optional<RunningDaemon> daemon;
+  std::optional<LockedTable> lock;  // after daemon: released before it stops
+  std::int64_t id = 0;
+};
+
+TEST(DaemonSignals, SigtermLetsARunningBackupFinishWithinTheGracePeriod) {
+  BlockedRun b("daemon_grace", 120);
+  ASSERT_TRUE(wait_until([&] { return b.lock->backup_waits(); }, 60s));
+  b.daemon->process().signal(SIGTERM);
+  ASSERT_TRUE(
+      wait_until([&] { return contains(b.daemon->process().err_so_far(), "stopping"); }, 30s));
+  b.lock->release();
+  CommandResult end = b.daemon->stop(150s);
   EXPECT_EQ(end.exit_code, 0) << end.describe();
-  auto run = recorded_run(config, id);
+  auto run = recorded_run(b.config, b.id);
   ASSERT_TRUE(run.has_value());
   EXPECT_EQ(run->status, daemon::RunStatus::completed) << run->error << "\n" << end.err;
 }
 
 TEST(DaemonSignals, SigtermCancelsARunThatOutlastsTheGracePeriod) {
-  SampleDatabase sample("daemon_cancel");
-  DaemonConfig config;
-  config.write(DaemonConfig::job("nightly", "prod", sample.db.name(), "s3") +
-               "[daemon]\nlisten = \"127.0.0.1:0\"\ngrace_seconds = 1\n");
-  RunningDaemon daemon(config);
-  LockedTable lock(sample.db);
-  const std::int64_t id = daemon.start("nightly");
-  ASSERT_TRUE(wait_until([&] { return lock.backup_waits(); }, 60s));
-  CommandResult end = daemon.stop(150s);
+  BlockedRun b("daemon_cancel", 1);
+  ASSERT_TRUE(wait_until([&] { return b.lock->backup_waits(); }, 60s));
+  CommandResult end = b.daemon->stop(150s);
   EXPECT_EQ(end.exit_code, 0) << end.describe();
   EXPECT_TRUE(contains(end.err, "grace period over")) << end.err;
-  auto run = recorded_run(config, id);
+  auto run = recorded_run(b.config, b.id);
   ASSERT_TRUE(run.has_value());
   EXPECT_EQ(run->status, daemon::RunStatus::interrupted) << run->error;
   EXPECT_FALSE(run->error.empty());
