@@ -10,7 +10,7 @@ using Clock = std::chrono::system_clock;
 
 Clock::time_point at(UnixSeconds s) { return Clock::time_point(std::chrono::seconds(s)); }
 
-UnixSeconds seconds(Clock::time_point t) {
+UnixSeconds unix_seconds(Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
@@ -81,12 +81,12 @@ std::optional<UnixSeconds> missed_run(const Schedule& schedule, std::optional<Un
 std::optional<UnixSeconds> due_once(const Schedule& schedule, std::optional<UnixSeconds> last_due,
                                     UnixSeconds now) {
   auto last = schedule.last_at_or_before(at(now));
-  if (!last || (last_due && seconds(*last) <= *last_due)) return std::nullopt;
-  return seconds(*last);
+  if (!last || (last_due && unix_seconds(*last) <= *last_due)) return std::nullopt;
+  return unix_seconds(*last);
 }
 
 UnixSeconds next_run(const Schedule& schedule, UnixSeconds now) {
-  return seconds(schedule.next_after(at(now)));
+  return unix_seconds(schedule.next_after(at(now)));
 }
 
 }  // namespace dbsnap

@@ -16,13 +16,16 @@
 # flags or clang-tidy itself changed). Everything when .clang-tidy changed, or
 # when REV is not a commit of this clone. CI passes the commit in .ci/tidy-base.
 #
-# clang-tidy reads the compile commands of a configured build:
-# DBSNAP_BUILD_DIR (default build). Needs clang-format and clang-tidy
-# (tools/install-deps.sh --lint). Exits 1 naming every file that fails.
+# clang-tidy reads the compile commands of build-tidy (DBSNAP_TIDY_BUILD_DIR),
+# which this script configures and never builds, with the CLI's sources one by
+# one (DBSNAP_UNITY=OFF: a unity build lists no command per source file).
+# Needs clang-format and clang-tidy (tools/install-deps.sh --lint) and the
+# build's dependencies (tools/install-deps.sh). Exits 1 naming every file that
+# fails.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
-build=${DBSNAP_BUILD_DIR:-build}
+build=${DBSNAP_TIDY_BUILD_DIR:-build-tidy}
 format_only=0
 since=
 files=()
@@ -52,10 +55,7 @@ if [ -n "$unformatted" ]; then
 fi
 [ "$format_only" = 1 ] && exit "$failed"
 
-[ -f "$build/compile_commands.json" ] || {
-  echo "lint.sh: no $build/compile_commands.json: configure a build first (cmake -S . -B $build)" >&2
-  exit 1
-}
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDBSNAP_UNITY=OFF >/dev/null
 sources() { git ls-files '*.cc' | grep -v '^tests/'; }
 # The tracked files matching $1 ('*.h', '*.cc') that #include a header named on stdin.
 includers() {
