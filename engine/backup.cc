@@ -168,6 +168,13 @@ std::string describe(const std::exception_ptr& e) {
   }
 }
 
+// The manifest's options "compress": the gzip level alone (as before zstd),
+// or "zstd:LEVEL".
+std::string compress_option(const BackupRequest& request) {
+  if (request.codec == Codec::gzip) return std::to_string(request.compress_level);
+  return fmt::format("{}:{}", codec_name(request.codec), request.compress_level);
+}
+
 }  // namespace
 
 BackupResult run_backup(Driver& driver, Volume& volume, const CompressorFactory& compressors,
@@ -195,7 +202,7 @@ BackupResult run_backup(Driver& driver, Volume& volume, const CompressorFactory&
   manifest.position = dump->position();
   manifest.started_at = utc_now_iso();
   manifest.options = {{"jobs", std::to_string(request.jobs)},
-                      {"compress", std::to_string(request.compress_level)},
+                      {"compress", compress_option(request)},
                       {"chunk_bytes", std::to_string(request.chunk_bytes)},
                       {"no_owner", request.dump.no_owner ? "true" : "false"},
                       {"no_privileges", request.dump.no_privileges ? "true" : "false"},
@@ -203,11 +210,12 @@ BackupResult run_backup(Driver& driver, Volume& volume, const CompressorFactory&
   if (request.dump.globals) manifest.options["globals"] = "true";
 
   std::string stem = new_snapshot_stem(static_cast<std::int64_t>(std::time(nullptr)));
-  SnapshotKeys keys = snapshot_keys(manifest.server_name, manifest.database, stem);
+  SnapshotKeys keys = snapshot_keys(manifest.server_name, manifest.database, stem, request.codec);
   BackupResult result;
   result.data_key = keys.data;
   result.manifest_key = keys.manifest;
-  manifest.data_object = stem + std::string(kDataSuffix);
+  manifest.codec = request.codec;
+  manifest.data_object = stem + std::string(data_suffix(request.codec));
   if (request.encrypt) {
     manifest.data_object += kEncryptedSuffix;
     result.data_key += kEncryptedSuffix;

@@ -33,7 +33,8 @@ struct BackupRequest {
   std::string job;          // recorded in the manifest; empty for a backup outside a job
   DumpOptions dump;
   int jobs = 4;                                  // worker connections
-  int compress_level = 7;                        // 0..12 (libdeflate levels; kDefaultCompressLevel)
+  Codec codec = Codec::gzip;                     // recorded; the compressors are the caller's
+  int compress_level = 7;                        // the codec's level (compress/gzip.h, zstd.h)
   std::size_t chunk_bytes = kDefaultChunkBytes;  // SQL text per data chunk
   SinkEncrypter encrypt;                         // empty: the data object is plaintext
 };

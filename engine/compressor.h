@@ -12,8 +12,16 @@
 
 namespace dbsnap {
 
+// How a snapshot's chunks are compressed: gzip members (RFC 1952) or zstd
+// frames (RFC 8878). compress/ implements both; Manifest::codec records it.
+enum class Codec { gzip, zstd };
+
+// "gzip", "zstd": the manifest's "codec" and the CLI's --compress prefix.
+constexpr std::string_view codec_name(Codec c) { return c == Codec::zstd ? "zstd" : "gzip"; }
+
 // Turns one chunk of SQL text into one or more complete gzip members
-// (RFC 1952 section 2.2: members may be concatenated; gunzip reads them all).
+// (RFC 1952 section 2.2: members may be concatenated; gunzip reads them all)
+// or zstd frames (RFC 8878 section 3.1: likewise for zstd -d).
 //
 // compress() replaces the contents of out with the member bytes and returns
 // the CRC-32 (ISO-HDLC, as zlib's crc32) of those compressed bytes, which the
@@ -57,5 +65,8 @@ class StreamDecompressor {
 };
 
 using DecompressorFactory = std::function<std::unique_ptr<Decompressor>()>;
+
+// The decompressors of a codec's chunks (a snapshot's Manifest::codec).
+using CodecDecompressors = std::function<DecompressorFactory(Codec)>;
 
 }  // namespace dbsnap

@@ -62,6 +62,13 @@ Section parse_section(const std::string& s) {
   throw Error(ExitCode::verify_failed, fmt::format("manifest has unknown chunk section '{}'", s));
 }
 
+Codec parse_codec(const std::string& s) {
+  for (auto c : {Codec::gzip, Codec::zstd})
+    if (codec_name(c) == s) return c;
+  throw Error(ExitCode::verify_failed,
+              fmt::format("manifest codec '{}' is not gzip or zstd; use a newer dbsnap", s));
+}
+
 // A non-negative integer field up to max. nlohmann's get<> casts a float or a
 // negative number without a check (1e300 to an integer is undefined behaviour).
 std::uint64_t uint_field(const nlohmann::json& v, std::string_view name,
@@ -103,6 +110,7 @@ std::string to_json(const Manifest& m) {
                  {"url", m.server_url}};
   j["database"] = m.database;
   j["data_object"] = m.data_object;
+  j["codec"] = codec_name(m.codec);
   j["position"] = m.position;
   j["started_at"] = m.started_at;
   j["finished_at"] = m.finished_at;
@@ -160,6 +168,7 @@ Manifest parse_manifest(std::string_view text) {
     m.server_url = s.value("url", "");
     m.database = j.at("database").get<std::string>();
     m.data_object = j.at("data_object").get<std::string>();
+    m.codec = parse_codec(j.value("codec", "gzip"));
     m.position = j.value("position", std::map<std::string, std::string>{});
     m.started_at = j.value("started_at", "");
     m.finished_at = j.value("finished_at", "");

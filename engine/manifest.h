@@ -6,7 +6,7 @@
 //     "job": "nightly",   (absent for a backup outside a job)
 //     "server": { "kind": "postgres", "version": "15.5", "name": "127.0.0.1-5432",
 //                 "url": "postgres://u:***@127.0.0.1:5432/app" },
-//     "database": "app", "data_object": "<ts>-<id>.sql.gz",
+//     "database": "app", "data_object": "<ts>-<id>.sql.gz", "codec": "gzip",
 //     "position": { "lsn": "0/1A2B3C", "snapshot": "00000003-0000001B-1" },
 //     "started_at": "2026-11-21T22:00:00Z", "finished_at": "...",
 //     "host": "backup-1", "pid": 4242, "heartbeat_at": "2026-11-21T22:00:30Z",
@@ -18,6 +18,10 @@
 //     "size": 123456, "sha256": "hex",
 //     "encryption": { "format": "age-v1", "header_length": 200, "chunk_size": 65536 } }
 //
+// codec: how each chunk is stored: "gzip" (gzip members, RFC 1952; data
+// object <stem>.sql.gz) or "zstd" (zstd frames, RFC 8878; <stem>.sql.zst);
+// manifests written before zstd lack it (gzip). Below, ".sql.gz" stands for
+// either.
 // chunks are listed in file order; offset/length are bytes of the .sql.gz;
 // raw_bytes is the decompressed SQL text; crc32 covers the stored (compressed)
 // bytes of the chunk; sha256 covers the whole .sql.gz.
@@ -43,6 +47,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/compressor.h"
 #include "engine/url.h"
 
 namespace dbsnap {
@@ -91,6 +96,7 @@ struct Manifest {
   std::string server_version, server_name, server_url;  // url is masked
   std::string database;
   std::string data_object;  // file name of the .sql.gz, relative to the manifest
+  Codec codec = Codec::gzip;
   std::map<std::string, std::string> position;
   std::string started_at, finished_at;  // ISO 8601 UTC
   std::string host;                     // gethostname() of the writing process
@@ -109,7 +115,7 @@ struct Manifest {
 std::string to_json(const Manifest& m);
 
 // Parses a manifest; throws dbsnap::Error(ExitCode::verify_failed) naming what
-// is missing or malformed (an unknown status or server kind among them).
+// is missing or malformed (an unknown status, server kind or codec among them).
 Manifest parse_manifest(std::string_view json);
 
 // A running backup older than this without a heartbeat is taken as gone.

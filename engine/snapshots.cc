@@ -31,11 +31,20 @@ std::string new_snapshot_stem(std::int64_t now_unix) {
                      rd() & 0xffffffu);
 }
 
+std::string_view data_suffix(Codec codec) { return codec == Codec::zstd ? ".sql.zst" : ".sql.gz"; }
+
 SnapshotKeys snapshot_keys(std::string_view server_name, std::string_view database,
-                           std::string_view stem) {
+                           std::string_view stem, Codec codec) {
   std::string dir =
       fmt::format("{}/{}/{}", server_name, database.empty() ? kGlobalsDirectory : database, stem);
-  return {dir + std::string(kManifestSuffix), dir + std::string(kDataSuffix)};
+  return {dir + std::string(kManifestSuffix), dir + std::string(data_suffix(codec))};
+}
+
+std::optional<std::string_view> strip_data_suffix(std::string_view name) {
+  for (auto codec : {Codec::gzip, Codec::zstd})
+    if (name.ends_with(data_suffix(codec)))
+      return name.substr(0, name.size() - data_suffix(codec).size());
+  return std::nullopt;
 }
 
 bool is_globals(const Manifest& m) {
@@ -48,8 +57,8 @@ std::string snapshot_name(std::string_view manifest_key) {
 }
 
 std::optional<std::string> find_manifest(Volume& volume, std::string_view name) {
-  std::string stem(without_suffix(
-      without_suffix(without_suffix(name, kManifestSuffix), kEncryptedSuffix), kDataSuffix));
+  std::string_view base = without_suffix(without_suffix(name, kManifestSuffix), kEncryptedSuffix);
+  std::string stem(strip_data_suffix(base).value_or(base));
   std::string key = stem + std::string(kManifestSuffix);
   for (const auto& k : volume.list(key))
     if (k == key) return key;

@@ -3,7 +3,8 @@
 //
 //   <server>/<database>/<stem>.manifest.json   the manifest (engine/manifest.h)
 //   <server>/<database>/<stem>.sql.gz          its data object (Manifest::data_object)
-//   <server>/<database>/<stem>.sql.gz.age      or, encrypted, that file as one age file
+//   <server>/<database>/<stem>.sql.zst         or that, compressed with zstd (Manifest::codec)
+//   <server>/<database>/<stem>.sql.gz.age      or, encrypted, either as one age file
 //
 // A globals snapshot (backup --globals: the server's roles and tablespaces,
 // no database) has Manifest::database "" and options "globals": "true", and
@@ -30,8 +31,9 @@
 namespace dbsnap {
 
 inline constexpr std::string_view kManifestSuffix = ".manifest.json";
-inline constexpr std::string_view kDataSuffix = ".sql.gz";
-// Appended to kDataSuffix for an encrypted data object (Manifest::encryption).
+// The data object's suffix for each codec: ".sql.gz", ".sql.zst".
+std::string_view data_suffix(Codec codec);
+// Appended to the data suffix for an encrypted data object (Manifest::encryption).
 inline constexpr std::string_view kEncryptedSuffix = ".age";
 
 // A snapshot in a volume: its manifest and data object keys.
@@ -47,10 +49,13 @@ std::string new_snapshot_stem(std::int64_t now_unix);
 // The directory of globals snapshots under a server's.
 inline constexpr std::string_view kGlobalsDirectory = "globals";
 
-// The keys of snapshot stem of server_name's database; database "" names the
-// server's globals (kGlobalsDirectory).
+// The keys of snapshot stem of server_name's database, its data compressed
+// with codec; database "" names the server's globals (kGlobalsDirectory).
 SnapshotKeys snapshot_keys(std::string_view server_name, std::string_view database,
-                           std::string_view stem);
+                           std::string_view stem, Codec codec);
+
+// name without a data suffix of either codec at its end, or nullopt if it has none.
+std::optional<std::string_view> strip_data_suffix(std::string_view name);
 
 // Whether m is a globals snapshot's manifest.
 bool is_globals(const Manifest& m);

@@ -177,9 +177,11 @@ VerifyReport verify_encrypted(Volume& volume, const SnapshotKeys& keys, const Ma
 }  // namespace
 
 VerifyReport verify_snapshot(Volume& volume, const std::string& manifest_key,
-                             Decompressor& decompressor, Volume* decrypted) {
+                             const CodecDecompressors& decompressors, Volume* decrypted) {
   SnapshotKeys keys;
   Manifest m = load_manifest(volume, manifest_key, keys);
+  std::unique_ptr<Decompressor> chunk_decompressor = decompressors(m.codec)();
+  Decompressor& decompressor = *chunk_decompressor;
   if (m.encryption.encrypted()) return verify_encrypted(volume, keys, m, decompressor, decrypted);
   VerifyReport report;
   report.chunks = m.chunks.size();

@@ -62,7 +62,8 @@ struct VerifyReport {
 // whose reads of the data object return plaintext: storage/age/) every
 // chunk is then read through it and checked as above (a second pass); without it,
 // contents_checked is false.
+// decompressors: the decompressor of the manifest's codec.
 VerifyReport verify_snapshot(Volume& volume, const std::string& manifest_key,
-                             Decompressor& decompressor, Volume* decrypted = nullptr);
+                             const CodecDecompressors& decompressors, Volume* decrypted = nullptr);
 
 }  // namespace dbsnap

@@ -16,11 +16,11 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config
-  libpq-dev libmariadb-dev libdeflate-dev liburing-dev libboost1.81-dev libssl-dev zlib1g-dev
+  libpq-dev libmariadb-dev libdeflate-dev libzstd-dev liburing-dev libboost1.81-dev libssl-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev libfmt-dev nlohmann-json3-dev libcli11-dev
   libtomlplusplus-dev libhowardhinnant-date-dev tzdata libxxhash-dev libsqlite3-dev
   postgresql postgresql-contrib mariadb-server mariadb-client
-  gzip iproute2 procps util-linux age
+  gzip zstd iproute2 procps util-linux age
   perl libschedule-cron-events-perl
   radosgw ceph-mon ceph-osd curl
   chromium prometheus python3-yaml systemd

@@ -48,6 +48,7 @@ void expect_equal(const Manifest& a, const Manifest& b) {
   EXPECT_EQ(a.server_url, b.server_url);
   EXPECT_EQ(a.database, b.database);
   EXPECT_EQ(a.data_object, b.data_object);
+  EXPECT_EQ(a.codec, b.codec);
   EXPECT_EQ(a.position, b.position);
   EXPECT_EQ(a.started_at, b.started_at);
   EXPECT_EQ(a.finished_at, b.finished_at);
@@ -117,6 +118,22 @@ TEST(Manifest, UnknownEncryptionFormatIsVerifyFailedAndNamesIt) {
   verify_error(sample_json_with([](nlohmann::json& j) {
     j["encryption"] = {{"format", "age-v1"}, {"chunk_size", 65536}};
   }));
+}
+
+TEST(Manifest, CodecRoundTripsAndIsGzipWhenAbsent) {
+  Manifest m = sample();
+  m.codec = Codec::zstd;
+  m.data_object = "20261121T220000Z-a1b2.sql.zst";
+  expect_equal(parse_manifest(to_json(m)), m);
+  EXPECT_EQ(nlohmann::json::parse(to_json(m)).at("codec"), "zstd");
+  EXPECT_EQ(nlohmann::json::parse(to_json(sample())).at("codec"), "gzip");
+  // Manifests written before zstd have no codec: their chunks are gzip.
+  Manifest older = parse_manifest(sample_json_with([](nlohmann::json& j) { j.erase("codec"); }));
+  EXPECT_EQ(older.codec, Codec::gzip);
+  EXPECT_NE(verify_error(sample_json_with([](nlohmann::json& j) {
+              j["codec"] = "brotli";
+            })).find("'brotli'"),
+            std::string::npos);
 }
 
 TEST(Manifest, FailedManifestKeepsTheReason) {

@@ -145,6 +145,7 @@ class IdentityDecompressor final : public Decompressor {
 };
 const CompressorFactory kIdentity = [] { return std::make_unique<IdentityCompressor>(); };
 const DecompressorFactory kIdentityBack = [] { return std::make_unique<IdentityDecompressor>(); };
+const CodecDecompressors kIdentityCodec = [](Codec) { return kIdentityBack; };
 
 // The data chunk of table with rows rows, in the scripted dialect: one line
 // per row, "row <table> <n>".
@@ -284,8 +285,7 @@ TEST(BackupPipeline, ChunksAreAppendedInCompletionOrderAndTileTheFile) {
   EXPECT_EQ(volume.aborts, 0);
   EXPECT_EQ(m.server_url.find("secret"), std::string::npos);
 
-  IdentityDecompressor back;
-  VerifyReport report = verify_snapshot(volume, result.manifest_key, back);
+  VerifyReport report = verify_snapshot(volume, result.manifest_key, kIdentityCodec);
   EXPECT_TRUE(report.problems.empty()) << report.problems.front();
   EXPECT_EQ(report.rows, 3u + 5 + 7 + 11);
 }
@@ -307,7 +307,8 @@ TEST(BackupPipeline, AWorkerThatThrowsLeavesAFailedManifestAndAbortsOnce) {
   EXPECT_EQ(m.failure, "scripted failure of public.b");
   EXPECT_EQ(volume.aborts, 1);
   EXPECT_EQ(volume.finishes, 0);
-  for (const auto& key : volume.list("")) EXPECT_FALSE(key.ends_with(kDataSuffix)) << key;
+  for (const auto& key : volume.list(""))
+    EXPECT_FALSE(key.ends_with(data_suffix(Codec::gzip))) << key;
 }
 
 TEST(BackupPipeline, TheCompletedManifestFailingRemovesTheDurableDataObject) {
@@ -327,7 +328,8 @@ TEST(BackupPipeline, TheCompletedManifestFailingRemovesTheDurableDataObject) {
   EXPECT_EQ(m.status, SnapshotStatus::failed);
   EXPECT_EQ(m.failure, "unable to write the manifest: disk full");
   EXPECT_EQ(volume.finishes, 1);  // the data object was durable, then removed
-  for (const auto& key : volume.list("")) EXPECT_FALSE(key.ends_with(kDataSuffix)) << key;
+  for (const auto& key : volume.list(""))
+    EXPECT_FALSE(key.ends_with(data_suffix(Codec::gzip))) << key;
 }
 
 // A RestoreTarget that records what its sessions ran: each line
@@ -510,11 +512,10 @@ TEST(EncryptedPipeline, ManifestDescribesTheStoredBytesAndVerifiesWithAndWithout
   EXPECT_EQ(end, plain.size());
   EXPECT_EQ(encrypted_size(m.encryption, end), stored.size());
 
-  IdentityDecompressor back;
-  VerifyReport keyless = verify_snapshot(volume, backup.manifest_key, back);
+  VerifyReport keyless = verify_snapshot(volume, backup.manifest_key, kIdentityCodec);
   EXPECT_TRUE(keyless.problems.empty()) << keyless.problems.front();
   EXPECT_FALSE(keyless.contents_checked);
-  VerifyReport keyed = verify_snapshot(volume, backup.manifest_key, back, &view);
+  VerifyReport keyed = verify_snapshot(volume, backup.manifest_key, kIdentityCodec, &view);
   EXPECT_TRUE(keyed.problems.empty()) << keyed.problems.front();
   EXPECT_TRUE(keyed.contents_checked);
 
@@ -545,9 +546,9 @@ TEST(EncryptedPipeline, AChunkThatFailsAuthenticationStopsTheRestoreBeforeItRuns
     EXPECT_NE(std::string(e.what()).find(describe_chunk(m, 0)), std::string::npos) << e.what();
   }
   EXPECT_TRUE(target.labels().empty()) << "nothing ran";
-  IdentityDecompressor back;
-  EXPECT_FALSE(verify_snapshot(volume, backup.manifest_key, back).problems.empty());
-  EXPECT_FALSE(verify_snapshot(volume, backup.manifest_key, back, &view).problems.empty());
+  EXPECT_FALSE(verify_snapshot(volume, backup.manifest_key, kIdentityCodec).problems.empty());
+  EXPECT_FALSE(
+      verify_snapshot(volume, backup.manifest_key, kIdentityCodec, &view).problems.empty());
 }
 
 // Cancellation is process-wide and cannot be taken back: ctest runs each

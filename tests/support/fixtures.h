@@ -52,6 +52,10 @@ struct PgDialect {
   static void load(const std::string& fixture, const std::string& db) {
     load_pg_fixture(fixture, db);
   }
+  // The stock client as a shell command that runs the script on its stdin in db.
+  static std::string client_command(const std::string& db) {
+    return "psql -X -q -v ON_ERROR_STOP=1 -d " + shell_quote(pg_url_for(db)) + " >/dev/null";
+  }
   static void expect_same(const std::string& source, const std::string& target) {
     expect_same_pg_database(source, target);
   }
@@ -66,6 +70,7 @@ struct MyDialect {
   static void load(const std::string& fixture, const std::string& db) {
     load_my_fixture(fixture, db);
   }
+  static std::string client_command(const std::string& db) { return my_client_command(db); }
   static void expect_same(const std::string& source, const std::string& target) {
     expect_same_my_database(source, target);
   }

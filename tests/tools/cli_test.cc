@@ -347,7 +347,8 @@ TEST(CliPgConnect, BadUrlExits2WithoutPrintingThePassword) {
 
 TEST(CliPgConnect, BadCompressLevelExits2AndWritesNothing) {
   std::string url = pg_url_for("postgres");
-  for (std::string level : {"13", "-1", "abc", "6x", ""}) {
+  for (std::string level :
+       {"13", "-1", "abc", "6x", "", "gzip:13", "zstd:0", "zstd:20", "zstd:", "zstd:x", "zstd6"}) {
     SCOPED_TRACE("--compress '" + level + "'");
     ScratchDir dir;
     expect_cli_failure({"backup", url, "--to", dir.path().string(), "--compress", level},

@@ -274,16 +274,20 @@ TEST_F(ConfigTest, CheckConfigNamesABadVerifyServerAndCadence) {
                           "\n[volumes.local]\nurl = " + toml_string(volume_dir_.string()) +
                           "\n[jobs.nightly]\nserver = \"prod\"\nvolume = \"local\"\n"
                           "verify_server = \"scratch\"\n"  // line 9
-                          "verify = \"fortnightly\"\n");   // line 10
+                          "verify = \"fortnightly\"\n"     // line 10
+                          "compress = \"lz4\"\n");         // line 11
   CommandResult r = run_dbsnap({"check-config", "--config", config_.string()});
   EXPECT_EQ(r.exit_code, kExitUsage) << r.describe();
-  EXPECT_EQ(line_count(r.err), 2) << r.err;
+  EXPECT_EQ(line_count(r.err), 3) << r.err;
   EXPECT_NE(r.err.find("line 9: jobs.nightly: verify_server 'scratch' is not in [servers] and "
                        "not a URL"),
             std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find("line 10: jobs.nightly: verify \"fortnightly\" is not \"always\", "
                        "\"daily\", \"weekly\", \"monthly\" or \"<N>d\""),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("line 11: jobs.nightly.compress: 'lz4' is not [gzip:]0..12 or zstd"),
             std::string::npos)
       << r.err;
   expect_no_password(r);

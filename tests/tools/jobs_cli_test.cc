@@ -178,7 +178,8 @@ TEST_F(JobsCli, RunVerifiesTheNewSnapshotByARestoreAtTheJobsCadence) {
   pg_exec(a.name(),
           "CREATE TABLE t (id int); INSERT INTO t SELECT generate_series(1, 42);"
           "CREATE TABLE u (id int); INSERT INTO u VALUES (1), (2)");
-  write_job({a.name()}, "verify = \"weekly\"\n");  // on the job's own server
+  // On the job's own server; zstd snapshots restore-tested through their codec.
+  write_job({a.name()}, "verify = \"weekly\"\ncompress = \"zstd:1\"\n");
   CommandResult first = dbsnap({"run", "nightly"});
   ASSERT_EQ(first.exit_code, 0) << first.describe();
   EXPECT_TRUE(contains(first.out, a.name() + ": verified: restored into ")) << first.out;
@@ -195,6 +196,7 @@ TEST_F(JobsCli, RunVerifiesTheNewSnapshotByARestoreAtTheJobsCadence) {
   std::string stem = records[0].filename().string();
   stem.resize(stem.size() - std::string(".verify.json").size());
   EXPECT_TRUE(fs::exists(dir / (stem + ".manifest.json"))) << "the record sits beside its snapshot";
+  EXPECT_TRUE(fs::exists(dir / (stem + ".sql.zst"))) << "the job's compress = \"zstd:1\"";
 
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   CommandResult second = dbsnap({"run", "nightly"});

@@ -11,7 +11,6 @@
 #include <string>
 #include <vector>
 
-#include "compress/gzip.h"
 #include "engine/error.h"
 #include "engine/name_pattern.h"
 #include "engine/snapshots.h"
@@ -26,9 +25,7 @@
 namespace dbsnap::cli {
 
 BackupResult backup_database(Driver& driver, Volume& volume, const BackupRequest& req, bool quiet) {
-  CompressorFactory compressors = [level = req.compress_level] {
-    return std::make_unique<GzipCompressor>(level);
-  };
+  CompressorFactory compressors = compressors_for({req.codec, req.compress_level});
   const std::string db = req.dump.globals ? std::string(kGlobalsDirectory) : req.url.database;
   BackupProgress progress;
   auto start = std::chrono::steady_clock::now();
@@ -82,20 +79,6 @@ std::size_t parse_size(const std::string& text) {
   return static_cast<std::size_t>(n * it->second);
 }
 
-int parse_level(const std::string& text) {
-  if (text == "fast") return 1;
-  if (text == "default") return kDefaultCompressLevel;
-  if (text == "best") return kMaxCompressLevel;
-  const char* end = text.data() + text.size();
-  int level = -1;
-  auto [parsed_end, ec] = std::from_chars(text.data(), end, level);
-  if (ec != std::errc() || parsed_end != end || level < kMinCompressLevel ||
-      level > kMaxCompressLevel)
-    throw Error(ExitCode::usage,
-                fmt::format("--compress '{}' is not 0..12, fast, default or best", text));
-  return level;
-}
-
 struct BackupArgs {
   std::string server, database, to, compress = "default", chunk_size = "4MiB";
   int jobs = 4;
@@ -125,7 +108,13 @@ int run_backup_cmd(const BackupArgs& a) {
   if (!a.database.empty()) url.database = a.database;
   BackupRequest req;
   req.jobs = a.jobs;
-  req.compress_level = parse_level(a.compress);
+  try {
+    Compression c = parse_compression(a.compress);
+    req.codec = c.codec;
+    req.compress_level = c.level;
+  } catch (const Error& e) {
+    throw Error(ExitCode::usage, fmt::format("--compress {}", e.what()));
+  }
   req.chunk_bytes = parse_size(a.chunk_size);
   if (req.chunk_bytes < 4096) throw Error(ExitCode::usage, "--chunk-size must be at least 4KiB");
   req.dump.no_owner = a.no_owner;
@@ -192,7 +181,9 @@ void add_backup_command(CLI::App& app, Commands& commands) {
   backup->add_option("--to", b.to, "volume: a local directory, s3://bucket/prefix or a config name")
       ->required();
   backup->add_option("--jobs,-j", b.jobs, "parallel connections")->check(CLI::Range(1, 256));
-  backup->add_option("--compress", b.compress, "gzip level 0..12, fast, default (7) or best");
+  backup->add_option("--compress", b.compress,
+                     "gzip level 0..12, fast, default (7) or best; or zstd[:LEVEL], 1..19 "
+                     "(default 3), written as <stem>.sql.zst");
   backup->add_option("--chunk-size", b.chunk_size, "SQL text per data chunk, e.g. 4MiB");
   backup->add_flag("--no-owner", b.no_owner, "do not emit ownership (as pg_dump --no-owner)");
   backup->add_flag("--no-privileges", b.no_privileges, "do not emit GRANT/REVOKE");

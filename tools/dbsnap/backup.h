@@ -8,8 +8,8 @@
 
 namespace dbsnap::cli {
 
-// run_backup() of request (request.url.database names the database) with a
-// gzip compressor at request.compress_level; unless quiet, shows progress and
+// run_backup() of request (request.url.database names the database) with
+// request.codec's compressor at request.compress_level; unless quiet, shows progress and
 // prints "<volume>/<data key>: N tables, N rows, ... in 1.2s" on stdout.
 // Throws what run_backup throws.
 BackupResult backup_database(Driver& driver, Volume& volume, const BackupRequest& request,

@@ -303,7 +303,7 @@ std::optional<JobEntry> read_job(const Config& c, const std::string& where,
                                  const toml::table& table, Problems& problems) {
   std::size_t before = problems.size();
   JobEntry job;
-  std::string schedule, timezone = "UTC", on = "failure", verify;
+  std::string schedule, timezone = "UTC", on = "failure", verify, compress;
   std::map<std::string, std::string*> strings = {{"server", &job.server},
                                                  {"volume", &job.volume},
                                                  {"prefix", &job.prefix},
@@ -314,7 +314,8 @@ std::optional<JobEntry> read_job(const Config& c, const std::string& where,
                                                  {"verify", &verify},
                                                  {"verify_server", &job.verify_server},
                                                  {"encrypt_to", &job.encrypt_to},
-                                                 {"identity", &job.identity}};
+                                                 {"identity", &job.identity},
+                                                 {"compress", &compress}};
   std::map<std::string_view, std::vector<std::string>*> lists = {
       {"databases", &job.databases}, {"exclude", &job.exclude}, {"notify", &job.notify}};
   for (const auto& [key, node] : table) {
@@ -329,7 +330,7 @@ std::optional<JobEntry> read_job(const Config& c, const std::string& where,
       known_key(key,
                 {"server", "databases", "exclude", "volume", "prefix", "schedule", "timezone",
                  "keep", "notify", "on", "healthcheck", "verify", "verify_server", "catch_up",
-                 "encrypt_to", "identity"},
+                 "encrypt_to", "identity", "compress"},
                 where, problems);
     } else if (const auto* value = node.as_string()) {
       *strings.at(name) = value->get();
@@ -345,6 +346,12 @@ std::optional<JobEntry> read_job(const Config& c, const std::string& where,
     if (!verify.empty()) job.verify = parse_verify_cadence(verify);
   } catch (const Error& e) {
     problems.add(table["verify"].node()->source(), fmt::format("{}: {}", where, e.what()));
+  }
+  try {
+    if (!compress.empty()) job.compress = parse_compression(compress);
+  } catch (const Error& e) {
+    problems.add(table["compress"].node()->source(),
+                 fmt::format("{}.compress: {}", where, e.what()));
   }
   check_job(c, where, table, schedule, timezone, job, problems);
   if (problems.size() != before) return std::nullopt;

@@ -26,6 +26,7 @@
 //   catch_up = true              # dbsnap daemon: run once at start-up a run missed while down
 //   encrypt_to = "age1..."       # or a recipients file (default: the volume's)
 //   identity = "..."             # identity file for its restore check (default: the volume's)
+//   compress = "zstd"            # as backup --compress (default: gzip level 7)
 //   [daemon]                     # dbsnap daemon (README "Daemon")
 //   listen = "127.0.0.1:8417"    # host:port; not loopback: needs token, and TLS or insecure_http
 //   token = "..."                # Bearer token of the API and the page (not /healthz)
@@ -49,6 +50,7 @@
 #include "engine/cron.h"
 #include "engine/retention.h"
 #include "engine/url.h"
+#include "tools/dbsnap/drivers.h"
 #include "tools/dbsnap/volumes.h"
 
 namespace dbsnap::cli {
@@ -87,6 +89,7 @@ struct JobEntry {
   bool catch_up = false;      // the daemon runs a missed scheduled run once at start-up
   std::string encrypt_to;     // "age1..." or a recipients file; "" = the volume's
   std::string identity;       // age identity file; "" = the volume's
+  Compression compress;       // backup --compress
 };
 
 // The [daemon] table.

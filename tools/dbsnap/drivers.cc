@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+
 #include "compress/gunzip.h"
+#include "compress/zstd.h"
 #include "engine/error.h"
 #include "engine/name_pattern.h"
 #include "protocols/mysql/driver.h"
@@ -53,8 +56,62 @@ void check_kind(const Manifest& m, const ServerUrl& url) {
                             kind_name(m.server_kind), url.kind_name(), url.masked()));
 }
 
-DecompressorFactory gzip_chunks() {
+Compression parse_compression(std::string_view text) {
+  struct Range {
+    Codec codec;
+    int min, fast, fallback, max;
+  };
+  static constexpr Range kGzip{Codec::gzip, kMinCompressLevel, 1, kDefaultCompressLevel,
+                               kMaxCompressLevel};
+  static constexpr Range kZstd{Codec::zstd, kMinZstdLevel, kMinZstdLevel, kDefaultZstdLevel,
+                               kMaxZstdLevel};
+  std::string_view level = text;
+  Range range = kGzip;
+  for (const Range& r : {kGzip, kZstd}) {
+    std::string_view name = codec_name(r.codec);
+    if (level == name || (level.starts_with(name) && level.substr(name.size()).starts_with(":"))) {
+      range = r;
+      level = level == name ? "default" : level.substr(name.size() + 1);
+    }
+  }
+  Compression c{range.codec, level == "fast"   ? range.fast
+                             : level == "best" ? range.max
+                                               : range.fallback};
+  if (level == "fast" || level == "default" || level == "best") return c;
+  auto [end, ec] = std::from_chars(level.data(), level.data() + level.size(), c.level);
+  if (ec != std::errc() || end != level.data() + level.size() || c.level < range.min ||
+      c.level > range.max)
+    throw Error(ExitCode::usage,
+                fmt::format("'{}' is not [gzip:]0..12 or zstd[:1..19] (a level may also be "
+                            "fast, default or best)",
+                            text));
+  return c;
+}
+
+CompressorFactory compressors_for(const Compression& c) {
+  return [c]() -> std::unique_ptr<Compressor> {
+    if (c.codec == Codec::zstd) return std::make_unique<ZstdCompressor>(c.level);
+    return std::make_unique<GzipCompressor>(c.level);
+  };
+}
+
+DecompressorFactory chunk_decompressors(Codec codec) {
+  if (codec == Codec::zstd) return [] { return std::make_unique<ZstdChunkDecompressor>(); };
   return [] { return std::make_unique<GzipChunkDecompressor>(); };
+}
+
+std::unique_ptr<StreamDecompressor> script_decompressor(std::string_view name,
+                                                        std::span<const std::byte> head) {
+  if (looks_gzipped(head)) return std::make_unique<GunzipStream>();
+  if (looks_zstd(head)) return std::make_unique<ZstdStream>();
+  for (auto [suffix, codec, magic] :
+       {std::tuple{".gz", "gzip", "1f 8b"}, std::tuple{".zst", "zstd", "28 b5 2f fd"}})
+    if (name.ends_with(suffix))
+      throw Error(ExitCode::verify_failed,
+                  fmt::format("'{}' is not a {} file (it does not start with the {} magic "
+                              "bytes {}); nothing was restored",
+                              name, codec, codec, magic));
+  return nullptr;
 }
 
 }  // namespace dbsnap::cli

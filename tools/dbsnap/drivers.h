@@ -3,7 +3,9 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/compressor.h"
@@ -36,7 +38,29 @@ std::unique_ptr<RestoreTarget> make_globals_target(const ServerUrl& url,
 // MariaDB count as one); throws dbsnap::Error(ExitCode::usage) otherwise.
 void check_kind(const Manifest& m, const ServerUrl& url);
 
-// The decompressor of a snapshot's gzip members, one per restore session.
-DecompressorFactory gzip_chunks();
+// A compression setting (backup --compress, a job's compress).
+struct Compression {
+  Codec codec = Codec::gzip;
+  int level = 7;  // the codec's level: gzip 0..12 (compress/gzip.h), zstd 1..19 (zstd.h)
+};
+
+// "[gzip:]LEVEL" or "zstd[:LEVEL]", LEVEL a number in the codec's range or
+// fast, default or best; a bare codec name is its default level. Throws
+// dbsnap::Error(ExitCode::usage) "'x' is not ..." naming the accepted forms.
+Compression parse_compression(std::string_view text);
+
+// The compressor of c, one per backup worker.
+CompressorFactory compressors_for(const Compression& c);
+
+// The decompressor of a snapshot's chunks in codec (Manifest::codec), one per
+// restore session or verify.
+DecompressorFactory chunk_decompressors(Codec codec);
+
+// What decompresses a foreign script named name whose first bytes are head
+// (at least 4 when the file has them): GunzipStream for gzip's magic,
+// ZstdStream for zstd's, null for plain SQL. Throws dbsnap::Error
+// (ExitCode::verify_failed) for a .gz or .zst name without its magic.
+std::unique_ptr<StreamDecompressor> script_decompressor(std::string_view name,
+                                                        std::span<const std::byte> head);
 
 }  // namespace dbsnap::cli

@@ -1,4 +1,4 @@
-// dbsnap restore SNAPSHOT --to SERVER: a snapshot (or any .sql/.sql.gz
+// dbsnap restore SNAPSHOT --to SERVER: a snapshot (or any .sql/.sql.gz/.sql.zst
 // script) into a database, then its row counts against the manifest.
 #include "engine/restore.h"
 
@@ -10,7 +10,6 @@
 #include <string>
 #include <vector>
 
-#include "compress/gunzip.h"
 #include "engine/error.h"
 #include "engine/snapshots.h"
 #include "engine/verify.h"
@@ -61,23 +60,17 @@ int run_restore_cmd(const RestoreArgs& a) {
                                                "manifest; '{}' is a plain script",
                                                a.snapshot));
     // Checked before the target is touched: a .gz that is not gzip creates nothing.
-    std::string head = l.volume->read(l.script, 0, 2);
-    bool gzipped = looks_gzipped(std::as_bytes(std::span(head.data(), head.size())));
-    if (!gzipped && l.script.ends_with(".gz"))
-      throw Error(ExitCode::verify_failed,
-                  fmt::format("'{}' is not a gzip file (it does not start with the gzip magic "
-                              "bytes 1f 8b); nothing was restored",
-                              a.snapshot));
+    std::string head = l.volume->read(l.script, 0, 4);
+    auto decompressor =
+        script_decompressor(a.snapshot, std::as_bytes(std::span(head.data(), head.size())));
     auto target = make_target(url, a.database);
-    std::unique_ptr<StreamDecompressor> gunzip;
-    if (gzipped) gunzip = std::make_unique<GunzipStream>();
     if (!quiet)
       fmt::print(stderr,
                  "dbsnap: '{}' has no manifest: running it as one script, without row "
                  "counts to compare\n",
                  a.snapshot);
     std::uint64_t raw =
-        restore_script(*target, *l.volume, l.script, std::move(gunzip), req.mode, nullptr);
+        restore_script(*target, *l.volume, l.script, std::move(decompressor), req.mode, nullptr);
     if (a.output.json) print_json(restore_json(a, target->describe(), raw, seconds_since(start)));
     if (!quiet)
       fmt::print("restored {} into {}: {} bytes of SQL in {:.1f}s\n", a.snapshot,
@@ -109,7 +102,7 @@ int run_restore_cmd(const RestoreArgs& a) {
                            progress.chunks_done.load(), progress.chunks_total.load(),
                            eta(s, progress.chunks_done, progress.chunks_total));
       });
-    r = restore_snapshot(*target, reader, keys, m, gzip_chunks(), req, &progress);
+    r = restore_snapshot(*target, reader, keys, m, chunk_decompressors(m.codec), req, &progress);
   }
   std::uint64_t rows = 0;
   for (const auto& c : r.counts) rows += c.actual;
@@ -144,12 +137,13 @@ void add_restore_command(CLI::App& app, Commands& commands) {
   auto& r = *a;
   auto* restore = app.add_subcommand(
       "restore",
-      "restore a snapshot (or any .sql/.sql.gz script) into a database, then compare row "
+      "restore a snapshot (or any .sql/.sql.gz/.sql.zst script) into a database, then compare row "
       "counts; a globals snapshot (backup --globals) restores into the server: roles that "
       "exist are kept and get the snapshot's attributes, password, settings and memberships");
   restore
-      ->add_option("snapshot", r.snapshot,
-                   "<stem>.manifest.json, <stem>.sql.gz, the stem, or a foreign .sql/.sql.gz")
+      ->add_option(
+          "snapshot", r.snapshot,
+          "<stem>.manifest.json, <stem>.sql.gz, the stem, or a foreign .sql/.sql.gz/.sql.zst")
       ->required();
   restore
       ->add_option("--to", r.to, "server URL, e.g. postgres://user@host:5432/db, or a config name")

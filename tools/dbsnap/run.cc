@@ -83,6 +83,8 @@ DatabaseOutcome back_up(JobRun& run, Driver& driver, const std::string& database
   req.url = run.url;
   req.url.database = database;
   req.job = run.name;
+  req.codec = run.job.compress.codec;
+  req.compress_level = run.job.compress.level;
   try {
     req.encrypt = encrypter_for(encrypt_options_from(
         run.job.encrypt_to.empty() ? run.options.encrypt_to : run.job.encrypt_to));

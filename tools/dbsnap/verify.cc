@@ -10,7 +10,6 @@
 #include <random>
 #include <string>
 
-#include "compress/gunzip.h"
 #include "engine/backup.h"
 #include "engine/error.h"
 #include "engine/restore.h"
@@ -43,13 +42,13 @@ std::string scratch_database_name() {
 int run_verify_cmd(const VerifyArgs& a) {
   LocatedSnapshot l = locate_snapshot(a.snapshot, a.volume);
   if (l.manifest.empty())
-    throw Error(ExitCode::verify_failed,
-                fmt::format("'{}' has no manifest beside it: verify checks dbsnap snapshots "
-                            "(<stem>.manifest.json + <stem>.sql.gz); for a plain gzip file use "
-                            "gzip -t",
-                            a.snapshot));
+    throw Error(
+        ExitCode::verify_failed,
+        fmt::format("'{}' has no manifest beside it: verify checks dbsnap snapshots "
+                    "(<stem>.manifest.json + <stem>.sql.gz); for a plain gzip or zstd file use "
+                    "gzip -t or zstd -t",
+                    a.snapshot));
   const std::string identity = a.identity.empty() ? l.identity : a.identity;
-  GzipChunkDecompressor decompressor;
   std::unique_ptr<Volume> decrypting;
   Volume* decrypted = nullptr;
   if (!identity.empty() || has_identity_env()) {
@@ -58,7 +57,7 @@ int run_verify_cmd(const VerifyArgs& a) {
     if (m.encryption.encrypted())
       decrypted = &chunk_reader(*l.volume, m, a.snapshot, identity, decrypting);
   }
-  VerifyReport v = verify_snapshot(*l.volume, l.manifest, decompressor, decrypted);
+  VerifyReport v = verify_snapshot(*l.volume, l.manifest, chunk_decompressors, decrypted);
   for (const auto& p : v.problems) fmt::print(stderr, "dbsnap: {}\n", p);
   if (!v.problems.empty())
     throw Error(ExitCode::verify_failed,
@@ -130,7 +129,8 @@ ScratchCheck restore_into_scratch(Volume& volume, const std::string& manifest_ke
   RestoreRequest req;
   req.jobs = jobs;
   try {
-    c.restore = restore_snapshot(*target, reader, keys, m, gzip_chunks(), req, nullptr);
+    c.restore =
+        restore_snapshot(*target, reader, keys, m, chunk_decompressors(m.codec), req, nullptr);
     if (!m.checksums.empty()) {
       c.mismatches = content_mismatches(m, dump_content(*driver_for(url), content));
       c.checksums = m.checksums.size();
@@ -157,7 +157,8 @@ void add_verify_command(CLI::App& app, Commands& commands) {
   auto a = std::make_shared<VerifyArgs>();
   auto& v = *a;
   auto* verify = app.add_subcommand(
-      "verify", "check a snapshot's sha256, chunk crc32s and gzip members without a server");
+      "verify",
+      "check a snapshot's sha256, chunk crc32s and gzip members (zstd frames) without a server");
   verify->add_option("snapshot", v.snapshot, "<stem>.manifest.json, <stem>.sql.gz or the stem")
       ->required();
   verify->add_option("--restore-into", v.restore_into,

@@ -93,21 +93,21 @@ LocatedSnapshot locate_snapshot(const std::string& snapshot, const VolumeOptions
     l.manifest = *manifest;
     return l;
   }
-  std::string stem =
-      name.ends_with(kDataSuffix) ? name.substr(0, name.size() - kDataSuffix.size()) : name;
-  if (name.ends_with(".sql") || name.ends_with(".gz")) {
+  std::string stem(strip_data_suffix(name).value_or(name));
+  if (name.ends_with(".sql") || name.ends_with(".gz") || name.ends_with(".zst")) {
     if (!exists(name)) throw Error(ExitCode::io_error, fmt::format("no file at '{}'", arg));
     l.script = name;
     return l;
   }
-  if (exists(stem + std::string(kDataSuffix)))
+  if (exists(stem + std::string(data_suffix(Codec::gzip))) ||
+      exists(stem + std::string(data_suffix(Codec::zstd))))
     throw Error(ExitCode::verify_failed,
                 fmt::format("snapshot '{}' has no manifest: '{}{}' is missing; without it the "
                             "snapshot cannot be checked or restored in parallel (give the .sql.gz "
-                            "file itself to restore it as a plain script)",
+                            "or .sql.zst file itself to restore it as a plain script)",
                             arg, arg, kManifestSuffix));
-  throw Error(ExitCode::io_error, fmt::format("no snapshot at '{}': expected '{}{}' or a .sql or "
-                                              ".sql.gz file",
+  throw Error(ExitCode::io_error, fmt::format("no snapshot at '{}': expected '{}{}' or a .sql, "
+                                              ".sql.gz or .sql.zst file",
                                               arg, arg, kManifestSuffix));
 }
 

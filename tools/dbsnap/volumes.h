@@ -46,8 +46,8 @@ struct LocatedSnapshot {
   std::string identity;  // the age identity file of its [volumes] entry; empty if none
 };
 
-// SNAPSHOT is dir/<stem>.manifest.json, dir/<stem>.sql.gz, dir/<stem>, or any
-// .sql / .sql.gz file (dir: a local directory or s3://bucket/prefix, or
+// SNAPSHOT is dir/<stem>.manifest.json, dir/<stem>.sql.gz (.sql.zst), dir/<stem>,
+// or any .sql / .sql.gz / .sql.zst file (dir: a local directory or s3://bucket/prefix, or
 // NAME/path for a [volumes] entry NAME: its url + "/path"). A snapshot inside a
 // [volumes] entry's url (either spelling) takes that entry's settings for the
 // options left empty, identity included. A .sql.gz with a manifest beside it
