@@ -86,7 +86,7 @@ TYPED_TEST(ZstdCli, SnapshotIsOneZstdFramePerChunk) {
   const ZstdSnapshot& s = TestFixture::snapshot_;
   json m = json::parse(read_file(s.manifest));
   EXPECT_EQ(m.value("codec", ""), "zstd");
-  EXPECT_EQ(m.at("options").value("compress", ""), "zstd:3");
+  EXPECT_EQ(m.at("options").value("compress", ""), "zstd:1");
   EXPECT_EQ(m.value("data_object", ""), s.data.filename().string());
   auto tested = run({"zstd", "-tq", s.data.string()});
   EXPECT_EQ(tested.exit_code, 0) << tested.describe();

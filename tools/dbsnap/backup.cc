@@ -183,7 +183,7 @@ void add_backup_command(CLI::App& app, Commands& commands) {
   backup->add_option("--jobs,-j", b.jobs, "parallel connections")->check(CLI::Range(1, 256));
   backup->add_option("--compress", b.compress,
                      "gzip level 0..12, fast, default (7) or best; or zstd[:LEVEL], 1..19 "
-                     "(default 3), written as <stem>.sql.zst");
+                     "(default 1), written as <stem>.sql.zst");
   backup->add_option("--chunk-size", b.chunk_size, "SQL text per data chunk, e.g. 4MiB");
   backup->add_flag("--no-owner", b.no_owner, "do not emit ownership (as pg_dump --no-owner)");
   backup->add_flag("--no-privileges", b.no_privileges, "do not emit GRANT/REVOKE");
