@@ -60,10 +60,27 @@ ServerUrl without_database(ServerUrl url) {
 constexpr unsigned kErLockDeadlock = 1213;  // MariaDB error reference: ER_LOCK_DEADLOCK
 constexpr int kDeadlockAttempts = 5;
 
+// A connection to url's server (database: its default database, or none),
+// with binary logging off for the session unless binlog.
+MyConnection connect_for_restore(const ServerUrl& url, const std::string& database, bool binlog) {
+  MyConnection conn = MyConnection::connect(url, database);
+  if (binlog) return conn;
+  try {
+    conn.exec("SET SESSION sql_log_bin = 0");
+  } catch (const Error& e) {
+    if (e.code() != ExitCode::access_denied) throw;
+    throw Error(ExitCode::access_denied,
+                fmt::format("restore --no-binlog needs the SUPER or BINLOG ADMIN privilege to "
+                            "turn off the binary log: grant it or restore without --no-binlog "
+                            "({})",
+                            e.what()));
+  }
+  return conn;
+}
+
 class MyRestoreSession final : public SplittingSession<ScriptSplitter> {
  public:
-  MyRestoreSession(const ServerUrl& url, const std::string& database, const SessionOptions& options)
-      : conn_(MyConnection::connect(url, database)) {
+  MyRestoreSession(MyConnection conn, const SessionOptions& options) : conn_(std::move(conn)) {
     for (const auto& s : options.settings) conn_.exec(s);
   }
 
@@ -107,7 +124,8 @@ class MyRestoreSession final : public SplittingSession<ScriptSplitter> {
 
 class MyTarget final : public RestoreTarget {
  public:
-  MyTarget(const ServerUrl& url, std::string database) : url_(url), database_(std::move(database)) {
+  MyTarget(const ServerUrl& url, std::string database, const MyRestoreOptions& options)
+      : url_(url), database_(std::move(database)), binlog_(options.binlog) {
     url_.database = database_;
   }
 
@@ -126,7 +144,8 @@ class MyTarget final : public RestoreTarget {
   }
 
   std::unique_ptr<RestoreSession> open_session(const SessionOptions& options) override {
-    return std::make_unique<MyRestoreSession>(url_, database_, options);
+    return std::make_unique<MyRestoreSession>(connect_for_restore(url_, database_, binlog_),
+                                              options);
   }
 
   bool table_matches(std::string_view manifest_table, std::string_view user_name) const override {
@@ -200,22 +219,24 @@ class MyTarget final : public RestoreTarget {
 
  private:
   // A connection without a default database.
-  MyConnection admin() const { return MyConnection::connect(without_database(url_)); }
+  MyConnection admin() const { return connect_for_restore(without_database(url_), "", binlog_); }
 
   ServerUrl url_;
   std::string database_;
+  bool binlog_;
   std::optional<MyConnection> counter_;
 };
 
 }  // namespace
 
 std::unique_ptr<RestoreTarget> make_my_restore_target(const ServerUrl& url,
-                                                      const std::string& database) {
+                                                      const std::string& database,
+                                                      const MyRestoreOptions& options) {
   std::string db = database.empty() ? url.database : database;
   if (db.empty())
     throw Error(ExitCode::usage,
                 "no target database: give one in the URL (mysql://host/db) or with --database");
-  return std::make_unique<MyTarget>(url, std::move(db));
+  return std::make_unique<MyTarget>(url, std::move(db), options);
 }
 
 }  // namespace dbsnap::mysql

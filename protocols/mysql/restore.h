@@ -26,7 +26,19 @@ namespace dbsnap::mysql {
 //
 // Manifest tables are unquoted names ("film"); a user name matches one
 // exactly or as "<database>.film" with any database.
+//
+// options.binlog false: every connection of the target (sessions, create,
+// drop, clean) runs SET SESSION sql_log_bin = 0 first, as myloader does by
+// default (its --enable-binlog): the restore is not written to the binary
+// log, so replicas do not get it and the server writes half as much (ROW
+// format logs every row again). Needs SUPER or BINLOG ADMIN (MariaDB
+// "sql_log_bin"); without it the first connection throws access_denied
+// naming the privilege.
+struct MyRestoreOptions {
+  bool binlog = true;
+};
 std::unique_ptr<RestoreTarget> make_my_restore_target(const ServerUrl& url,
-                                                      const std::string& database);
+                                                      const std::string& database,
+                                                      const MyRestoreOptions& options = {});
 
 }  // namespace dbsnap::mysql

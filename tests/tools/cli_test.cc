@@ -357,6 +357,15 @@ TEST(CliPgConnect, BadCompressLevelExits2AndWritesNothing) {
   }
 }
 
+TEST(CliPgConnect, NoBinlogIsAUsageErrorForPostgres) {
+  ScratchDir dir;
+  std::string url = pg_url_for("postgres");
+  CommandResult r =
+      expect_cli_failure({"restore", (dir.path() / "x.sql").string(), "--to", url, "--no-binlog"},
+                         kExitUsage, password_of(url));
+  EXPECT_TRUE(contains(r.err, "--no-binlog is for MySQL and MariaDB")) << r.err;
+}
+
 // ---- exit codes and messages: MariaDB (ping) --------------------------------
 
 TEST(CliMyConnect, PingSucceedsAndMasksThePassword) {

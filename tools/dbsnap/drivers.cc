@@ -36,9 +36,10 @@ std::vector<std::string> select_databases(Driver& driver, const ServerUrl& url,
   return databases;
 }
 
-std::unique_ptr<RestoreTarget> make_target(const ServerUrl& url, const std::string& database) {
+std::unique_ptr<RestoreTarget> make_target(const ServerUrl& url, const std::string& database,
+                                           bool binlog) {
   if (url.kind == ServerKind::postgres) return pg::make_pg_restore_target(url, database);
-  return mysql::make_my_restore_target(url, database);
+  return mysql::make_my_restore_target(url, database, {binlog});
 }
 
 std::unique_ptr<RestoreTarget> make_globals_target(const ServerUrl& url,

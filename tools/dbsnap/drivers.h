@@ -27,7 +27,10 @@ std::vector<std::string> select_databases(Driver& driver, const ServerUrl& url,
                                           const std::vector<std::string>& exclude);
 
 // A restore target on url's server for database (empty: the URL's).
-std::unique_ptr<RestoreTarget> make_target(const ServerUrl& url, const std::string& database);
+// binlog false (restore --no-binlog): the restore is not written to the
+// MySQL/MariaDB binary log (mysql::MyRestoreOptions); PostgreSQL has none.
+std::unique_ptr<RestoreTarget> make_target(const ServerUrl& url, const std::string& database,
+                                           bool binlog = true);
 
 // The target of a globals snapshot: url's server (protocols/postgres/restore.h
 // make_pg_globals_target); connects to database, else the URL's.

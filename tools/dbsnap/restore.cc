@@ -27,7 +27,7 @@ namespace {
 struct RestoreArgs {
   std::string snapshot, to, database, identity;
   std::vector<std::string> tables;
-  bool drop = false, clean = false, quiet = false;
+  bool drop = false, clean = false, quiet = false, no_binlog = false;
   int jobs = 4;
   VolumeOptions volume;
   Output output;
@@ -46,6 +46,9 @@ nlohmann::ordered_json restore_json(const RestoreArgs& a, const std::string& tar
 int run_restore_cmd(const RestoreArgs& a) {
   if (a.drop && a.clean) throw Error(ExitCode::usage, "--drop and --clean exclude each other");
   ServerUrl url = resolve_server(a.to);
+  if (a.no_binlog && url.kind == ServerKind::postgres)
+    throw Error(ExitCode::usage,
+                "--no-binlog is for MySQL and MariaDB targets: PostgreSQL has no binary log");
   LocatedSnapshot l = locate_snapshot(a.snapshot, a.volume);
   const bool quiet = a.quiet || a.output.json;
   RestoreRequest req;
@@ -63,7 +66,7 @@ int run_restore_cmd(const RestoreArgs& a) {
     std::string head = l.volume->read(l.script, 0, 4);
     auto decompressor =
         script_decompressor(a.snapshot, std::as_bytes(std::span(head.data(), head.size())));
-    auto target = make_target(url, a.database);
+    auto target = make_target(url, a.database, !a.no_binlog);
     if (!quiet)
       fmt::print(stderr,
                  "dbsnap: '{}' has no manifest: running it as one script, without row "
@@ -87,9 +90,11 @@ int run_restore_cmd(const RestoreArgs& a) {
   reader.read(keys.data, 0, 0);  // a wrong identity fails before the target is touched
   bool globals = is_globals(m);
   auto target = globals ? make_globals_target(url, a.database)
-                        : make_target(url, !a.database.empty()     ? a.database
-                                           : !url.database.empty() ? url.database
-                                                                   : m.database);
+                        : make_target(url,
+                                      !a.database.empty()     ? a.database
+                                      : !url.database.empty() ? url.database
+                                                              : m.database,
+                                      !a.no_binlog);
   RestoreProgress progress;
   RestoreReport r;
   {
@@ -154,6 +159,10 @@ void add_restore_command(CLI::App& app, Commands& commands) {
       ->delimiter(',');
   restore->add_flag("--drop", r.drop, "drop and recreate the target database first");
   restore->add_flag("--clean", r.clean, "drop every object in the target database first");
+  restore->add_flag("--no-binlog", r.no_binlog,
+                    "MySQL/MariaDB: do not write the restore to the binary log (SET sql_log_bin "
+                    "= 0, as myloader does by default; needs SUPER or BINLOG ADMIN; replicas "
+                    "will not get it)");
   restore->add_option("--jobs,-j", r.jobs, "parallel connections for the data and index builds")
       ->check(CLI::Range(1, 256));
   add_identity_option(restore, r.identity);

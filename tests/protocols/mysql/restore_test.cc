@@ -7,8 +7,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 
+#include "engine/url.h"
 #include "tests/support/common.h"
 #include "tests/support/fixtures.h"
 #include "tests/support/mysql_compare.h"
@@ -107,6 +109,61 @@ TEST_F(MyRestoreSakila, FailingStatementStopsWithItsLineAndText) {
   EXPECT_NE(r.err.find("bad.sql, line 5"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("ERROR 1146"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("INSERT INTO nope VALUES ('x;y')"), std::string::npos) << r.err;
+}
+
+// The text of every binary log event from the current position on, after
+// run() ran (other tests' events included: callers look for their own names).
+std::string binlog_events_during(const std::function<void()>& run) {
+  auto status = my_query("", "SHOW MASTER STATUS");
+  if (status.empty()) throw std::runtime_error("the test server has no binary log");
+  const std::string start_file = status[0][0], start_pos = status[0][1];
+  run();
+  std::string events;
+  for (const auto& log : my_query("", "SHOW BINARY LOGS")) {
+    if (log[0] < start_file) continue;
+    std::string sql = "SHOW BINLOG EVENTS IN '" + log[0] + "'";
+    if (log[0] == start_file) sql += " FROM " + start_pos;
+    for (const auto& e : my_query("", sql)) events += e[5] + "\n";
+  }
+  return events;
+}
+
+// --no-binlog: the restore (tables, rows, the database itself) stays out of
+// the binary log, as with myloader; without it the same restore is logged.
+TEST_F(MyRestoreSakila, NoBinlogKeepsTheRestoreOutOfTheBinaryLog) {
+  ScratchMyDatabase quiet("mrs_nobinlog");
+  ScratchMyDatabase logged("mrs_binlog");
+  std::string events = binlog_events_during([&] {
+    for (auto* target : {&quiet, &logged}) {
+      std::vector<std::string> args = {
+          "restore", sakila_->manifest.string(), "--to", target->url(), "--drop", "-q"};
+      if (target == &quiet) args.emplace_back("--no-binlog");
+      auto r = run_dbsnap(args);
+      ASSERT_EQ(r.exit_code, 0) << r.describe();
+    }
+  });
+  EXPECT_EQ(events.find(quiet.name()), std::string::npos) << "the --no-binlog restore was logged";
+  EXPECT_NE(events.find(logged.name() + ".film"), std::string::npos)
+      << "the logged restore is missing from the binary log";
+  expect_same_my_database(sakila_->source.name(), quiet.name());
+}
+
+// Turning the binary log off takes SUPER or BINLOG ADMIN: without it the
+// restore stops before it writes anything, naming the privilege.
+TEST_F(MyRestoreSakila, NoBinlogWithoutThePrivilegeExits13NamingIt) {
+  ScratchMyDatabase target("mrs_nopriv");
+  const std::string user = unique_name("nb").substr(0, 32), password = "nb-secret-9";
+  my_exec("", "CREATE USER '" + user + "'@'%' IDENTIFIED BY '" + password + "'");
+  my_exec("", "GRANT ALL ON `" + target.name() + "`.* TO '" + user + "'@'%'");
+  ServerUrl admin = ServerUrl::parse(target.url());
+  std::string url = "mysql://" + user + ":" + password + "@" + admin.host + ":" +
+                    std::to_string(admin.port) + "/" + target.name();
+  auto r = run_dbsnap({"restore", sakila_->manifest.string(), "--to", url, "--no-binlog", "-q"});
+  my_exec("", "DROP USER '" + user + "'@'%'");
+  EXPECT_EQ(r.exit_code, kExitAccessDenied) << r.describe();
+  EXPECT_NE(r.err.find("BINLOG ADMIN"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(password), std::string::npos) << r.err;
+  EXPECT_TRUE(my_query(target.name(), "SHOW TABLES").empty()) << "the restore wrote tables";
 }
 
 TEST_F(MyRestoreSakila, VerifyRestoreIntoComparesCounts) {
