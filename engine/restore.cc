@@ -75,36 +75,46 @@ void run_data_chunks(RestoreTarget& target, Volume& volume, const SnapshotKeys& 
   });
 }
 
-// Sessions besides the leader that run the parallel post-data steps, kept
-// from one step to the next while the leader's settings stay the same.
-struct Helpers {
-  std::vector<std::string> settings;
-  std::vector<std::unique_ptr<RestoreSession>> sessions;
-};
+}  // namespace
 
-// Runs the pieces of a parallel post-data step at once: on the leader and up
-// to jobs - 1 helpers, opened like the data workers (options with the
-// leader's settings). The first error stops the others after their current
-// piece and is rethrown once every thread joined.
-void run_parallel_step(RestoreTarget& target, RestoreSession& leader, const SessionOptions& options,
-                       const PostDataStep& step, const std::string& label, int jobs,
-                       Helpers& helpers) {
-  std::vector<std::string> settings = leader.settings();
-  if (settings != helpers.settings) {
-    helpers.sessions.clear();
-    helpers.settings = std::move(settings);
+PostDataRunner::PostDataRunner(RestoreTarget& target, RestoreSession& leader,
+                               const SessionOptions& options, int jobs)
+    : target_(target), leader_(leader), options_(options), jobs_(jobs) {}
+
+PostDataRunner::~PostDataRunner() = default;
+
+void PostDataRunner::run(std::string_view script, const std::string& label) {
+  for (const PostDataStep& step : target_.split_post_data(script)) {
+    if (step.parallel && jobs_ > 1) {
+      run_parallel_step(step, label);
+      continue;
+    }
+    for (const ScriptPiece& piece : step.pieces) {
+      throw_if_cancelled();
+      leader_.run(piece.text, label, piece.first_line);
+    }
   }
-  std::size_t workers = std::min<std::size_t>(static_cast<std::size_t>(jobs), step.pieces.size());
-  if (helpers.sessions.size() < workers - 1) helpers.sessions.resize(workers - 1);
-  SessionOptions helper_options = options;
-  helper_options.settings = helpers.settings;
+}
+
+void PostDataRunner::close() { helpers_.clear(); }
+
+void PostDataRunner::run_parallel_step(const PostDataStep& step, const std::string& label) {
+  std::vector<std::string> settings = leader_.settings();
+  if (settings != helper_settings_) {
+    helpers_.clear();
+    helper_settings_ = std::move(settings);
+  }
+  std::size_t workers = std::min<std::size_t>(static_cast<std::size_t>(jobs_), step.pieces.size());
+  if (helpers_.size() < workers - 1) helpers_.resize(workers - 1);
+  SessionOptions helper_options = options_;
+  helper_options.settings = helper_settings_;
   run_parallel(workers, step.pieces.size(),
                [&](std::size_t worker, const std::atomic<bool>&) -> ItemHandler {
-                 RestoreSession* session = &leader;
+                 RestoreSession* session = &leader_;
                  if (worker > 0) {
                    // Each thread opens and uses only its own slot.
-                   auto& slot = helpers.sessions[worker - 1];
-                   if (!slot) slot = target.open_session(helper_options);
+                   auto& slot = helpers_[worker - 1];
+                   if (!slot) slot = target_.open_session(helper_options);
                    session = slot.get();
                  }
                  return [&, session](std::size_t i) {
@@ -113,8 +123,6 @@ void run_parallel_step(RestoreTarget& target, RestoreSession& leader, const Sess
                  };
                });
 }
-
-}  // namespace
 
 bool RestoreReport::counts_match() const {
   for (const auto& c : counts)
@@ -182,28 +190,18 @@ RestoreReport restore_snapshot(RestoreTarget& target, Volume& volume, const Snap
                   progress);
   for (std::size_t index : data) report.raw_bytes += m.chunks[index].raw_bytes;
   // Post-data: in the target's steps, index builds in parallel.
-  Helpers helpers;
+  PostDataRunner post_data(target, *leader, worker_options, request.jobs);
   for (std::size_t index : post) {
     throw_if_cancelled();
     std::string text = read_chunk(volume, keys, m, index, *decompressor);
-    std::string label = describe_chunk(m, index);
-    for (const PostDataStep& step : target.split_post_data(text)) {
-      if (step.parallel && request.jobs > 1) {
-        run_parallel_step(target, *leader, worker_options, step, label, request.jobs, helpers);
-        continue;
-      }
-      for (const ScriptPiece& piece : step.pieces) {
-        throw_if_cancelled();
-        leader->run(piece.text, label, piece.first_line);
-      }
-    }
+    post_data.run(text, describe_chunk(m, index));
     report.raw_bytes += text.size();
     if (progress != nullptr) {
       progress->raw_bytes += text.size();
       ++progress->chunks_done;
     }
   }
-  helpers.sessions.clear();
+  post_data.close();
   leader.reset();
 
   for (const auto& [table, rows] : m.tables)

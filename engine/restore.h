@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/compressor.h"
@@ -38,6 +39,37 @@ struct RestoreReport {
   std::uint64_t raw_bytes = 0;     // SQL text run
   std::vector<TableCount> counts;  // the restored tables, in manifest order
   bool counts_match() const;
+};
+
+// Runs post-data scripts in the steps target.split_post_data makes of them:
+// sequential steps on leader (the session that ran the pre-data), parallel
+// ones (index builds) on leader and up to jobs - 1 helper sessions opened
+// with options and the leader's settings(), kept from one step to the next
+// while those settings stay the same; each step finishes before the next.
+// The first error of a parallel step stops its other pieces after their
+// current one and is rethrown once every thread joined. Coordinating thread
+// only; close() (or the destructor) ends the helpers.
+class PostDataRunner {
+ public:
+  PostDataRunner(RestoreTarget& target, RestoreSession& leader, const SessionOptions& options,
+                 int jobs);
+  ~PostDataRunner();
+  PostDataRunner(const PostDataRunner&) = delete;
+  PostDataRunner& operator=(const PostDataRunner&) = delete;
+
+  // label names the script in errors (a chunk, "post-data").
+  void run(std::string_view script, const std::string& label);
+  void close();
+
+ private:
+  void run_parallel_step(const PostDataStep& step, const std::string& label);
+
+  RestoreTarget& target_;
+  RestoreSession& leader_;
+  SessionOptions options_;
+  int jobs_;
+  std::vector<std::string> helper_settings_;
+  std::vector<std::unique_ptr<RestoreSession>> helpers_;
 };
 
 // Makes target's database ready for a script, the one policy of every

@@ -19,6 +19,7 @@ void register_commands(CLI::App& app) {
   add_backup_command(app, commands);
   add_snapshots_command(app, commands);
   add_restore_command(app, commands);
+  add_copy_command(app, commands);
   add_verify_command(app, commands);
   add_jobs_command(app, commands);
   add_check_config_command(app, commands);

@@ -1,5 +1,5 @@
 // The dbsnap subcommands: one file per command (ping.cc, backup.cc,
-// snapshots.cc, restore.cc, verify.cc, jobs.cc, run.cc, prune.cc,
+// snapshots.cc, restore.cc, copy.cc, verify.cc, jobs.cc, run.cc, prune.cc,
 // servers.cc, daemon.cc), registered here. What they share:
 // SERVER arguments (config.h resolve_server, drivers.h), VOLUME and SNAPSHOT
 // arguments (volumes.h) and the output format (output.h).
@@ -21,6 +21,7 @@ void add_ping_command(CLI::App& app, Commands& commands);
 void add_backup_command(CLI::App& app, Commands& commands);
 void add_snapshots_command(CLI::App& app, Commands& commands);
 void add_restore_command(CLI::App& app, Commands& commands);
+void add_copy_command(CLI::App& app, Commands& commands);
 void add_verify_command(CLI::App& app, Commands& commands);
 void add_jobs_command(CLI::App& app, Commands& commands);          // jobs.cc
 void add_check_config_command(CLI::App& app, Commands& commands);  // jobs.cc
