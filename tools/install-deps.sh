@@ -3,7 +3,8 @@
 #
 #   tools/install-deps.sh            build + test dependencies: PostgreSQL, MariaDB and
 #                                    Ceph RGW (the S3 endpoint of tools/s3-local.sh)
-#   tools/install-deps.sh --bench    also what bench/compare uses (mydumper, sysbench, time)
+#   tools/install-deps.sh --bench    also what bench/compare uses (mydumper, sysbench, time,
+#                                    pgcopydb)
 #   tools/install-deps.sh --fuzz     also clang and its libFuzzer runtime (tools/fuzz.sh)
 #   tools/install-deps.sh --lint     also clang-format and clang-tidy (tools/lint.sh)
 #
@@ -27,10 +28,10 @@ packages=(
 )
 for arg in "$@"; do
   case $arg in
-    --bench) packages+=(mydumper sysbench time) ;;
+    --bench) packages+=(mydumper sysbench time pgcopydb) ;;
     --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
     --lint) packages+=(clang-format-14 clang-tidy-14) ;;
-    -h | --help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "install-deps.sh: unknown option '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done
