@@ -104,6 +104,14 @@ bool TableFilter::selects(std::string_view schema, std::string_view name) const 
   return std::none_of(exclude.begin(), exclude.end(), hit);
 }
 
+TableFilter TableFilter::of(const std::vector<std::string>& include,
+                            const std::vector<std::string>& exclude, PatternDialect dialect) {
+  TableFilter f;
+  for (const auto& t : include) f.include.push_back(NamePattern::table(t, dialect));
+  for (const auto& t : exclude) f.exclude.push_back(NamePattern::table(t, dialect));
+  return f;
+}
+
 std::vector<std::string> exclude_databases(const std::vector<std::string>& names,
                                            const std::vector<NamePattern>& exclude) {
   std::vector<std::string> kept;

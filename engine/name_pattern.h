@@ -26,9 +26,17 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/url.h"
+
 namespace dbsnap {
 
 enum class PatternDialect { postgres, mysql };
+
+// The dialect of a server kind's patterns: PostgreSQL's, or MySQL's for
+// MySQL and MariaDB.
+constexpr PatternDialect pattern_dialect(ServerKind kind) {
+  return kind == ServerKind::postgres ? PatternDialect::postgres : PatternDialect::mysql;
+}
 
 class NamePattern {
  public:
@@ -57,6 +65,11 @@ struct TableFilter {
   std::vector<NamePattern> exclude;
   bool empty() const { return include.empty() && exclude.empty(); }
   bool selects(std::string_view schema, std::string_view name) const;
+
+  // The filter of the table patterns given to -t (include) and -T (exclude).
+  // Throws what NamePattern::table throws.
+  static TableFilter of(const std::vector<std::string>& include,
+                        const std::vector<std::string>& exclude, PatternDialect dialect);
 };
 
 // The databases of names that match no pattern of exclude, in order.

@@ -125,11 +125,7 @@ int run_backup_cmd(const BackupArgs& a) {
   req.dump.lock_wait_timeout_s = a.lock_wait_timeout;
   req.dump.net_buffer_length = parse_size(a.net_buffer_length);
   req.dump.globals = a.globals;
-  PatternDialect dialect =
-      url.kind == ServerKind::postgres ? PatternDialect::postgres : PatternDialect::mysql;
-  for (const auto& t : a.tables) req.dump.tables.include.push_back(NamePattern::table(t, dialect));
-  for (const auto& t : a.exclude_tables)
-    req.dump.tables.exclude.push_back(NamePattern::table(t, dialect));
+  req.dump.tables = TableFilter::of(a.tables, a.exclude_tables, pattern_dialect(url.kind));
   if (a.globals && (a.create || !a.exclude_databases.empty() || !req.dump.tables.empty()))
     throw Error(ExitCode::usage,
                 "--globals backs up no database: it takes no --create, --exclude-database, "

@@ -55,11 +55,7 @@ CopyRequest copy_request(const CopyArgs& a, const ServerUrl& source, const Serve
   req.mode = a.drop ? PrepareMode::drop : a.clean ? PrepareMode::clean : PrepareMode::create;
   req.dump.no_owner = a.no_owner;
   req.dump.no_privileges = a.no_privileges;
-  PatternDialect dialect =
-      source.kind == ServerKind::postgres ? PatternDialect::postgres : PatternDialect::mysql;
-  for (const auto& t : a.tables) req.dump.tables.include.push_back(NamePattern::table(t, dialect));
-  for (const auto& t : a.exclude_tables)
-    req.dump.tables.exclude.push_back(NamePattern::table(t, dialect));
+  req.dump.tables = TableFilter::of(a.tables, a.exclude_tables, pattern_dialect(source.kind));
   return req;
 }
 
@@ -92,8 +88,6 @@ int run_copy_cmd(const CopyArgs& a) {
                                         target->describe(), e.what()));
     }
   }
-  std::uint64_t rows = 0;
-  for (const auto& c : r.counts) rows += c.actual;
   double seconds = seconds_since(start);
   if (a.output.json) {
     report_counts(r, true);  // a mismatch: exit 40, no document
@@ -105,11 +99,7 @@ int run_copy_cmd(const CopyArgs& a) {
                 {"tables", counts_json(r)}});
     return 0;
   }
-  if (!a.quiet)
-    fmt::print("copied {} into {}: {} tables, {} rows, {} bytes of SQL in {:.1f}s ({} jobs)\n",
-               source.masked(), target->describe(), r.counts.size(), rows, r.raw_bytes, seconds,
-               a.jobs);
-  report_counts(r, a.quiet);
+  report_restored("copied " + source.masked(), target->describe(), r, seconds, a.jobs, a.quiet);
   return 0;
 }
 

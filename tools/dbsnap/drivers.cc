@@ -23,8 +23,7 @@ std::unique_ptr<Driver> driver_for(const ServerUrl& url) {
 std::vector<std::string> select_databases(Driver& driver, const ServerUrl& url,
                                           const std::vector<std::string>& exclude) {
   if (!url.database.empty()) return {url.database};
-  PatternDialect dialect =
-      url.kind == ServerKind::postgres ? PatternDialect::postgres : PatternDialect::mysql;
+  PatternDialect dialect = pattern_dialect(url.kind);
   std::vector<NamePattern> patterns;
   patterns.reserve(exclude.size());
   for (const auto& text : exclude) patterns.push_back(NamePattern::database(text, dialect));

@@ -45,4 +45,14 @@ void report_counts(const RestoreReport& r, bool quiet) {
                             differ.size() == 1 ? "" : "s", fmt::join(differ, "; ")));
 }
 
+void report_restored(const std::string& done, const std::string& target, const RestoreReport& r,
+                     double seconds, int jobs, bool quiet) {
+  std::uint64_t rows = 0;
+  for (const auto& c : r.counts) rows += c.actual;
+  if (!quiet)
+    fmt::print("{} into {}: {} tables, {} rows, {} bytes of SQL in {:.1f}s ({} jobs)\n", done,
+               target, r.counts.size(), rows, r.raw_bytes, seconds, jobs);
+  report_counts(r, quiet);
+}
+
 }  // namespace dbsnap::cli

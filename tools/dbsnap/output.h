@@ -31,4 +31,10 @@ nlohmann::ordered_json counts_json(const RestoreReport& r);
 // the manifest.
 void report_counts(const RestoreReport& r, bool quiet);
 
+// Unless quiet, "<done> into <target>: N tables, N rows, N bytes of SQL in
+// 1.2s (N jobs)" on stdout (done: "restored x.sql.gz", "copied postgres://...");
+// then report_counts(r, quiet).
+void report_restored(const std::string& done, const std::string& target, const RestoreReport& r,
+                     double seconds, int jobs, bool quiet);
+
 }  // namespace dbsnap::cli

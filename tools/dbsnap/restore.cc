@@ -109,8 +109,6 @@ int run_restore_cmd(const RestoreArgs& a) {
       });
     r = restore_snapshot(*target, reader, keys, m, chunk_decompressors(m.codec), req, &progress);
   }
-  std::uint64_t rows = 0;
-  for (const auto& c : r.counts) rows += c.actual;
   if (a.output.json) {
     report_counts(r, true);  // a mismatch: exit 40, no document
     auto j = restore_json(a, target->describe(), r.raw_bytes, seconds_since(start));
@@ -127,11 +125,8 @@ int run_restore_cmd(const RestoreArgs& a) {
                  a.snapshot, target->describe(), r.raw_bytes, seconds_since(start));
     return 0;
   }
-  if (!a.quiet)
-    fmt::print("restored {} into {}: {} tables, {} rows, {} bytes of SQL in {:.1f}s ({} jobs)\n",
-               a.snapshot, target->describe(), r.counts.size(), rows, r.raw_bytes,
-               seconds_since(start), a.jobs);
-  report_counts(r, a.quiet);
+  report_restored("restored " + a.snapshot, target->describe(), r, seconds_since(start), a.jobs,
+                  a.quiet);
   return 0;
 }
 
