@@ -17,6 +17,7 @@
 #include "tests/fuzz/mysql_splitter_fuzz.cc"
 #include "tests/fuzz/pg_splitter_fuzz.cc"
 #include "tests/fuzz/s3_xml_fuzz.cc"
+#include "tests/fuzz/unzstd_fuzz.cc"
 #include "tests/fuzz/url_fuzz.cc"
 
 namespace dbsnap::fuzz {
@@ -53,6 +54,7 @@ TEST(FuzzRegressions, Manifest) { check("manifest", manifest); }
 TEST(FuzzRegressions, Url) { check("url", url); }
 TEST(FuzzRegressions, S3Xml) { check("s3_xml", s3_xml); }
 TEST(FuzzRegressions, Gunzip) { check("gunzip", gunzip); }
+TEST(FuzzRegressions, Unzstd) { check("unzstd", unzstd); }
 
 }  // namespace
 }  // namespace dbsnap::fuzz
