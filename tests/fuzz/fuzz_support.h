@@ -5,14 +5,18 @@
 // process (a crash for libFuzzer) when an invariant breaks; the documented
 // dbsnap::Error of a rejected input is not a finding.
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "engine/compressor.h"
 #include "engine/error.h"
 
 namespace dbsnap::fuzz {
@@ -47,6 +51,23 @@ std::vector<std::string> split_in_pieces(Splitter& splitter, std::string_view sc
     items.push_back(std::string("error: ") + e.what());
   }
   return items;
+}
+
+// What a stream decompressor (engine/compressor.h: gzip or zstd) makes of in
+// fed in pieces of `piece` bytes, then finish(); nullopt if it rejects the
+// bytes (dbsnap::Error).
+inline std::optional<std::string> stream_in_pieces(StreamDecompressor& stream,
+                                                   std::span<const std::byte> in,
+                                                   std::size_t piece) {
+  try {
+    std::string out;
+    for (std::size_t at = 0; at < in.size(); at += piece)
+      stream.feed(in.subspan(at, std::min(piece, in.size() - at)), out);
+    stream.finish();
+    return out;
+  } catch (const Error&) {
+    return std::nullopt;
+  }
 }
 
 }  // namespace dbsnap::fuzz

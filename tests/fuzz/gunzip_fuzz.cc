@@ -21,16 +21,8 @@ void gunzip(const std::uint8_t* data, std::size_t size) {
   std::size_t hint = (data[0] & 0x80) != 0 ? 0 : data[0] * 7;
   std::span<const std::byte> in(reinterpret_cast<const std::byte*>(data + 1), size - 1);
 
-  std::optional<std::string> streamed;
-  try {
-    GunzipStream z;
-    std::string out;
-    for (std::size_t at = 0; at < in.size(); at += piece)
-      z.feed(in.subspan(at, std::min(piece, in.size() - at)), out);
-    z.finish();
-    streamed = std::move(out);
-  } catch (const Error&) {
-  }
+  GunzipStream stream;
+  std::optional<std::string> streamed = stream_in_pieces(stream, in, piece);
 
   std::optional<std::string> chunked;
   try {

@@ -20,16 +20,8 @@ void unzstd(const std::uint8_t* data, std::size_t size) {
   std::size_t piece = std::size_t{1} << (data[0] % 13);  // 1 .. 4096 bytes
   std::span<const std::byte> in(reinterpret_cast<const std::byte*>(data + 1), size - 1);
 
-  std::optional<std::string> streamed;
-  try {
-    ZstdStream z;
-    std::string out;
-    for (std::size_t at = 0; at < in.size(); at += piece)
-      z.feed(in.subspan(at, std::min(piece, in.size() - at)), out);
-    z.finish();
-    streamed = std::move(out);
-  } catch (const Error&) {
-  }
+  ZstdStream stream;
+  std::optional<std::string> streamed = stream_in_pieces(stream, in, piece);
   // Bounded by what the stream made (the manifest's raw_bytes in a restore),
   // so a frame claiming gigabytes allocates nothing.
   if (!streamed || streamed->size() > (64u << 20)) return;

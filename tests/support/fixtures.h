@@ -117,6 +117,46 @@ class SuiteSetup {
   std::string error_;
 };
 
+// The base of a typed suite over Dialects that shares one source: the
+// dialect's stress fixture loaded into a scratch database once per suite
+// (through SuiteSetup: a setup failure fails each test, never skips it).
+// Suite (the derived class) names the database with kTag, and may build more
+// from the source in a static prepare(source), ended in a static release():
+//
+//   template <class Dialect>
+//   class CopyCli : public StressSourceSuite<Dialect, CopyCli<Dialect>> {
+//    public:
+//     static constexpr const char* kTag = "copy_src";
+//   };
+template <class Dialect, class Suite>
+class StressSourceSuite : public ::testing::Test {
+ public:
+  using Database = typename Dialect::Database;
+  static void SetUpTestSuite() {
+    setup_.run([] {
+      source_ = new Database(Suite::kTag);
+      Dialect::load("stress", source_->name());
+      Suite::prepare(*source_);
+    });
+  }
+  static void TearDownTestSuite() {
+    Suite::release();
+    delete source_;
+    source_ = nullptr;
+  }
+  static void prepare(const Database& /*source*/) {}
+  static void release() {}
+
+ protected:
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(setup_.check());
+    ASSERT_NE(source_, nullptr);
+  }
+
+  static inline SuiteSetup setup_;
+  static inline Database* source_ = nullptr;
+};
+
 // The name of a test parameterised by (fixture, jobs): "sakila_jobs4".
 std::string fixture_jobs_name(const ::testing::TestParamInfo<std::tuple<std::string, int>>& info);
 

@@ -23,25 +23,9 @@ using json = nlohmann::json;
 
 // One dialect's stress fixture in a source database, shared by the suite.
 template <class Dialect>
-class CopyCli : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    setup_.run([] {
-      source_ = new typename Dialect::Database("copy_src");
-      Dialect::load("stress", source_->name());
-    });
-  }
-  static void TearDownTestSuite() {
-    delete source_;
-    source_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(setup_.check());
-    ASSERT_NE(source_, nullptr);
-  }
-
-  static inline SuiteSetup setup_;
-  static inline typename Dialect::Database* source_ = nullptr;
+class CopyCli : public StressSourceSuite<Dialect, CopyCli<Dialect>> {
+ public:
+  static constexpr const char* kTag = "copy_src";
 };
 TYPED_TEST_SUITE(CopyCli, Dialects, DialectName);
 

@@ -89,27 +89,15 @@ void back_up(Snapshot& s, const std::string& source_url, const std::string& data
 // One dialect's stress fixture in a source database, backed up once for
 // every test of the suite.
 template <class Dialect>
-class S3Cli : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    setup_.run([] {
-      source_ = new typename Dialect::Database("s3cli_src");
-      Dialect::load("stress", source_->name());
-      back_up(snapshot_, source_->url(), source_->name());
-    });
+class S3Cli : public StressSourceSuite<Dialect, S3Cli<Dialect>> {
+ public:
+  static constexpr const char* kTag = "s3cli_src";
+  static void prepare(const typename Dialect::Database& source) {
+    back_up(snapshot_, source.url(), source.name());
   }
-  static void TearDownTestSuite() {
-    snapshot_.prefix.reset();
-    delete source_;
-    source_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(setup_.check());
-    ASSERT_NE(source_, nullptr);
-  }
+  static void release() { snapshot_.prefix.reset(); }
 
-  static inline SuiteSetup setup_;
-  static inline typename Dialect::Database* source_ = nullptr;
+ protected:
   static inline Snapshot snapshot_;
 };
 TYPED_TEST_SUITE(S3Cli, Dialects, DialectName);

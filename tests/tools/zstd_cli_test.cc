@@ -36,46 +36,37 @@ struct ZstdSnapshot {
 // local directory (small chunks: tables span several frames) and once with
 // zstd:1 to S3, for every test of the suite.
 template <class Dialect>
-class ZstdCli : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    setup_.run([] {
-      source_ = new typename Dialect::Database("zstd_src");
-      Dialect::load("stress", source_->name());
-      volume_ = new ScratchDir();
-      auto r = run_dbsnap({"backup", source_->url(), "--to", volume_->path().string(), "--jobs",
-                           "2", "--chunk-size", "16KiB", "--compress", "zstd", "--quiet"});
-      if (r.exit_code != 0) throw std::runtime_error("zstd backup failed: " + r.describe());
-      auto data = find_files(volume_->path(), ".sql.zst");
-      auto manifests = find_files(volume_->path(), ".manifest.json");
-      if (data.size() != 1 || manifests.size() != 1)
-        throw std::runtime_error("expected one .sql.zst snapshot in " + volume_->path().string());
-      snapshot_ = {data[0], manifests[0]};
-      prefix_ = new S3Prefix("zstd");
-      r = run_dbsnap_s3({"backup", source_->url(), "--to", prefix_->url(), "--compress", "zstd:1",
-                         "--chunk-size", "16KiB", "--quiet"},
-                        prefix_->options());
-      if (r.exit_code != 0) throw std::runtime_error("zstd backup to S3 failed: " + r.describe());
-    });
+class ZstdCli : public StressSourceSuite<Dialect, ZstdCli<Dialect>> {
+ public:
+  static constexpr const char* kTag = "zstd_src";
+  static void prepare(const typename Dialect::Database& source) {
+    volume_ = new ScratchDir();
+    auto r = run_dbsnap({"backup", source.url(), "--to", volume_->path().string(), "--jobs", "2",
+                         "--chunk-size", "16KiB", "--compress", "zstd", "--quiet"});
+    if (r.exit_code != 0) throw std::runtime_error("zstd backup failed: " + r.describe());
+    auto data = find_files(volume_->path(), ".sql.zst");
+    auto manifests = find_files(volume_->path(), ".manifest.json");
+    if (data.size() != 1 || manifests.size() != 1)
+      throw std::runtime_error("expected one .sql.zst snapshot in " + volume_->path().string());
+    snapshot_ = {data[0], manifests[0]};
+    prefix_ = new S3Prefix("zstd");
+    r = run_dbsnap_s3({"backup", source.url(), "--to", prefix_->url(), "--compress", "zstd:1",
+                       "--chunk-size", "16KiB", "--quiet"},
+                      prefix_->options());
+    if (r.exit_code != 0) throw std::runtime_error("zstd backup to S3 failed: " + r.describe());
   }
-  static void TearDownTestSuite() {
+  static void release() {
     delete prefix_;
     delete volume_;
-    delete source_;
     prefix_ = nullptr;
     volume_ = nullptr;
-    source_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NO_FATAL_FAILURE(setup_.check());
-    ASSERT_NE(source_, nullptr);
-  }
-  void expect_same_as_source(const std::string& target) {
-    Dialect::expect_same(source_->name(), target);
   }
 
-  static inline SuiteSetup setup_;
-  static inline typename Dialect::Database* source_ = nullptr;
+ protected:
+  void expect_same_as_source(const std::string& target) {
+    Dialect::expect_same(this->source_->name(), target);
+  }
+
   static inline ScratchDir* volume_ = nullptr;
   static inline S3Prefix* prefix_ = nullptr;
   static inline ZstdSnapshot snapshot_;
