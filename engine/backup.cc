@@ -7,6 +7,7 @@
 #include <chrono>
 #include <exception>
 #include <mutex>
+#include <optional>
 
 #include "engine/cancel.h"
 #include "engine/error.h"
@@ -31,14 +32,15 @@ class OrderedAppender {
   OrderedAppender(Sink& sink, Manifest& manifest, BackupProgress* progress)
       : sink_(sink), manifest_(manifest), progress_(progress) {}
 
-  void append(Section section, std::string_view table, std::span<const std::byte> member,
-              std::uint64_t raw_bytes, std::uint64_t rows, std::uint64_t checksum,
-              std::uint32_t crc) {
+  // Returns the chunk's index in the manifest; after: the chunk it continues.
+  std::size_t append(Section section, std::string_view table, std::span<const std::byte> member,
+                     std::uint64_t raw_bytes, std::uint64_t rows, std::uint64_t checksum,
+                     std::uint32_t crc, std::optional<std::size_t> after) {
     std::lock_guard lock(mu_);
     sink_.write(member);
     sha_.update(member);
-    manifest_.chunks.push_back(
-        ChunkEntry{section, std::string(table), offset_, member.size(), raw_bytes, rows, crc});
+    manifest_.chunks.push_back(ChunkEntry{section, std::string(table), offset_, member.size(),
+                                          raw_bytes, rows, crc, after});
     offset_ += member.size();
     if (section == Section::data) {
       manifest_.tables[std::string(table)] += rows;
@@ -49,6 +51,7 @@ class OrderedAppender {
       progress_->stored_bytes += member.size();
       progress_->rows += rows;
     }
+    return manifest_.chunks.size() - 1;
   }
 
   // Size and SHA-256 of everything appended; call once, after the last append.
@@ -100,24 +103,37 @@ class CompressingChunkSink final : public ChunkSink {
 
   void emit(Section section, std::string_view table, std::string_view sql, std::uint64_t rows,
             std::uint64_t checksum) override {
-    throw_if_cancelled();
-    // Another worker failed: the backup is lost, stop producing.
-    if (stop_.load(std::memory_order_relaxed))
-      throw Error(ExitCode::failure, "stopped because another worker failed");
-    std::uint32_t crc = compressor_->compress(sql, member_);
-    appender_.append(section, table, member_, sql.size(), rows, checksum, crc);
-    // A chunk far beyond chunk_bytes (one huge row) grew the buffer: give it back.
-    if (member_.capacity() > 2 * chunk_bytes_ + (1 << 20)) std::vector<std::byte>().swap(member_);
+    append(section, table, sql, rows, checksum, std::nullopt);
+  }
+
+  void emit_link(ChainLink link, std::string_view table, std::string_view sql, std::uint64_t rows,
+                 std::uint64_t checksum) override {
+    bool continues = link == ChainLink::next || link == ChainLink::last;
+    append(Section::data, table, sql, rows, checksum,
+           continues ? std::optional(last_) : std::nullopt);
   }
 
   std::size_t chunk_bytes() const override { return chunk_bytes_; }
 
  private:
+  void append(Section section, std::string_view table, std::string_view sql, std::uint64_t rows,
+              std::uint64_t checksum, std::optional<std::size_t> after) {
+    throw_if_cancelled();
+    // Another worker failed: the backup is lost, stop producing.
+    if (stop_.load(std::memory_order_relaxed))
+      throw Error(ExitCode::failure, "stopped because another worker failed");
+    std::uint32_t crc = compressor_->compress(sql, member_);
+    last_ = appender_.append(section, table, member_, sql.size(), rows, checksum, crc, after);
+    // A chunk far beyond chunk_bytes (one huge row) grew the buffer: give it back.
+    if (member_.capacity() > 2 * chunk_bytes_ + (1 << 20)) std::vector<std::byte>().swap(member_);
+  }
+
   OrderedAppender& appender_;
   std::unique_ptr<Compressor> compressor_;
   std::size_t chunk_bytes_;
   const std::atomic<bool>& stop_;
   std::vector<std::byte> member_;  // reused output buffer
+  std::size_t last_ = 0;           // manifest index of the chunk emitted last
 };
 
 // Runs the data items on one thread per session (engine/parallel.h).

@@ -3,12 +3,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <exception>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -21,24 +23,31 @@
 namespace dbsnap {
 namespace {
 
-// A data chunk on its way from a dump session to a target session.
+class ChunkQueue;
+
+// A data chunk on its way from a dump session to a target session. The
+// first link of a chain (engine/dialect.h ChainLink) carries the queue the
+// rest of its links come through, for the session that runs it.
 struct Chunk {
   std::string table, sql;
   std::uint64_t rows = 0;
+  std::shared_ptr<ChunkQueue> chain;
 };
 
 // The chunks between the dump and the target: push blocks while `capacity`
 // chunks wait, pop while none does. close() says no more will come;
-// abort() (one side failed) makes push and pop give up at once.
+// abort() (one side failed) makes push and pop give up at once, as does
+// an abort of the parent queue (a chain's queue gives up with the main one).
 class ChunkQueue {
  public:
-  explicit ChunkQueue(std::size_t capacity) : capacity_(capacity) {}
+  explicit ChunkQueue(std::size_t capacity, const ChunkQueue* parent = nullptr)
+      : capacity_(capacity), parent_(parent) {}
 
   // False once aborted: the chunk is dropped.
   bool push(Chunk chunk) {
     std::unique_lock lock(mutex_);
-    wait(lock, [&] { return aborted_ || chunks_.size() < capacity_; });
-    if (aborted_) return false;
+    wait(lock, [&] { return aborted() || chunks_.size() < capacity_; });
+    if (aborted()) return false;
     chunks_.push_back(std::move(chunk));
     changed_.notify_all();
     return true;
@@ -47,34 +56,40 @@ class ChunkQueue {
   // nullopt once closed and drained, or aborted.
   std::optional<Chunk> pop() {
     std::unique_lock lock(mutex_);
-    wait(lock, [&] { return aborted_ || closed_ || !chunks_.empty(); });
-    if (aborted_ || chunks_.empty()) return std::nullopt;
+    wait(lock, [&] { return aborted() || closed_ || !chunks_.empty(); });
+    if (aborted() || chunks_.empty()) return std::nullopt;
     Chunk c = std::move(chunks_.front());
     chunks_.pop_front();
     changed_.notify_all();
     return c;
   }
 
-  void close() { set(closed_); }
-  void abort() { set(aborted_); }
+  void close() {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    changed_.notify_all();
+  }
+  void abort() {
+    std::lock_guard lock(mutex_);
+    aborted_ = true;
+    changed_.notify_all();
+  }
 
  private:
+  bool aborted() const { return aborted_ || (parent_ != nullptr && parent_->aborted_); }
   // Waits for ready, waking to check for Ctrl-C (engine/cancel.h).
   template <class Ready>
   void wait(std::unique_lock<std::mutex>& lock, Ready ready) {
     while (!changed_.wait_for(lock, std::chrono::milliseconds(200), ready)) throw_if_cancelled();
-  }
-  void set(bool& flag) {
-    std::lock_guard lock(mutex_);
-    flag = true;
-    changed_.notify_all();
   }
 
   std::mutex mutex_;
   std::condition_variable changed_;
   std::deque<Chunk> chunks_;
   std::size_t capacity_;
-  bool closed_ = false, aborted_ = false;
+  const ChunkQueue* parent_;
+  bool closed_ = false;
+  std::atomic<bool> aborted_{false};  // read by the queues of chains without mutex_
 };
 
 // A dump session's ChunkSink: pre- and post-data collect into text; data
@@ -92,22 +107,49 @@ class CopySink final : public ChunkSink {
       text += sql;
       return;
     }
-    {
-      std::lock_guard lock(rows_mutex_);
-      rows_[std::string(table)] += rows;
+    count(table, rows);
+    push(*queue_, {std::string(table), std::string(sql), rows, nullptr});
+  }
+
+  // The first link goes through the queue with a queue of its own for the
+  // other links: they reach the session that runs the first, in order.
+  void emit_link(ChainLink link, std::string_view table, std::string_view sql, std::uint64_t rows,
+                 std::uint64_t checksum) override {
+    if (link == ChainLink::none) return emit(Section::data, table, sql, rows, checksum);
+    if (link != ChainLink::first && !chain_)
+      throw Error(ExitCode::failure, fmt::format("a chain of {} lacks its first link", table));
+    count(table, rows);
+    Chunk chunk{std::string(table), std::string(sql), rows, nullptr};
+    if (link == ChainLink::first) {
+      chain_ = std::make_shared<ChunkQueue>(2, queue_);
+      chunk.chain = chain_;
+      return push(*queue_, std::move(chunk));
     }
-    if (!queue_->push({std::string(table), std::string(sql), rows}))
-      throw Error(ExitCode::failure, "stopped because the target failed");
+    push(*chain_, std::move(chunk));
+    if (link == ChainLink::last) {
+      chain_->close();
+      chain_.reset();
+    }
   }
   std::size_t chunk_bytes() const override { return chunk_bytes_; }
 
   std::string text;  // the pre- or post-data script
 
  private:
+  void count(std::string_view table, std::uint64_t rows) {
+    std::lock_guard lock(rows_mutex_);
+    rows_[std::string(table)] += rows;
+  }
+  static void push(ChunkQueue& queue, Chunk chunk) {
+    if (!queue.push(std::move(chunk)))
+      throw Error(ExitCode::failure, "stopped because the target failed");
+  }
+
   ChunkQueue* queue_;
   std::size_t chunk_bytes_;
   std::map<std::string, std::uint64_t>& rows_;
   std::mutex& rows_mutex_;
+  std::shared_ptr<ChunkQueue> chain_;  // of the chain being emitted
 };
 
 // The first error of either side, recorded where it happened (before the
@@ -194,14 +236,21 @@ RestoreReport run_copy(Driver& source, RestoreTarget& target, const CopyRequest&
       error.guard([&] { session = target.open_session(worker_options); });
       return [&, session](std::size_t) {
         error.guard([&] {
-          while (std::optional<Chunk> c = queue.pop()) {
-            session->run(c->sql, fmt::format("data of {}", c->table));
-            data_bytes += c->sql.size();
+          auto feed = [&](const Chunk& c) {
+            session->feed(c.sql);
+            data_bytes += c.sql.size();
             ++chunks;
             if (progress != nullptr) {
-              progress->raw_bytes += c->sql.size();
-              progress->rows += c->rows;
+              progress->raw_bytes += c.sql.size();
+              progress->rows += c.rows;
             }
+          };
+          while (std::optional<Chunk> c = queue.pop()) {
+            session->begin(fmt::format("data of {}", c->table), 1);
+            feed(*c);
+            if (c->chain)  // the other links, as one script with the first
+              while (std::optional<Chunk> link = c->chain->pop()) feed(*link);
+            session->end();
           }
         });
       };

@@ -24,6 +24,14 @@
 
 namespace dbsnap {
 
+// Where a data chunk stands in a chain: a row too long for one chunk (a
+// 1 GiB LONGBLOB, a 500 MiB bytea) is written as several chunks whose text,
+// concatenated in order (first, next..., last), is one self-contained chunk,
+// cut anywhere (mid-row for a COPY line, between the statements that build a
+// MySQL value in session variables). They run as one script on one session.
+// A chunk of its own is `none`.
+enum class ChainLink { none, first, next, last };
+
 // Receives finished chunks of SQL text. Each call is one self-contained chunk
 // (DESIGN.md section 1): a whole COPY block or a run of complete INSERT
 // statements, or a part of the pre-data/post-data script made of complete
@@ -38,6 +46,14 @@ class ChunkSink {
   // xxh64 (engine/row_checksum.h), 0 for a chunk without rows.
   virtual void emit(Section section, std::string_view table, std::string_view sql,
                     std::uint64_t rows, std::uint64_t checksum) = 0;
+  // Emits a data chunk as a link of a chain (see ChainLink): the chain's chunks
+  // come from one sink, in order, with no other chunk of the sink between
+  // them. Sinks that keep every chunk in order on one session (a plain
+  // script) need not override it.
+  virtual void emit_link(ChainLink /*link*/, std::string_view table, std::string_view sql,
+                         std::uint64_t rows, std::uint64_t checksum) {
+    emit(Section::data, table, sql, rows, checksum);
+  }
   // Target size of a chunk's SQL text in bytes; data dumpers close the current
   // statement and emit once their buffer reaches it.
   virtual std::size_t chunk_bytes() const = 0;

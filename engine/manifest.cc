@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <climits>
@@ -99,7 +100,9 @@ std::uint64_t hex_field(const std::string& text, std::string_view name) {
 std::string to_json(const Manifest& m) {
   nlohmann::ordered_json j;
   j["format"] = "dbsnap-manifest";
-  j["format_version"] = Manifest::kFormatVersion;
+  bool chained = std::any_of(m.chunks.begin(), m.chunks.end(),
+                             [](const ChunkEntry& c) { return c.after.has_value(); });
+  j["format_version"] = chained ? Manifest::kFormatVersion : 1;
   j["tool_version"] = DBSNAP_VERSION;
   j["status"] = status_name(m.status);
   if (!m.failure.empty()) j["failure"] = m.failure;
@@ -127,6 +130,7 @@ std::string to_json(const Manifest& m) {
                       {"raw_bytes", c.raw_bytes},
                       {"rows", c.rows},
                       {"crc32", c.crc32}});
+    if (c.after) chunks.back()["after"] = *c.after;
   }
   j["tables"] = m.tables;
   auto& checksums = j["checksums"] = nlohmann::ordered_json::object();
@@ -140,6 +144,23 @@ std::string to_json(const Manifest& m) {
   return j.dump(1) + "\n";
 }
 
+namespace {
+
+// A chunk's "after": the index of an earlier data chunk of the same table.
+std::size_t chain_field(const nlohmann::json& v, const ChunkEntry& e,
+                        const std::vector<ChunkEntry>& earlier) {
+  std::uint64_t after = uint_field(v, "after");
+  if (after >= earlier.size() || e.section != Section::data ||
+      earlier[after].section != Section::data || earlier[after].table != e.table)
+    throw Error(ExitCode::verify_failed,
+                fmt::format("manifest chunk {} continues chunk {}, which is not an earlier data "
+                            "chunk of table '{}'",
+                            earlier.size(), after, e.table));
+  return after;
+}
+
+}  // namespace
+
 Manifest parse_manifest(std::string_view text) {
   nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object())
@@ -152,7 +173,7 @@ Manifest parse_manifest(std::string_view text) {
         fv == j.end()
             ? 0
             : static_cast<int>(uint_field(*fv, "format_version", std::numeric_limits<int>::max()));
-    if (version != Manifest::kFormatVersion)
+    if (version < 1 || version > Manifest::kFormatVersion)
       throw Error(ExitCode::verify_failed,
                   fmt::format("manifest format_version {} is not supported (this dbsnap reads "
                               "{}); use a newer dbsnap",
@@ -186,6 +207,7 @@ Manifest parse_manifest(std::string_view text) {
       e.rows = optional_uint_field(c, "rows");
       e.crc32 = static_cast<std::uint32_t>(
           uint_field(c.at("crc32"), "crc32", std::numeric_limits<std::uint32_t>::max()));
+      if (auto a = c.find("after"); a != c.end()) e.after = chain_field(*a, e, m.chunks);
       m.chunks.push_back(std::move(e));
     }
     if (auto t = j.find("tables"); t != j.end()) {

@@ -1,7 +1,7 @@
 // The snapshot manifest: the index and the record of one backup.
 // Format (version 1), written as <ts>-<id>.manifest.json beside <ts>-<id>.sql.gz:
 //
-//   { "format": "dbsnap-manifest", "format_version": 1, "tool_version": "0.1.0",
+//   { "format": "dbsnap-manifest", "format_version": 1 | 2, "tool_version": "0.1.0",
 //     "status": "running" | "completed" | "failed", "failure": "reason",
 //     "job": "nightly",   (absent for a backup outside a job)
 //     "server": { "kind": "postgres", "version": "15.5", "name": "127.0.0.1-5432",
@@ -12,7 +12,8 @@
 //     "host": "backup-1", "pid": 4242, "heartbeat_at": "2026-11-21T22:00:30Z",
 //     "options": { "jobs": 4, "compress": 6, "chunk_bytes": 4194304, ... },
 //     "chunks": [ { "section": "pre-data", "table": "", "offset": 0, "length": 812,
-//                   "raw_bytes": 4096, "rows": 0, "crc32": 305419896 }, ... ],
+//                   "raw_bytes": 4096, "rows": 0, "crc32": 305419896 },
+//                 { ..., "after": 7 }, ... ],
 //     "tables": { "public.film": 1000, ... },
 //     "checksums": { "public.film": "9c1f0e2a7b3d4c55", ... },
 //     "size": 123456, "sha256": "hex",
@@ -24,7 +25,9 @@
 // either.
 // chunks are listed in file order; offset/length are bytes of the .sql.gz;
 // raw_bytes is the decompressed SQL text; crc32 covers the stored (compressed)
-// bytes of the chunk; sha256 covers the whole .sql.gz.
+// bytes of the chunk; sha256 covers the whole .sql.gz. "after" (format 2
+// only) makes the chunk the next link of a chain: it runs after chunk number
+// "after" (of the same table), on the same session.
 // checksums: per table, the content checksum of engine/row_checksum.h (the
 // sum mod 2^64 of the XXH64 of each row's dumped text) as 16 lowercase
 // hex digits, taken inside the backup's snapshot; manifests written before
@@ -43,6 +46,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -74,6 +78,10 @@ struct ChunkEntry {
   std::uint64_t raw_bytes = 0;  // decompressed bytes
   std::uint64_t rows = 0;
   std::uint32_t crc32 = 0;  // of the compressed bytes
+  // The chunk this one continues (an index into Manifest::chunks, always
+  // smaller): it must run after that one, on the same session. nullopt for
+  // a chunk that stands alone or begins a chain (engine/dialect.h ChainLink).
+  std::optional<std::size_t> after;
 };
 
 // How the data object is encrypted; format "" = not encrypted.
@@ -88,7 +96,9 @@ struct Encryption {
 inline constexpr std::string_view kAgeFormat = "age-v1";
 
 struct Manifest {
-  static constexpr int kFormatVersion = 1;
+  // Written as 2 when some chunk has "after" (so that a dbsnap that predates
+  // chains refuses it instead of running the links apart), else 1; both read.
+  static constexpr int kFormatVersion = 2;
   SnapshotStatus status = SnapshotStatus::running;
   std::string failure;  // reason when failed
   std::string job;      // the job that made it; empty for a backup outside a job

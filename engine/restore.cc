@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <map>
 #include <set>
 #include <span>
 
@@ -51,26 +52,51 @@ std::optional<std::set<std::string>> chosen_tables(const RestoreTarget& target, 
   return chosen;
 }
 
-// Runs the data chunks listed in todo on up to jobs sessions of their own;
-// the first error stops the others after their current chunk and is rethrown
-// once every thread joined.
+// The chunks of todo (in file order) as tasks: a chunk alone, or a chain
+// (ChunkEntry::after) whose links run in order on one session.
+std::vector<std::vector<std::size_t>> chain_tasks(const Manifest& m,
+                                                  const std::vector<std::size_t>& todo) {
+  std::vector<std::vector<std::size_t>> tasks;
+  std::map<std::size_t, std::size_t> task_of;  // chunk index -> task
+  for (std::size_t index : todo) {
+    const auto& after = m.chunks[index].after;
+    auto chain = after ? task_of.find(*after) : task_of.end();
+    if (chain == task_of.end()) {
+      task_of[index] = tasks.size();
+      tasks.push_back({index});
+    } else {
+      task_of[index] = chain->second;
+      tasks[chain->second].push_back(index);
+    }
+  }
+  return tasks;
+}
+
+// Runs the data chunks listed in todo on up to jobs sessions of their own,
+// the links of a chain in order on one, as one script; the first error stops the others
+// after their current chunk and is rethrown once every thread joined.
 void run_data_chunks(RestoreTarget& target, Volume& volume, const SnapshotKeys& keys,
                      const Manifest& m, const std::vector<std::size_t>& todo,
                      const DecompressorFactory& decompressors, const SessionOptions& options,
                      int jobs, RestoreProgress* progress) {
-  std::size_t workers = std::min<std::size_t>(static_cast<std::size_t>(jobs), todo.size());
-  run_parallel(workers, todo.size(), [&](std::size_t, const std::atomic<bool>&) -> ItemHandler {
+  std::vector<std::vector<std::size_t>> tasks = chain_tasks(m, todo);
+  std::size_t workers = std::min<std::size_t>(static_cast<std::size_t>(jobs), tasks.size());
+  run_parallel(workers, tasks.size(), [&](std::size_t, const std::atomic<bool>&) -> ItemHandler {
     std::shared_ptr<Decompressor> decompressor = decompressors();
     std::shared_ptr<RestoreSession> session = target.open_session(options);
     return [&, decompressor, session](std::size_t i) {
-      std::size_t index = todo[i];
-      std::string text = read_chunk(volume, keys, m, index, *decompressor);
-      session->run(text, describe_chunk(m, index));
-      if (progress != nullptr) {
-        progress->raw_bytes += text.size();
-        progress->rows += m.chunks[index].rows;
-        ++progress->chunks_done;
+      session->begin(describe_chunk(m, tasks[i].front()), 1);
+      for (std::size_t index : tasks[i]) {
+        throw_if_cancelled();
+        std::string text = read_chunk(volume, keys, m, index, *decompressor);
+        session->feed(text);
+        if (progress != nullptr) {
+          progress->raw_bytes += text.size();
+          progress->rows += m.chunks[index].rows;
+          ++progress->chunks_done;
+        }
       }
+      session->end();
     };
   });
 }

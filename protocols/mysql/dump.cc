@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <ctime>
+#include <functional>
 
 #include "engine/error.h"
+#include "engine/row_checksum.h"
 #include "protocols/mysql/connection.h"
 #include "protocols/mysql/rows.h"
 #include "protocols/mysql/schema.h"
@@ -27,6 +29,8 @@ constexpr unsigned kErrStatementTimeout = 1969;        // MariaDB ER_STATEMENT_T
 constexpr unsigned kErrNoSuchTable = 1146;             // ER_NO_SUCH_TABLE
 constexpr unsigned kErrTableDefinitionChanged = 1412;  // ER_TABLE_DEF_CHANGED
 constexpr unsigned long kMaxExecutionTimeMinVersion = 50708;  // MySQL max_execution_time
+
+constexpr std::uint64_t kHugePieceBytes = std::uint64_t{16} << 20;  // read per result row
 
 __extension__ typedef __int128 Key;  // any signed or unsigned BIGINT, and their differences
 
@@ -214,10 +218,20 @@ class MySnapshotSession final : public SnapshotSession {
     const MyTable& table = it->second;
     std::string sql = item.slice.empty() ? table.select : table.select + " WHERE " + item.slice;
     try {
-      MyResult rows = conn_.stream(sql);
-      auto kinds = literal_kinds(rows);
       InsertWriter writer(table, net_buffer_length_, out);
-      while (rows.next()) writer.add(rows, kinds);  // formatted in place, no per-row copy
+      std::vector<std::string> deferred;  // key conditions of rows holding a huge value
+      {
+        MyResult rows = conn_.stream(sql);
+        auto kinds = literal_kinds(rows);
+        kinds.resize(kinds.size() - table.huge.size());  // not the LENGTH() columns
+        while (rows.next()) {
+          if (huge_values(rows, table, kinds.size()).empty())
+            writer.add(rows, kinds);  // formatted in place, no per-row copy
+          else
+            deferred.push_back(key_condition(rows, table, kinds));
+        }
+      }
+      for (const auto& where : deferred) add_huge_row(table, where, writer);
       writer.finish();
     } catch (const Error& e) {
       unsigned code = conn_.error_number();
@@ -237,6 +251,76 @@ class MySnapshotSession final : public SnapshotSession {
   }
 
  private:
+  // Per column of the dumped ones (columns), whether row holds a value longer
+  // than kHugeValueBytes there (read NULL; see MyTable::huge); empty when none.
+  static std::vector<bool> huge_values(const MyResult& row, const MyTable& table,
+                                       std::size_t columns) {
+    std::vector<bool> huge;
+    for (std::size_t h = 0; h < table.huge.size(); ++h) {
+      auto at = static_cast<unsigned>(columns + h);
+      if (row.is_null(at) || parse_key(row.get(at)) <= Key{kHugeValueBytes}) continue;
+      huge.resize(columns);
+      huge[table.huge[h].index] = true;
+    }
+    return huge;
+  }
+
+  // "`t`.`k1` = <value> AND ...": the row's primary key, as SQL.
+  static std::string key_condition(const MyResult& row, const MyTable& table,
+                                   const std::vector<Literal>& kinds) {
+    std::string where;
+    for (const auto& [index, name] : table.key) {
+      where += (where.empty() ? "" : " AND ") + name + " = ";
+      append_value(where, row.get(index), kinds[index]);
+    }
+    return where;
+  }
+
+  // Reads the row of table at where again (the same snapshot), then each of
+  // its huge values in pieces of kHugePieceBytes, one result row per piece
+  // from one statement (the table row is read once: a const join), and
+  // writes it as a chain (InsertWriter::add_chain).
+  void add_huge_row(const MyTable& table, const std::string& where, InsertWriter& writer) {
+    MyResult row = conn_.query(table.select + " WHERE " + where);
+    if (!row.next())
+      throw Error(ExitCode::server_error,
+                  fmt::format("the row of {} where {} is gone inside the snapshot", table.quoted,
+                              where.substr(0, 200)));
+    auto kinds = literal_kinds(row);
+    kinds.resize(kinds.size() - table.huge.size());
+    std::vector<bool> huge = huge_values(row, table, kinds.size());
+    huge.resize(kinds.size());
+    auto read = [&](unsigned column, const std::function<void(std::string_view)>& take) {
+      std::size_t h = 0;
+      while (table.huge[h].index != column) ++h;
+      auto length = static_cast<std::uint64_t>(parse_key(row.get(kinds.size() + h)));
+      read_pieces(table, table.huge[h].bytes, where, length, take);
+    };
+    writer.add_chain(row, kinds, huge, xxh64(table.name + '\0' + where), read);
+  }
+
+  void read_pieces(const MyTable& table, const std::string& bytes, const std::string& where,
+                   std::uint64_t length, const std::function<void(std::string_view)>& take) {
+    std::uint64_t count = (length + kHugePieceBytes - 1) / kHugePieceBytes;
+    std::string numbers = "SELECT 0 AS i";
+    for (std::uint64_t i = 1; i < count; ++i) numbers += fmt::format(" UNION ALL SELECT {}", i);
+    MyResult pieces = conn_.stream(fmt::format(
+        "SELECT dbsnap_n.i, SUBSTRING({0}, dbsnap_n.i * {1} + 1, {1}) FROM {2} JOIN ({3}) AS "
+        "dbsnap_n WHERE {4}",
+        bytes, kHugePieceBytes, table.quoted, numbers, where));
+    std::uint64_t got = 0;
+    for (std::uint64_t i = 0; pieces.next(); ++i) {
+      if (pieces.get(0) != std::to_string(i))  // the server chose another order
+        throw Error(ExitCode::server_error,
+                    fmt::format("pieces of a value of {} came out of order", table.quoted));
+      got += pieces.get(1).size();
+      take(pieces.get(1));
+    }
+    if (got != length)
+      throw Error(ExitCode::server_error, fmt::format("a value of {} read back as {} bytes of {}",
+                                                      table.quoted, got, length));
+  }
+
   MyConnection conn_;
   std::map<std::string, MyTable> tables_;
   std::size_t net_buffer_length_;

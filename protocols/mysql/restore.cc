@@ -30,6 +30,8 @@ bool starts_with_nocase(std::string_view s, std::string_view prefix) {
 }
 
 // SET ... or /*!NNNNN SET ... */: a session setting to replay on new sessions.
+// Not an assignment to the data chunks' own variables (SET @dbsnap_...):
+// they build long values there (rows.h InsertWriter) that nothing later reads.
 bool is_setting(std::string_view statement) {
   if (statement.starts_with("/*!")) {
     statement.remove_prefix(3);
@@ -37,7 +39,7 @@ bool is_setting(std::string_view statement) {
       statement.remove_prefix(1);
     while (!statement.empty() && statement.front() == ' ') statement.remove_prefix(1);
   }
-  return starts_with_nocase(statement, "SET ");
+  return starts_with_nocase(statement, "SET ") && !statement.starts_with("SET @dbsnap_");
 }
 
 // "a b  c\n d" -> "a b c d", cut at kStatementExcerpt characters.

@@ -4,6 +4,7 @@
 
 #include "engine/cancel.h"
 #include "engine/comment_line.h"
+#include "engine/error.h"
 #include "engine/row_checksum.h"
 #include "protocols/mysql/script.h"
 #include "protocols/mysql/sql_text.h"
@@ -152,14 +153,81 @@ void InsertWriter::add_big_values(const std::vector<Literal>& kinds) {
   }
 }
 
-void InsertWriter::emit_chunk() {
+void InsertWriter::add_chain(const MyResult& row, const std::vector<Literal>& kinds,
+                             const std::vector<bool>& huge, std::uint64_t id,
+                             const PieceReader& read) {
+  if (rows_ > 0) {
+    emit_chunk();
+    open_chunk();
+  }
+  ChainLink link = ChainLink::first;
+  auto var = [&](unsigned i) { return fmt::format("@dbsnap_{:016x}_{}", id, i); };
+  auto big = [&](unsigned i) {
+    return huge[i] || (!row.is_null(i) && row.get(i).size() > kBigValueBytes);
+  };
+  for (unsigned i = 0; i < kinds.size(); ++i) {
+    if (!big(i)) continue;
+    bool started = false;
+    auto take = [&](std::string_view piece) {
+      for (std::size_t at = 0; at < piece.size(); at += kBigValueBytes) {
+        const std::size_t statement = buf_.size();
+        if (started)
+          fmt::format_to(std::back_inserter(buf_), "SET {0} = CONCAT({0}, ", var(i));
+        else
+          fmt::format_to(std::back_inserter(buf_), "SET {} = ", var(i));
+        append_hex(buf_, piece.substr(at, kBigValueBytes));
+        buf_ += started ? ")" : "";
+        checksum_ += xxh64(std::string_view(buf_).substr(statement));  // the row's content
+        buf_ += ";\n";
+        started = true;
+        if (buf_.size() < out_.chunk_bytes()) continue;
+        emit_chunk(link);
+        link = ChainLink::next;
+        open_chunk();
+      }
+    };
+    if (huge[i])
+      read(i, take);
+    else
+      take(row.get(i));
+    if (!started)
+      throw Error(ExitCode::failure,
+                  fmt::format("column {} of a row of {} read back empty", i + 1, table_.quoted));
+  }
+  const std::size_t row_start = buf_.size();
+  buf_ += table_.insert;
+  buf_ += '(';
+  for (unsigned i = 0; i < kinds.size(); ++i) {
+    if (i > 0) buf_ += ',';
+    if (big(i))  // text: the bytes are the connection's utf8mb4
+      buf_ +=
+          kinds[i] == Literal::string ? fmt::format("CONVERT({} USING utf8mb4)", var(i)) : var(i);
+    else if (row.is_null(i))
+      buf_ += "NULL";
+    else
+      append_value(buf_, row.get(i), kinds[i]);
+  }
+  buf_ += ')';
+  checksum_ += xxh64(std::string_view(buf_).substr(row_start));
+  buf_ += ";\n";
+  for (unsigned i = 0; i < kinds.size(); ++i)
+    if (big(i)) fmt::format_to(std::back_inserter(buf_), "SET {} = NULL;\n", var(i));
+  ++rows_;
+  emit_chunk(link == ChainLink::first ? ChainLink::none : ChainLink::last);
+  open_chunk();
+}
+
+void InsertWriter::emit_chunk(ChainLink link) {
   if (statement_start_ != std::string::npos) buf_ += ";\n";
   if (table_.lock_tables) buf_ += "UNLOCK TABLES;\n";
   if (table_.history)
     buf_ +=
         "/*M!101100 SET @@session.system_versioning_insert_history="
         "@old_system_versioning_insert_history */;\n";
-  out_.emit(Section::data, table_.name, buf_, rows_, checksum_);
+  if (link == ChainLink::none)
+    out_.emit(Section::data, table_.name, buf_, rows_, checksum_);
+  else
+    out_.emit_link(link, table_.name, buf_, rows_, checksum_);
   emitted_ = true;
   throw_if_cancelled();
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -100,13 +101,31 @@ class InsertWriter {
     append_row(buf_, row, kinds);
     close_tuple(comma);
   }
+  // Reads the pieces of one column's value, in order, into take.
+  using PieceReader =
+      std::function<void(unsigned column, const std::function<void(std::string_view piece)>& take)>;
+  // Adds the current row of row, whose columns marked in huge are not in row
+  // (read NULL there) but read by read, as a chain of chunks (engine/dialect.h
+  // ChainLink) that builds every value longer than kBigValueBytes in a
+  // session variable, kBigValueBytes per statement, then inserts the row:
+  //   SET @dbsnap_<id>_2 = 0x<4 MiB>;                         first link
+  //   SET @dbsnap_<id>_2 = CONCAT(@dbsnap_<id>_2, 0x<4 MiB>); ... next links
+  //   INSERT INTO `t` VALUES (1,@dbsnap_<id>_2); SET @dbsnap_<id>_2 = NULL;  last
+  // Each link is a chunk of about chunk_bytes, so memory stays bounded by a
+  // piece whatever the value's length. The row's checksum is the sum of the
+  // XXH64 of each SET statement (without ";") and of the INSERT's tuple
+  // text. id (16 hex digits) names the row:
+  // chains of other rows, interleaved in the file, use other variables.
+  // Throws dbsnap::Error(failure) for a huge column that read nothing.
+  void add_chain(const MyResult& row, const std::vector<Literal>& kinds,
+                 const std::vector<bool>& huge, std::uint64_t id, const PieceReader& read);
   // Emits the last chunk; a DataItem without rows still gets one (with no
   // INSERT) so the manifest records the table.
   void finish();
 
  private:
   void open_chunk();
-  void emit_chunk();
+  void emit_chunk(ChainLink link = ChainLink::none);
   // Starts a tuple at the end of buf_: after a ',' in the open INSERT (returns
   // the comma's offset), or in a new INSERT (returns npos).
   std::size_t open_tuple();

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <vector>
 
@@ -97,6 +98,26 @@ bool keys_can_be_disabled(std::string_view engine) {
   return engine == "MyISAM" || engine == "Aria";
 }
 
+// Sets out.huge and out.key where rows with huge values can be found again
+// by primary key (selected: the columns dumped, in order).
+void find_huge_columns(MyTable& out, const TableInfo& t,
+                       const std::vector<const Column*>& selected) {
+  if (out.history || t.primary_key.empty()) return;
+  for (const auto& name : t.primary_key) {
+    auto at = std::find_if(selected.begin(), selected.end(),
+                           [&](const Column* c) { return c->name == name; });
+    if (at == selected.end() || (*at)->data_type == "float" || (*at)->data_type == "double") return;
+    out.key.emplace_back(at - selected.begin(), out.quoted + "." + quote_ident(name));
+  }
+  for (unsigned i = 0; i < selected.size(); ++i) {
+    const Column& c = *selected[i];
+    std::string q = out.quoted + "." + quote_ident(c.name);
+    if (c.data_type == "longblob") out.huge.push_back({i, q});
+    if (c.data_type == "longtext") out.huge.push_back({i, fmt::format("CAST({} AS BINARY)", q)});
+  }
+  if (out.huge.empty()) out.key.clear();
+}
+
 MyTable data_table(const TableInfo& t, bool history) {
   MyTable out;
   out.name = t.name;
@@ -104,22 +125,34 @@ MyTable data_table(const TableInfo& t, bool history) {
   out.history = history;
   out.lock_tables = keys_can_be_disabled(t.engine);
   out.data_bytes = t.data_bytes;
-  std::string select, insert;
+  std::string insert;
+  std::vector<const Column*> selected;
   bool column_list = history;
   bool has_period = false;
   for (const auto& c : t.columns) {
     has_period = has_period || c.period;
     column_list = column_list || c.generated || c.invisible || c.period;
     if (c.generated || (c.period && !history)) continue;
-    std::string q = quote_ident(c.name);
-    if (!insert.empty()) {
-      insert += ", ";
-      select += ", ";
-    }
-    insert += q;
-    // The text protocol prints FLOAT with 6 digits; as a double it is exact.
-    select += c.data_type == "float" ? q + " + 0e0" : q;
+    insert += (insert.empty() ? "" : ", ") + quote_ident(c.name);
+    selected.push_back(&c);
   }
+  find_huge_columns(out, t, selected);
+  std::string select;
+  for (unsigned i = 0; i < selected.size(); ++i) {
+    std::string q = quote_ident(selected[i]->name);
+    auto huge = std::find_if(out.huge.begin(), out.huge.end(),
+                             [&](const HugeColumn& h) { return h.index == i; });
+    if (i > 0) select += ", ";
+    // The text protocol prints FLOAT with 6 digits; as a double it is exact.
+    if (selected[i]->data_type == "float")
+      select += q + " + 0e0";
+    else if (huge != out.huge.end())
+      select += fmt::format("IF(LENGTH({0}) > {1}, NULL, {0})", q, kHugeValueBytes);
+    else
+      select += q;
+  }
+  for (const auto& h : out.huge)
+    select += fmt::format(", LENGTH({})", quote_ident(selected[h.index]->name));
   if (history && !has_period) {  // implicit period columns, hidden from information_schema
     insert += ", ROW_START, ROW_END";
     select += ", ROW_START, ROW_END";

@@ -4,19 +4,44 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "engine/name_pattern.h"
 #include "protocols/mysql/connection.h"
 
 namespace dbsnap::mysql {
 
+// Values longer than this many bytes are not read with their row (which
+// libmariadb holds whole, so a 1 GiB LONGBLOB would cost 1 GiB of memory):
+// see MyTable::huge.
+inline constexpr std::uint64_t kHugeValueBytes = std::uint64_t{32} << 20;
+
+// A LONGBLOB or LONGTEXT column (MariaDB's JSON is a LONGTEXT) whose values
+// may exceed kHugeValueBytes.
+struct HugeColumn {
+  unsigned index = 0;  // position in MyTable::select
+  // The value as bytes, qualified by table: `t`.`c`, or CAST(`t`.`c` AS BINARY)
+  // for text, whose SUBSTRING would count characters.
+  std::string bytes;
+};
+
 // A table whose rows are dumped as extended INSERT statements.
 struct MyTable {
   std::string name;    // unquoted, as in information_schema; the manifest's table name
   std::string quoted;  // `name`
   // SELECT of the dumped columns, FLOAT columns as exact doubles; a slice
-  // appends " WHERE <DataItem::slice>".
+  // appends " WHERE <DataItem::slice>". With huge columns, each of them reads
+  // NULL when longer than kHugeValueBytes, and LENGTH() of each follows the
+  // dumped columns (in the order of huge).
   std::string select;
+  // Columns that may hold huge values, in a table with a primary key (not
+  // system-versioned, no FLOAT or DOUBLE in the key) whose rows can then be
+  // found again: empty otherwise, and such rows are read whole.
+  std::vector<HugeColumn> huge;
+  // The primary key: position in select and qualified name (`t`.`c`) of each
+  // column; set when huge is.
+  std::vector<std::pair<unsigned, std::string>> key;
   // "INSERT INTO `t` VALUES " or, when some columns are generated, invisible or
   // history periods, "INSERT INTO `t` (`a`, `b`) VALUES ".
   std::string insert;

@@ -123,6 +123,25 @@ CopyChunker::CopyChunker(std::string header, std::string_view table, std::string
   buffer_.assign(header_);
 }
 
+void CopyChunker::add_chain(std::string_view row, std::uint64_t rows) {
+  if (buffer_.size() > header_.size()) cut();
+  const std::uint64_t checksum = xxh64(row);
+  ChainLink link = ChainLink::first;
+  for (; row.size() > chunk_bytes_; row.remove_prefix(chunk_bytes_)) {
+    buffer_.append(row.substr(0, chunk_bytes_));
+    out_.emit_link(link, table_, buffer_, 0, 0);
+    link = ChainLink::next;
+    buffer_.clear();
+    throw_if_cancelled();
+  }
+  buffer_.append(row);
+  buffer_ += trailer_;
+  out_.emit_link(ChainLink::last, table_, buffer_, rows, checksum);
+  rows_ += rows;
+  throw_if_cancelled();
+  buffer_.assign(header_);
+}
+
 void CopyChunker::emit() {
   buffer_ += trailer_;
   out_.emit(Section::data, table_, buffer_, chunk_rows_, chunk_checksum_);

@@ -66,10 +66,11 @@ inline constexpr std::string_view kCopyBlockTrailer = "\\.\n\n\n";
 // chunk is header + whole rows + trailer (kCopyBlockTrailer for COPY), so it
 // restores alone with psql; a chunk is emitted before the row that would
 // append to a buffer already holding out.chunk_bytes() (and more than the
-// header). The large objects' data (large_objects.h) is packed alike, its
-// "rows" being lo_put statements. buffer is the caller's memory, reused for
-// every chunk (no allocation of ours per row or per chunk); after a chunk that
-// an oversized row (a big bytea) grew beyond twice its usual size, the memory
+// header); a row longer than out.chunk_bytes() becomes a chain of its own.
+// The large objects' data (large_objects.h) is packed alike, its "rows"
+// being lo_put statements. buffer is the caller's memory, reused for every
+// chunk (no allocation of ours per row or per chunk); after a chunk that
+// a row close to chunk_bytes grew beyond twice its usual size, the memory
 // is given back. Checks for cancellation once per chunk.
 class CopyChunker {
  public:
@@ -80,6 +81,7 @@ class CopyChunker {
   // manifest (0 for a piece continuing an earlier row). Every piece counts in
   // the chunk's checksum (engine/row_checksum.h).
   void add(std::string_view row, std::uint64_t rows = 1) {
+    if (row.size() > chunk_bytes_) return add_chain(row, rows);
     if (buffer_.size() > header_.size() && buffer_.size() >= chunk_bytes_) cut();
     if (buffer_.capacity() - buffer_.size() < row.size() + trailer_.size()) grow(row.size());
     buffer_.append(row);
@@ -92,6 +94,11 @@ class CopyChunker {
   std::uint64_t finish();
 
  private:
+  // A row longer than chunk_bytes (a 500 MiB bytea) is cut into a chain
+  // (engine/dialect.h ChainLink) of chunk_bytes pieces after the rows before
+  // it went out: header + first piece, further pieces, last piece + trailer;
+  // so the buffer never holds more than a chunk.
+  void add_chain(std::string_view row, std::uint64_t rows);
   void emit();
   void cut();
   void grow(std::size_t row_bytes);

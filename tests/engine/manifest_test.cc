@@ -27,10 +27,12 @@ Manifest sample() {
   m.finished_at = "2026-11-21T22:00:05Z";
   m.options = {{"jobs", "4"}, {"compress", "6"}, {"chunk_bytes", "4194304"}};
   m.chunks = {
-      {Section::pre_data, "", 0, 812, 4096, 0, 305419896},
-      {Section::data, "public.film", 812, 5'000'000'000ULL, 12'000'000'000ULL, 1000, 0xFFFFFFFFu},
-      {Section::data, "\"Sales\".\"Order \"\"x\"\"\"", 5'000'000'812ULL, 20, 30, 0, 0},
-      {Section::post_data, "", 5'000'000'832ULL, 300, 900, 0, 42},
+      {Section::pre_data, "", 0, 812, 4096, 0, 305419896, std::nullopt},
+      {Section::data, "public.film", 812, 5'000'000'000ULL, 12'000'000'000ULL, 1000, 0xFFFFFFFFu,
+       std::nullopt},
+      {Section::data, "\"Sales\".\"Order \"\"x\"\"\"", 5'000'000'812ULL, 20, 30, 0, 0,
+       std::nullopt},
+      {Section::post_data, "", 5'000'000'832ULL, 300, 900, 0, 42, std::nullopt},
   };
   m.tables = {{"public.film", 1000}, {"\"Sales\".\"Order \"\"x\"\"\"", 0}};
   m.checksums = {{"public.film", 0xfedcba9876543210ULL}, {"\"Sales\".\"Order \"\"x\"\"\"", 0}};
@@ -63,6 +65,7 @@ void expect_equal(const Manifest& a, const Manifest& b) {
     EXPECT_EQ(a.chunks[i].raw_bytes, b.chunks[i].raw_bytes);
     EXPECT_EQ(a.chunks[i].rows, b.chunks[i].rows);
     EXPECT_EQ(a.chunks[i].crc32, b.chunks[i].crc32);
+    EXPECT_EQ(a.chunks[i].after, b.chunks[i].after);
   }
   EXPECT_EQ(a.tables, b.tables);
   EXPECT_EQ(a.checksums, b.checksums);
@@ -155,7 +158,7 @@ TEST(Manifest, EmptyManifestRoundTrips) {
 TEST(Manifest, JsonHasTheDocumentedShape) {
   auto j = nlohmann::json::parse(to_json(sample()));
   EXPECT_EQ(j.at("format"), "dbsnap-manifest");
-  EXPECT_EQ(j.at("format_version"), Manifest::kFormatVersion);
+  EXPECT_EQ(j.at("format_version"), 1) << "version 1 while no chunk is chained";
   EXPECT_EQ(j.at("tool_version"), DBSNAP_VERSION);
   EXPECT_EQ(j.at("status"), "completed");
   EXPECT_FALSE(j.contains("failure")) << "failure is written only when there is one";
@@ -205,9 +208,47 @@ TEST(Manifest, ForeignFormatIsVerifyFailed) {
   verify_error(sample_json_with([](auto& j) { j["format"] = 1; }));
 }
 
+// Appends to the sample two links of a chain after its data chunk 1.
+Manifest chained_sample() {
+  Manifest m = sample();
+  ChunkEntry link = m.chunks[1];
+  link.after = 1;
+  m.chunks.push_back(link);
+  link.after = 4;
+  m.chunks.push_back(link);
+  return m;
+}
+
+TEST(Manifest, ChainsRoundTripAsFormatVersionTwo) {
+  Manifest m = chained_sample();
+  auto j = nlohmann::json::parse(to_json(m));
+  EXPECT_EQ(j.at("format_version"), 2) << "a dbsnap without chains must refuse it";
+  EXPECT_FALSE(j.at("chunks")[1].contains("after"));
+  EXPECT_EQ(j.at("chunks")[5].at("after"), 4u);
+  expect_equal(parse_manifest(to_json(m)), m);
+  EXPECT_EQ(parse_manifest(to_json(sample())).chunks[1].after, std::nullopt);
+}
+
+TEST(Manifest, ChainToALaterOrOtherChunkIsVerifyFailed) {
+  std::string json = to_json(chained_sample());
+  auto with_after = [&](std::size_t chunk, const nlohmann::json& after) {
+    auto j = nlohmann::json::parse(json);
+    j["chunks"][chunk]["after"] = after;
+    return j.dump();
+  };
+  std::string message = verify_error(with_after(4, 5));
+  EXPECT_NE(message.find("chunk 4 continues chunk 5"), std::string::npos) << message;
+  verify_error(with_after(4, 4));   // itself
+  verify_error(with_after(4, 2));   // another table's
+  verify_error(with_after(4, 0));   // the pre-data
+  verify_error(with_after(3, 1));   // a post-data chunk in a chain
+  verify_error(with_after(4, -1));  // not an index
+  verify_error(with_after(4, "1"));
+}
+
 TEST(Manifest, UnsupportedFormatVersionIsVerifyFailedAndNamesIt) {
-  std::string message = verify_error(sample_json_with([](auto& j) { j["format_version"] = 2; }));
-  EXPECT_NE(message.find("format_version 2"), std::string::npos) << message;
+  std::string message = verify_error(sample_json_with([](auto& j) { j["format_version"] = 3; }));
+  EXPECT_NE(message.find("format_version 3"), std::string::npos) << message;
   verify_error(sample_json_with([](auto& j) { j["format_version"] = 0; }));
   verify_error(sample_json_with([](auto& j) { j.erase("format_version"); }));
   verify_error(sample_json_with([](auto& j) { j["format_version"] = "1"; }));

@@ -266,6 +266,49 @@ TEST(PgBackup, LargeObjectsComeBackWithPsqlAndWithParallelRestore) {
   pg_exec("postgres", "DROP ROLE " + role);
 }
 
+// A row longer than a chunk (here 6 MiB of bytea and 3 MiB of text with
+// tabs, newlines and backslashes, in 1 MiB chunks) is cut into a chain of
+// chunks mid-row, between ordinary rows of the same table: psql reads the
+// script as ever, and `dbsnap restore --jobs 4`, `verify --restore-into` and
+// `dbsnap copy` keep each chain on one session, in order.
+TEST(PgBackup, RowsLongerThanAChunkComeInChains) {
+  ScratchPgDatabase source("chain_src");
+  ScratchPgDatabase by_psql("chain_psql");
+  ScratchPgDatabase by_dbsnap("chain_dbsnap");
+  ScratchPgDatabase copied("chain_copy");
+  pg_exec(source.name(),
+          "CREATE TABLE h (id int PRIMARY KEY, b bytea, t text);"
+          "INSERT INTO h SELECT i, decode(md5(i::text), 'hex'), 'row ' || i "
+          "FROM generate_series(1, 2000) i;"
+          "INSERT INTO h VALUES (5000, (SELECT string_agg(sha256(i::text::bytea), '') "
+          "FROM generate_series(1, 196608) i), repeat(E'tab\there\nline \\ ', 200000)),"
+          "(5001, NULL, repeat('y', 2500000));"
+          "INSERT INTO h SELECT i, NULL, 'after ' || i FROM generate_series(6000, 7000) i");
+  ScratchDir volume;
+  auto r = run_dbsnap({"backup", source.url(), "--to", volume.path().string(), "--jobs", "2",
+                       "--chunk-size", "1MiB", "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.describe();
+  Snapshot snap = only_snapshot(volume.path());
+  auto manifest = nlohmann::json::parse(read_file(snap.manifest));
+  int links = 0;
+  for (const auto& c : manifest["chunks"]) links += c.contains("after") ? 1 : 0;
+  EXPECT_GE(links, 10) << "15 MiB of long rows in 1 MiB chunks";
+  EXPECT_EQ(manifest["format_version"], 2);
+
+  ASSERT_NO_FATAL_FAILURE(restore_with_psql(snap.data, by_psql.name()));
+  EXPECT_EQ(pg_table_fingerprints(by_psql.name()), pg_table_fingerprints(source.name()));
+  auto restored = run_dbsnap(
+      {"restore", snap.manifest.string(), "--to", by_dbsnap.url(), "--jobs", "4", "--quiet"});
+  ASSERT_EQ(restored.exit_code, 0) << restored.describe();
+  EXPECT_EQ(pg_table_fingerprints(by_dbsnap.name()), pg_table_fingerprints(source.name()));
+  auto verified = run_dbsnap({"verify", snap.manifest.string(), "--restore-into", pg_url()});
+  EXPECT_EQ(verified.exit_code, 0) << verified.describe();
+  // Copies cut at 4 MiB: the 12 MiB bytea row still makes a chain.
+  auto copy = run_dbsnap({"copy", source.url(), copied.url(), "--drop", "--jobs", "3", "--quiet"});
+  ASSERT_EQ(copy.exit_code, 0) << copy.describe();
+  EXPECT_EQ(pg_table_fingerprints(copied.name()), pg_table_fingerprints(source.name()));
+}
+
 // --no-large-objects (pg_dump --no-blobs): neither their entries nor their data.
 TEST(PgBackup, NoLargeObjectsLeavesThemOut) {
   ScratchPgDatabase source("noblobs_src");

@@ -1,0 +1,85 @@
+// CopyChunker without a server: rows packed into self-contained COPY chunks,
+// and a row longer than a chunk cut into a chain whose links, concatenated,
+// are one COPY block.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "engine/row_checksum.h"
+#include "protocols/postgres/copy.h"
+
+namespace dbsnap::pg {
+namespace {
+
+struct Emitted {
+  ChainLink link = ChainLink::none;
+  std::string sql;
+  std::uint64_t rows = 0, checksum = 0;
+};
+
+class RecordingSink final : public ChunkSink {
+ public:
+  explicit RecordingSink(std::size_t chunk_bytes) : chunk_bytes_(chunk_bytes) {}
+  void emit(Section /*section*/, std::string_view /*table*/, std::string_view sql,
+            std::uint64_t rows, std::uint64_t checksum) override {
+    chunks.push_back({ChainLink::none, std::string(sql), rows, checksum});
+  }
+  void emit_link(ChainLink link, std::string_view /*table*/, std::string_view sql,
+                 std::uint64_t rows, std::uint64_t checksum) override {
+    chunks.push_back({link, std::string(sql), rows, checksum});
+  }
+  std::size_t chunk_bytes() const override { return chunk_bytes_; }
+
+  std::vector<Emitted> chunks;
+
+ private:
+  std::size_t chunk_bytes_;
+};
+
+const std::string kHeader = "COPY public.t (a) FROM stdin;\n";
+
+TEST(CopyChunker, ARowLongerThanAChunkBecomesAChainBetweenOrdinaryChunks) {
+  RecordingSink sink(100);
+  std::string buffer;
+  CopyChunker chunker(kHeader, "public.t", buffer, sink);
+  const std::string before = "short row\n";
+  std::string longer(250, 'x');
+  longer += '\n';  // 251 bytes: links of 100, 100 and 51 bytes of the row
+  chunker.add(before);
+  chunker.add(longer);
+  chunker.add("after\n");
+  EXPECT_EQ(chunker.finish(), 3u);
+
+  ASSERT_EQ(sink.chunks.size(), 5u);
+  EXPECT_EQ(sink.chunks[0].link, ChainLink::none);
+  EXPECT_EQ(sink.chunks[0].sql, kHeader + before + std::string(kCopyBlockTrailer));
+  EXPECT_EQ(sink.chunks[0].checksum, xxh64(before));
+  EXPECT_EQ(sink.chunks[1].link, ChainLink::first);
+  EXPECT_EQ(sink.chunks[2].link, ChainLink::next);
+  EXPECT_EQ(sink.chunks[3].link, ChainLink::last);
+  EXPECT_EQ(sink.chunks[1].sql, kHeader + longer.substr(0, 100));
+  EXPECT_EQ(sink.chunks[2].sql, longer.substr(100, 100));
+  EXPECT_EQ(sink.chunks[1].rows + sink.chunks[2].rows, 0u);
+  EXPECT_EQ(sink.chunks[3].rows, 1u);
+  EXPECT_EQ(sink.chunks[3].checksum, xxh64(longer)) << "the row's checksum, as if whole";
+  std::string chain = sink.chunks[1].sql + sink.chunks[2].sql + sink.chunks[3].sql;
+  EXPECT_EQ(chain, kHeader + longer + std::string(kCopyBlockTrailer));
+  EXPECT_EQ(sink.chunks[4].link, ChainLink::none);
+  EXPECT_EQ(sink.chunks[4].sql, kHeader + "after\n" + std::string(kCopyBlockTrailer));
+  EXPECT_LE(buffer.capacity(), std::size_t{1} << 20) << "the buffer held more than a chunk";
+}
+
+TEST(CopyChunker, ARowOfExactlyAChunkStaysOrdinary) {
+  RecordingSink sink(100);
+  std::string buffer;
+  CopyChunker chunker(kHeader, "public.t", buffer, sink);
+  chunker.add(std::string(99, 'y') + "\n");
+  EXPECT_EQ(chunker.finish(), 1u);
+  ASSERT_EQ(sink.chunks.size(), 1u);
+  EXPECT_EQ(sink.chunks[0].link, ChainLink::none);
+  EXPECT_EQ(sink.chunks[0].rows, 1u);
+}
+
+}  // namespace
+}  // namespace dbsnap::pg
