@@ -64,7 +64,9 @@ std::optional<ScriptItem> ScriptSplitter::next_copy() {
     std::size_t end = line_ends ? eol : buf_.size();
     std::string_view row(buf_.data() + at, end - at);
     if (!row.empty() && row.back() == '\r') row.remove_suffix(1);
-    bool terminator = row == "\\." && (line_ends || finished_);
+    // The rest of a line cut into pieces is never the terminator ("x\\." cut
+    // after "x\" leaves "\.").
+    bool terminator = !copy_mid_line_ && row == "\\." && (line_ends || finished_);
     if (terminator || !line_ends) {
       if (at > start) {
         // The whole lines before this one go first; this one is looked at again.
@@ -74,7 +76,12 @@ std::optional<ScriptItem> ScriptSplitter::next_copy() {
       }
       if (!terminator) {
         if (finished_) throw copy_unterminated();
-        return std::nullopt;
+        // A long line: what has come of it goes out (it is longer than "\.\r").
+        if (end - at < copy_piece_bytes_ || end - at <= 3) return std::nullopt;
+        pos_ = scan_ = end;
+        copy_mid_line_ = true;
+        return ScriptItem{ScriptItem::Kind::copy_data, std::string_view(buf_.data() + at, end - at),
+                          start_line};
       }
       pos_ = scan_ = line_ends ? end + 1 : buf_.size();
       ++line_;
@@ -83,6 +90,7 @@ std::optional<ScriptItem> ScriptSplitter::next_copy() {
     }
     at = end + 1;
     ++line_;
+    copy_mid_line_ = false;
   }
 }
 

@@ -18,8 +18,8 @@
 // where pg_dump writes them: a line whose first non-blank character, outside
 // any statement, is '\'. After a statement the server answered with
 // COPY IN, start_copy_data() switches to COPY data (PostgreSQL documentation,
-// COPY, "Text Format"): whole lines, from the line after the statement up to
-// the line "\." that ends them.
+// COPY, "Text Format"): whole lines (or pieces of a long one), from the line
+// after the statement up to the line "\." that ends them.
 //
 // Not thread-safe; one per script.
 #pragma once
@@ -39,7 +39,8 @@ namespace dbsnap::pg {
 struct ScriptItem {
   enum class Kind {
     statement,     // text: the statement from its first token, without the final ';'
-    copy_data,     // text: one or more whole lines of COPY data, each ending in '\n'
+    copy_data,     // text: COPY data, whole lines each ending in '\n', or a piece
+                   // of a line longer than copy_piece_bytes (see the constructor)
     copy_end,      // the "\." line: the COPY data ended; text empty
     meta_command,  // text: the line after the '\', e.g. "connect app", without '\n'
   };
@@ -48,8 +49,20 @@ struct ScriptItem {
   std::uint64_t line = 0;  // 1-based line of the script where the item starts
 };
 
+// Bytes of one COPY line held before they are handed out as a piece of it:
+// a 500 MiB bytea row need not be held whole (COPY data messages may cut a
+// row anywhere: PostgreSQL documentation, "Frontend/Backend Protocol",
+// COPY Operations).
+inline constexpr std::size_t kCopyPieceBytes = std::size_t{1} << 20;
+
 class ScriptSplitter final : public ScriptBuffer {
  public:
+  // copy_piece_bytes: a COPY line longer than it comes out in pieces of at
+  // least that many bytes (as much as has arrived), so a line need not fit
+  // in memory; smaller only in tests.
+  explicit ScriptSplitter(std::size_t copy_piece_bytes = kCopyPieceBytes)
+      : copy_piece_bytes_(copy_piece_bytes) {}
+
   // The next complete item, or nullopt when more input is needed (before
   // finish()) or the script is done (after finish()). After finish(), a last
   // statement without ';' is returned as psql would send it. Throws
@@ -94,6 +107,8 @@ class ScriptSplitter final : public ScriptBuffer {
   bool std_strings_ = true;
   bool copy_ = false;
   bool copy_skip_line_ = false;  // the rest of the COPY statement's line is still to skip
+  bool copy_mid_line_ = false;   // part of the current COPY line went out as a piece
+  std::size_t copy_piece_bytes_;
 };
 
 }  // namespace dbsnap::pg

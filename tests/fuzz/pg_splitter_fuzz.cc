@@ -1,7 +1,8 @@
 // The psql script splitter (protocols/postgres/splitter.h) on arbitrary
 // scripts. Byte 0 picks the piece size the script is fed in, byte 1 bit 0
-// standard_conforming_strings; the items (or the error) must be the same as
-// when the script is fed whole.
+// standard_conforming_strings and bits 1-4 the length from which a COPY line
+// comes out in pieces; the items (or the error) must be the same as when the
+// script is fed whole with whole lines.
 #include <string>
 #include <vector>
 
@@ -11,8 +12,9 @@
 namespace dbsnap::fuzz {
 namespace {
 
-std::vector<std::string> split(std::string_view script, std::size_t piece, bool std_strings) {
-  pg::ScriptSplitter s;
+std::vector<std::string> split(std::string_view script, std::size_t piece, bool std_strings,
+                               std::size_t copy_piece) {
+  pg::ScriptSplitter s(copy_piece);
   s.set_standard_conforming_strings(std_strings);
   std::string data;  // COPY data joined, so piece sizes do not show
   return split_in_pieces(s, script, piece, [&](std::vector<std::string>& items) {
@@ -44,8 +46,10 @@ void pg_splitter(const std::uint8_t* data, std::size_t size) {
   if (size < 2) return;
   std::size_t piece = 1 + data[0] % 64;
   bool std_strings = (data[1] & 1) == 0;
+  std::size_t copy_piece = 1 + (data[1] >> 1) % 16;
   std::string_view script = as_text(data + 2, size - 2);
-  if (split(script, piece, std_strings) != split(script, script.size() + 1, std_strings))
+  if (split(script, piece, std_strings, copy_piece) !=
+      split(script, script.size() + 1, std_strings, pg::kCopyPieceBytes))
     fail("pg splitter: items depend on the piece size");
 }
 

@@ -15,8 +15,9 @@ namespace {
 // The items of script fed in pieces of piece bytes, as "S@line:text",
 // "D:data", "E" (copy end), "M@line:text". A statement starting with COPY and
 // ending in "FROM stdin" switches to COPY data, as the server's COPY IN answer would.
-std::vector<std::string> split(std::string_view script, std::size_t piece) {
-  ScriptSplitter s;
+std::vector<std::string> split(std::string_view script, std::size_t piece,
+                               std::size_t copy_piece = kCopyPieceBytes) {
+  ScriptSplitter s(copy_piece);
   std::vector<std::string> items;
   std::string data;  // COPY data pieces joined, so piece sizes do not show
   auto drain = [&] {
@@ -143,6 +144,31 @@ TEST(PgScriptSplitter, CopyDataUpToBackslashDot) {
 TEST(PgScriptSplitter, CopyDataWithCrLfLines) {
   EXPECT_EQ(split_all_ways("COPY t FROM stdin;\r\n1\r\n\\.\r\nSELECT 1;"),
             (Items{"S@1:COPY t FROM stdin", "D:1\r\n", "E", "S@4:SELECT 1"}));
+}
+
+// Lines longer than the piece size come out in pieces, as they arrive; the
+// data joined is the same, lines are counted alike, and the rest of a cut
+// line is never taken for the "\." terminator (here "xxxx\\." cut after "xxxx\").
+TEST(PgScriptSplitter, LongCopyLinesComeOutInPieces) {
+  const std::string script =
+      "COPY t FROM stdin;\n" + std::string(40, 'a') + "\nxxxx\\\\.\n\\.\nSELECT 1;";
+  const Items want{"S@1:COPY t FROM stdin", "D:" + std::string(40, 'a') + "\nxxxx\\\\.\n", "E",
+                   "S@5:SELECT 1"};
+  ASSERT_EQ(split(script, script.size() + 1), want);
+  for (std::size_t copy_piece : {1, 2, 4, 16})
+    for (std::size_t piece : {1, 2, 3, 5, 8, 64})
+      EXPECT_EQ(split(script, piece, copy_piece), want)
+          << "fed in pieces of " << piece << ", lines cut from " << copy_piece << " bytes";
+  ScriptSplitter s(4);
+  s.feed("COPY t FROM stdin;\n");
+  ASSERT_TRUE(s.next());
+  s.start_copy_data();
+  s.feed(std::string(10, 'b'));
+  auto item = s.next();
+  ASSERT_TRUE(item) << "10 bytes of a line without its end, over 4: a piece";
+  EXPECT_EQ(item->text, std::string(10, 'b'));
+  s.feed("\\.");
+  EXPECT_FALSE(s.next()) << "the rest of the line: wait for its end";
 }
 
 TEST(PgScriptSplitter, MetaCommandsOnTheirOwnLines) {
