@@ -32,10 +32,10 @@ namespace dbsnap {
 // A chunk of its own is `none`.
 enum class ChainLink { none, first, next, last };
 
-// Receives finished chunks of SQL text. Each call is one self-contained chunk
-// (DESIGN.md section 1): a whole COPY block or a run of complete INSERT
+// Receives finished chunks of SQL text. Each emit() is one self-contained
+// chunk (DESIGN.md section 1): a whole COPY block or a run of complete INSERT
 // statements, or a part of the pre-data/post-data script made of complete
-// statements. The text is compressed and appended before emit() returns, so
+// statements; the emit_link() calls of one chain together make one. The text is compressed and appended before emit() returns, so
 // the caller may reuse its buffer. Not thread-safe: one per worker thread.
 // Throws dbsnap::Error on storage failure or cancellation.
 class ChunkSink {

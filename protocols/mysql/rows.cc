@@ -1,6 +1,7 @@
 #include "protocols/mysql/rows.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "engine/cancel.h"
 #include "engine/comment_line.h"
@@ -153,6 +154,18 @@ void InsertWriter::add_big_values(const std::vector<Literal>& kinds) {
   }
 }
 
+void InsertWriter::append_piece(const std::string& var, std::string_view bytes, bool first) {
+  const std::size_t statement = buf_.size();
+  if (first)
+    fmt::format_to(std::back_inserter(buf_), "SET {} = ", var);
+  else
+    fmt::format_to(std::back_inserter(buf_), "SET {0} = CONCAT({0}, ", var);
+  append_hex(buf_, bytes);
+  buf_ += first ? "" : ")";
+  checksum_ += xxh64(std::string_view(buf_).substr(statement));  // the row's content
+  buf_ += ";\n";
+}
+
 void InsertWriter::add_chain(const MyResult& row, const std::vector<Literal>& kinds,
                              const std::vector<bool>& huge, std::uint64_t id,
                              const PieceReader& read) {
@@ -161,25 +174,23 @@ void InsertWriter::add_chain(const MyResult& row, const std::vector<Literal>& ki
     open_chunk();
   }
   ChainLink link = ChainLink::first;
-  auto var = [&](unsigned i) { return fmt::format("@dbsnap_{:016x}_{}", id, i); };
   auto big = [&](unsigned i) {
     return huge[i] || (!row.is_null(i) && row.get(i).size() > kBigValueBytes);
   };
+  auto var = [&](unsigned i, std::size_t segment) {
+    return fmt::format("@dbsnap_{:016x}_{}_{}", id, i, segment);
+  };
+  std::vector<std::size_t> segments(kinds.size(), 0);  // variables of each big value
   for (unsigned i = 0; i < kinds.size(); ++i) {
     if (!big(i)) continue;
-    bool started = false;
+    std::uint64_t done = 0, segment_end = 0;  // bytes of the value written, of its segments
     auto take = [&](std::string_view piece) {
       for (std::size_t at = 0; at < piece.size(); at += kBigValueBytes) {
-        const std::size_t statement = buf_.size();
-        if (started)
-          fmt::format_to(std::back_inserter(buf_), "SET {0} = CONCAT({0}, ", var(i));
-        else
-          fmt::format_to(std::back_inserter(buf_), "SET {} = ", var(i));
-        append_hex(buf_, piece.substr(at, kBigValueBytes));
-        buf_ += started ? ")" : "";
-        checksum_ += xxh64(std::string_view(buf_).substr(statement));  // the row's content
-        buf_ += ";\n";
-        started = true;
+        std::string_view bytes = piece.substr(at, kBigValueBytes);
+        bool opens = done >= segment_end;
+        if (opens) segment_end = done + kSegmentBytes, ++segments[i];
+        append_piece(var(i, segments[i] - 1), bytes, opens);
+        done += bytes.size();
         if (buf_.size() < out_.chunk_bytes()) continue;
         emit_chunk(link);
         link = ChainLink::next;
@@ -190,18 +201,24 @@ void InsertWriter::add_chain(const MyResult& row, const std::vector<Literal>& ki
       read(i, take);
     else
       take(row.get(i));
-    if (!started)
+    if (done == 0)
       throw Error(ExitCode::failure,
                   fmt::format("column {} of a row of {} read back empty", i + 1, table_.quoted));
   }
+  auto value = [&](unsigned i) {  // text: the bytes are the connection's utf8mb4
+    std::vector<std::string> vars;
+    for (std::size_t s = 0; s < segments[i]; ++s) vars.push_back(var(i, s));
+    std::string joined =
+        vars.size() == 1 ? vars[0] : fmt::format("CONCAT({})", fmt::join(vars, ", "));
+    return kinds[i] == Literal::string ? fmt::format("CONVERT({} USING utf8mb4)", joined) : joined;
+  };
   const std::size_t row_start = buf_.size();
   buf_ += table_.insert;
   buf_ += '(';
   for (unsigned i = 0; i < kinds.size(); ++i) {
     if (i > 0) buf_ += ',';
-    if (big(i))  // text: the bytes are the connection's utf8mb4
-      buf_ +=
-          kinds[i] == Literal::string ? fmt::format("CONVERT({} USING utf8mb4)", var(i)) : var(i);
+    if (big(i))
+      buf_ += value(i);
     else if (row.is_null(i))
       buf_ += "NULL";
     else
@@ -211,7 +228,8 @@ void InsertWriter::add_chain(const MyResult& row, const std::vector<Literal>& ki
   checksum_ += xxh64(std::string_view(buf_).substr(row_start));
   buf_ += ";\n";
   for (unsigned i = 0; i < kinds.size(); ++i)
-    if (big(i)) fmt::format_to(std::back_inserter(buf_), "SET {} = NULL;\n", var(i));
+    for (std::size_t s = 0; s < segments[i]; ++s)
+      fmt::format_to(std::back_inserter(buf_), "SET {} = NULL;\n", var(i, s));
   ++rows_;
   emit_chunk(link == ChainLink::first ? ChainLink::none : ChainLink::last);
   open_chunk();

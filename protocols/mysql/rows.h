@@ -60,6 +60,8 @@ void append_row(std::string& out, const Row& row, const std::vector<Literal>& ki
 // InsertWriter. 4 MiB as hex stays below the mysql client's default
 // max_allowed_packet (16 MiB) with room for the statement around it.
 inline constexpr std::size_t kBigValueBytes = std::size_t{4} << 20;
+// Bytes of a chained value (InsertWriter::add_chain) built in one variable.
+inline constexpr std::size_t kSegmentBytes = std::size_t{64} << 20;
 
 // Writes the rows of one DataItem as data chunks. Each chunk is self-contained:
 //   -- Dumping data for table `t`
@@ -107,14 +109,19 @@ class InsertWriter {
   // Adds the current row of row, whose columns marked in huge are not in row
   // (read NULL there) but read by read, as a chain of chunks (engine/dialect.h
   // ChainLink) that builds every value longer than kBigValueBytes in a
-  // session variable, kBigValueBytes per statement, then inserts the row:
-  //   SET @dbsnap_<id>_2 = 0x<4 MiB>;                         first link
-  //   SET @dbsnap_<id>_2 = CONCAT(@dbsnap_<id>_2, 0x<4 MiB>); ... next links
-  //   INSERT INTO `t` VALUES (1,@dbsnap_<id>_2); SET @dbsnap_<id>_2 = NULL;  last
+  // session variable per kSegmentBytes of it, kBigValueBytes per statement,
+  // then inserts the row:
+  //   SET @dbsnap_<id>_2_0 = 0x<4 MiB>;                             first link
+  //   SET @dbsnap_<id>_2_0 = CONCAT(@dbsnap_<id>_2_0, 0x<4 MiB>); ... next links
+  //   SET @dbsnap_<id>_2_1 = 0x<4 MiB>; ...                         (64 MiB on)
+  //   INSERT INTO `t` VALUES (1,CONCAT(@dbsnap_<id>_2_0, @dbsnap_<id>_2_1));
+  //   SET @dbsnap_<id>_2_0 = NULL; SET @dbsnap_<id>_2_1 = NULL;     last link
   // Each link is a chunk of about chunk_bytes, so memory stays bounded by a
-  // piece whatever the value's length. The row's checksum is the sum of the
-  // XXH64 of each SET statement (without ";") and of the INSERT's tuple
-  // text. id (16 hex digits) names the row:
+  // piece whatever the value's length; the server copies each byte about
+  // kSegmentBytes / kBigValueBytes / 2 times (each CONCAT copies its
+  // segment so far), not value / kBigValueBytes / 2 times. The row's
+  // checksum is the sum of the XXH64 of each SET statement and of the
+  // INSERT statement (each without its ";"). id (16 hex digits) names the row:
   // chains of other rows, interleaved in the file, use other variables.
   // Throws dbsnap::Error(failure) for a huge column that read nothing.
   void add_chain(const MyResult& row, const std::vector<Literal>& kinds,
@@ -142,6 +149,9 @@ class InsertWriter {
     add_big_values(kinds);
   }
   void add_big_values(const std::vector<Literal>& kinds);
+  // Appends "SET var = 0x<bytes>;" (first) or "SET var = CONCAT(var, 0x<bytes>);",
+  // adding its XXH64 (without the ';') to the chunk's checksum.
+  void append_piece(const std::string& var, std::string_view bytes, bool first);
 
   const MyTable& table_;
   std::size_t net_buffer_length_;

@@ -145,6 +145,18 @@ TEST(MyRoundTripChunks, DataChunksRestoreAloneInReverseOrder) {
   expect_same_my_database(source.name(), target.name());
 }
 
+// The 256 byte values in order, as a MariaDB expression.
+constexpr std::string_view kEveryByte =
+    "UNHEX(CONCAT("
+    "'000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F',"
+    "'202122232425262728292A2B2C2D2E2F303132333435363738393A3B3C3D3E3F',"
+    "'404142434445464748494A4B4C4D4E4F505152535455565758595A5B5C5D5E5F',"
+    "'606162636465666768696A6B6C6D6E6F707172737475767778797A7B7C7D7E7F',"
+    "'808182838485868788898A8B8C8D8E8F909192939495969798999A9B9C9D9E9F',"
+    "'A0A1A2A3A4A5A6A7A8A9AAABACADAEAFB0B1B2B3B4B5B6B7B8B9BABBBCBDBEBF',"
+    "'C0C1C2C3C4C5C6C7C8C9CACBCCCDCECFD0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF',"
+    "'E0E1E2E3E4E5E6E7E8E9EAEBECEDEEEFF0F1F2F3F4F5F6F7F8F9FAFBFCFDFEFF'))";
+
 // Values bigger than one statement (> 4 MiB of hex) are built up in pieces
 // inside their chunk; a LONGBLOB and a LONGTEXT of 9 MiB come back byte-exact,
 // loaded by the stock client and by dbsnap's own restore.
@@ -156,16 +168,9 @@ TEST(MyRoundTripHugeValues, ValuesLargerThanAStatementRoundTrip) {
           "CREATE TABLE big (id INT PRIMARY KEY, b LONGBLOB, t LONGTEXT) DEFAULT CHARSET=utf8mb4");
   // 9 MiB of every byte value, and 9 MiB of text with quotes, newlines and emoji.
   my_exec(source.name(),
-          "INSERT INTO big VALUES (1, REPEAT(UNHEX(CONCAT("
-          "'000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F',"
-          "'202122232425262728292A2B2C2D2E2F303132333435363738393A3B3C3D3E3F',"
-          "'404142434445464748494A4B4C4D4E4F505152535455565758595A5B5C5D5E5F',"
-          "'606162636465666768696A6B6C6D6E6F707172737475767778797A7B7C7D7E7F',"
-          "'808182838485868788898A8B8C8D8E8F909192939495969798999A9B9C9D9E9F',"
-          "'A0A1A2A3A4A5A6A7A8A9AAABACADAEAFB0B1B2B3B4B5B6B7B8B9BABBBCBDBEBF',"
-          "'C0C1C2C3C4C5C6C7C8C9CACBCCCDCECFD0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF',"
-          "'E0E1E2E3E4E5E6E7E8E9EAEBECEDEEEFF0F1F2F3F4F5F6F7F8F9FAFBFCFDFEFF')), 36864), "
-          "REPEAT('it''s a \\\\ line\\n😀 ', 9 * 1024 * 1024 / 20)), (2, NULL, '')");
+          "INSERT INTO big VALUES (1, REPEAT(" + std::string(kEveryByte) +
+              ", 36864), "
+              "REPEAT('it''s a \\\\ line\\n😀 ', 9 * 1024 * 1024 / 20)), (2, NULL, '')");
   ScratchDir volume;
   auto r = run_dbsnap({"backup", source.url(), "--to", volume.path().string(), "--quiet"});
   ASSERT_EQ(r.exit_code, 0) << "dbsnap backup failed: " << r.describe();
@@ -189,9 +194,9 @@ TEST(MyRoundTripHugeValues, ValuesLargerThanAStatementRoundTrip) {
 
 // Values longer than kHugeValueBytes are not read with their row but in
 // pieces after the rest of the table, and written as chains of chunks: a
-// 40 MiB LONGBLOB of every byte value and 36 MiB of multi-byte text (cut
-// mid-character between pieces), in a table keyed on a quoted string and an
-// integer, come back byte-exact through the stock client, a parallel
+// 68 MiB LONGBLOB of every byte value (built in two variables) and 36 MiB of
+// multi-byte text (cut mid-character between pieces), in a table keyed on a
+// quoted string and an integer, come back byte-exact through the stock client, a parallel
 // `dbsnap restore` (which must keep each chain on one session) and `dbsnap
 // copy`; a table without a primary key still reads such a row whole.
 TEST(MyRoundTripHugeValues, ValuesLongerThanARowReadComeInChains) {
@@ -203,21 +208,13 @@ TEST(MyRoundTripHugeValues, ValuesLongerThanARowReadComeInChains) {
           "CREATE TABLE h (k VARCHAR(20), n INT, b LONGBLOB, t LONGTEXT, PRIMARY KEY (k, n)) "
           "DEFAULT CHARSET=utf8mb4");
   my_exec(source.name(), "CREATE TABLE keyless (b LONGBLOB)");
-  const std::string every_byte =
-      "UNHEX(CONCAT(REPEAT('00', 1), "
-      "'0102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F',"
-      "'202122232425262728292A2B2C2D2E2F303132333435363738393A3B3C3D3E3F',"
-      "'404142434445464748494A4B4C4D4E4F505152535455565758595A5B5C5D5E5F',"
-      "'606162636465666768696A6B6C6D6E6F707172737475767778797A7B7C7D7E7F',"
-      "'808182838485868788898A8B8C8D8E8F909192939495969798999A9B9C9D9E9F',"
-      "'A0A1A2A3A4A5A6A7A8A9AAABACADAEAFB0B1B2B3B4B5B6B7B8B9BABBBCBDBEBF',"
-      "'C0C1C2C3C4C5C6C7C8C9CACBCCCDCECFD0D1D2D3D4D5D6D7D8D9DADBDCDDDEDF',"
-      "'E0E1E2E3E4E5E6E7E8E9EAEBECEDEEEFF0F1F2F3F4F5F6F7F8F9FAFBFCFDFEFF'))";
-  my_exec(source.name(), "INSERT INTO h VALUES ('it''s \\ a key', 1, REPEAT(" + every_byte +
-                             ", 40 * 4096), REPEAT('it''s a \\ line\n😀 ', 36 * 1024 * 1024 / 20))"
+  my_exec(source.name(), "INSERT INTO h VALUES ('it''s \\ a key', 1, REPEAT(" +
+                             std::string(kEveryByte) +
+                             ", 68 * 4096), REPEAT('it''s a \\ line\n😀 ', 36 * 1024 * 1024 / 20))"
                              ", ('small', 2, 0x00, 'x'), ('it''s \\ a key', 3, NULL, REPEAT('"
                              "y', 34 * 1024 * 1024)), ('none', 4, NULL, NULL)");
-  my_exec(source.name(), "INSERT INTO keyless VALUES (REPEAT(" + every_byte + ", 33 * 4096))");
+  my_exec(source.name(),
+          "INSERT INTO keyless VALUES (REPEAT(" + std::string(kEveryByte) + ", 33 * 4096))");
   ScratchDir volume;
   auto r = run_dbsnap(
       {"backup", source.url(), "--to", volume.path().string(), "--jobs", "2", "--quiet"});
@@ -228,6 +225,10 @@ TEST(MyRoundTripHugeValues, ValuesLongerThanARowReadComeInChains) {
   ASSERT_EQ(manifests.size(), 1u);
   auto links = run_shell("grep -c '\"after\"' " + shell_quote(manifests[0].string()));
   EXPECT_GT(std::atoi(links.out.c_str()), 10) << "the huge values were not written as chains";
+  auto segments =
+      run_shell("gunzip -c " + shell_quote(data[0].string()) +
+                " | grep -c 'CONCAT(@dbsnap_[0-9a-f]*_2_0, @dbsnap_[0-9a-f]*_2_1)' || true");
+  EXPECT_EQ(std::atoi(segments.out.c_str()), 1) << "the 68 MiB blob was not built in two variables";
   ASSERT_NO_FATAL_FAILURE(restore_with_mariadb(data[0], stock.name()));
   expect_same_my_database(source.name(), stock.name());
   auto restored = run_dbsnap(
@@ -243,7 +244,7 @@ TEST(MyRoundTripHugeValues, ValuesLongerThanARowReadComeInChains) {
   expect_same_my_database(source.name(), copied.name());
   auto sizes = my_query(source.name(), "SELECT LENGTH(b), LENGTH(t) FROM h ORDER BY n LIMIT 1");
   ASSERT_EQ(sizes.size(), 1u);
-  EXPECT_EQ(sizes[0][0], std::to_string(40 * 1024 * 1024)) << "fixture blob size";
+  EXPECT_EQ(sizes[0][0], std::to_string(68 * 1024 * 1024)) << "fixture blob size";
   EXPECT_GT(std::stoull(sizes[0][1]), mysql::kHugeValueBytes) << "fixture text size";
 }
 
