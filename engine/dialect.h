@@ -35,9 +35,9 @@ enum class ChainLink { none, first, next, last };
 // Receives finished chunks of SQL text. Each emit() is one self-contained
 // chunk (DESIGN.md section 1): a whole COPY block or a run of complete INSERT
 // statements, or a part of the pre-data/post-data script made of complete
-// statements; the emit_link() calls of one chain together make one. The text is compressed and appended before emit() returns, so
-// the caller may reuse its buffer. Not thread-safe: one per worker thread.
-// Throws dbsnap::Error on storage failure or cancellation.
+// statements; the emit_link() calls of one chain together make one. The text is compressed and
+// appended before emit() returns, so the caller may reuse its buffer. Not thread-safe: one per
+// worker thread. Throws dbsnap::Error on storage failure or cancellation.
 class ChunkSink {
  public:
   virtual ~ChunkSink() = default;
