@@ -123,7 +123,7 @@ CopyChunker::CopyChunker(std::string header, std::string_view table, std::string
   buffer_.assign(header_);
 }
 
-void CopyChunker::add_chain(std::string_view row, std::uint64_t rows) {
+void CopyChunker::add_chain(std::string_view row) {
   if (buffer_.size() > header_.size()) cut();
   const std::uint64_t checksum = xxh64(row);
   ChainLink link = ChainLink::first;
@@ -136,8 +136,8 @@ void CopyChunker::add_chain(std::string_view row, std::uint64_t rows) {
   }
   buffer_.append(row);
   buffer_ += trailer_;
-  out_.emit_link(ChainLink::last, table_, buffer_, rows, checksum);
-  rows_ += rows;
+  out_.emit_link(ChainLink::last, table_, buffer_, 1, checksum);
+  ++rows_;
   throw_if_cancelled();
   buffer_.assign(header_);
 }
@@ -175,7 +175,7 @@ std::uint64_t dump_copy(const PgConnection& conn, const PgTable& table,
                         ChunkSink& out) {
   CopyChunker chunker(copy_block_header(table, no_owner), table.qualified, buffer, out);
   PgCopyOut copy(conn, copy_query(table, range));
-  for (std::string_view row; copy.next(row);) chunker.add(row);
+  for (std::string_view row; copy.next(row);) chunker.add_line(row);
   return chunker.finish();
 }
 

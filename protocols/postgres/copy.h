@@ -66,8 +66,8 @@ inline constexpr std::string_view kCopyBlockTrailer = "\\.\n\n\n";
 // chunk is header + whole rows + trailer (kCopyBlockTrailer for COPY), so it
 // restores alone with psql; a chunk is emitted before the row that would
 // append to a buffer already holding out.chunk_bytes() (and more than the
-// header); a row longer than out.chunk_bytes() becomes a chain of its own.
-// The large objects' data (large_objects.h) is packed alike, its "rows"
+// header); add_line() makes a COPY line longer than out.chunk_bytes() a chain
+// of its own. The large objects' data (large_objects.h) is packed alike, its "rows"
 // being lo_put statements. buffer is the caller's memory, reused for every
 // chunk (no allocation of ours per row or per chunk); after a chunk that
 // a row close to chunk_bytes grew beyond twice its usual size, the memory
@@ -79,9 +79,9 @@ class CopyChunker {
 
   // One row's text, including its final '\n'; rows: what it counts in the
   // manifest (0 for a piece continuing an earlier row). Every piece counts in
-  // the chunk's checksum (engine/row_checksum.h).
+  // the chunk's checksum (engine/row_checksum.h). A row longer than
+  // chunk_bytes stays whole (a large object's lo_put statement must).
   void add(std::string_view row, std::uint64_t rows = 1) {
-    if (row.size() > chunk_bytes_) return add_chain(row, rows);
     if (buffer_.size() > header_.size() && buffer_.size() >= chunk_bytes_) cut();
     if (buffer_.capacity() - buffer_.size() < row.size() + trailer_.size()) grow(row.size());
     buffer_.append(row);
@@ -89,16 +89,21 @@ class CopyChunker {
     chunk_rows_ += rows;
     rows_ += rows;
   }
+  // As add() for one COPY line, except that a line longer than chunk_bytes
+  // (a 500 MiB bytea) is cut into a chain (engine/dialect.h ChainLink) of
+  // chunk_bytes pieces after the rows before it went out: header + first
+  // piece, further pieces, last piece + trailer; so the buffer never holds
+  // more than a chunk.
+  void add_line(std::string_view line) {
+    if (line.size() > chunk_bytes_) return add_chain(line);
+    add(line);
+  }
   // Emits the last chunk: zero rows for an empty table, as pg_dump prints it.
   // Returns the rows added in all.
   std::uint64_t finish();
 
  private:
-  // A row longer than chunk_bytes (a 500 MiB bytea) is cut into a chain
-  // (engine/dialect.h ChainLink) of chunk_bytes pieces after the rows before
-  // it went out: header + first piece, further pieces, last piece + trailer;
-  // so the buffer never holds more than a chunk.
-  void add_chain(std::string_view row, std::uint64_t rows);
+  void add_chain(std::string_view line);
   void emit();
   void cut();
   void grow(std::size_t row_bytes);

@@ -46,9 +46,9 @@ TEST(CopyChunker, ARowLongerThanAChunkBecomesAChainBetweenOrdinaryChunks) {
   const std::string before = "short row\n";
   std::string longer(250, 'x');
   longer += '\n';  // 251 bytes: links of 100, 100 and 51 bytes of the row
-  chunker.add(before);
-  chunker.add(longer);
-  chunker.add("after\n");
+  chunker.add_line(before);
+  chunker.add_line(longer);
+  chunker.add_line("after\n");
   EXPECT_EQ(chunker.finish(), 3u);
 
   ASSERT_EQ(sink.chunks.size(), 5u);
@@ -70,15 +70,30 @@ TEST(CopyChunker, ARowLongerThanAChunkBecomesAChainBetweenOrdinaryChunks) {
   EXPECT_LE(buffer.capacity(), std::size_t{1} << 20) << "the buffer held more than a chunk";
 }
 
-TEST(CopyChunker, ARowOfExactlyAChunkStaysOrdinary) {
+TEST(CopyChunker, ALineOfExactlyAChunkStaysOrdinary) {
   RecordingSink sink(100);
   std::string buffer;
   CopyChunker chunker(kHeader, "public.t", buffer, sink);
-  chunker.add(std::string(99, 'y') + "\n");
+  chunker.add_line(std::string(99, 'y') + "\n");
   EXPECT_EQ(chunker.finish(), 1u);
   ASSERT_EQ(sink.chunks.size(), 1u);
   EXPECT_EQ(sink.chunks[0].link, ChainLink::none);
   EXPECT_EQ(sink.chunks[0].rows, 1u);
+}
+
+// add() keeps a long "row" whole in a chunk of its own: the large objects'
+// lo_put statements cannot be cut.
+TEST(CopyChunker, AddKeepsALongRowWhole) {
+  RecordingSink sink(100);
+  std::string buffer;
+  CopyChunker chunker(kHeader, "public.t", buffer, sink);
+  const std::string statement = "SELECT lo_put(1, 0, '\\x" + std::string(300, 'a') + "');\n";
+  chunker.add("short\n");
+  chunker.add(statement);
+  EXPECT_EQ(chunker.finish(), 2u);
+  ASSERT_EQ(sink.chunks.size(), 1u);
+  EXPECT_EQ(sink.chunks[0].link, ChainLink::none);
+  EXPECT_EQ(sink.chunks[0].sql, kHeader + "short\n" + statement + std::string(kCopyBlockTrailer));
 }
 
 }  // namespace
