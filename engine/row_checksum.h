@@ -10,11 +10,27 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string_view>
+
+struct XXH64_state_s;
 
 namespace dbsnap {
 
 // XXH64 of bytes with seed 0.
 std::uint64_t xxh64(std::string_view bytes);
+
+// XXH64 (seed 0) of bytes given in parts: after update() with each part in
+// order, digest() equals xxh64() of their concatenation. One thread at a time.
+class Xxh64Stream {
+ public:
+  Xxh64Stream();
+  void update(std::string_view bytes);
+  std::uint64_t digest() const;
+  void reset();  // as newly constructed
+
+ private:
+  std::unique_ptr<XXH64_state_s, void (*)(XXH64_state_s*)> state_;
+};
 
 }  // namespace dbsnap

@@ -186,17 +186,39 @@ PgResult PgConnection::exec(std::string_view sql) const {
   return check(c_.get(), collect(c_.get()), sql);
 }
 
-PgResult PgConnection::exec_params(std::string_view sql,
-                                   std::initializer_list<std::string_view> params) const {
+// Sends sql with text parameters, results in text (0) or binary (1) format;
+// false if libpq could not send it.
+static bool send_params(PGconn* conn, std::string_view sql,
+                        std::initializer_list<std::string_view> params, int result_format) {
   std::string s(sql);
   std::vector<std::string> owned(params.begin(), params.end());
   std::vector<const char*> values;
   values.reserve(owned.size());
   for (const auto& p : owned) values.push_back(p.c_str());
-  if (PQsendQueryParams(c_.get(), s.c_str(), static_cast<int>(values.size()), nullptr,
-                        values.data(), nullptr, nullptr, 0) == 0)
-    return check(c_.get(), nullptr, sql);
+  return PQsendQueryParams(conn, s.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+                           nullptr, nullptr, result_format) != 0;
+}
+
+PgResult PgConnection::exec_params(std::string_view sql,
+                                   std::initializer_list<std::string_view> params) const {
+  if (!send_params(c_.get(), sql, params, 0)) return check(c_.get(), nullptr, sql);
   return check(c_.get(), collect(c_.get()), sql);
+}
+
+PgRowStream::PgRowStream(const PgConnection& conn, std::string_view sql,
+                         std::initializer_list<std::string_view> params)
+    : conn_(conn.get()), sql_(sql.substr(0, 120)) {
+  if (!send_params(conn_, sql, params, 1) || PQsetSingleRowMode(conn_) == 0)
+    check(conn_, nullptr, sql_);
+}
+
+std::optional<PgResult> PgRowStream::next() {
+  while (PQisBusy(conn_)) wait_readable(conn_);
+  PGresult* r = PQgetResult(conn_);
+  if (r != nullptr && PQresultStatus(r) == PGRES_SINGLE_TUPLE) return PgResult(r);
+  check(conn_, r, sql_);  // the final status: TUPLES_OK, or the error
+  while (PGresult* rest = PQgetResult(conn_)) PQclear(rest);
+  return std::nullopt;
 }
 
 PgCopyOut::PgCopyOut(const PgConnection& conn, std::string_view sql)

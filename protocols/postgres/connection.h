@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -109,6 +110,31 @@ class PgCopyOut {
   PGconn* conn_;
   std::string sql_;  // for error messages
   char* row_ = nullptr;
+};
+
+// The rows of one query with text parameters $1..$n, pulled one at a time in
+// libpq's single-row mode (each row is its own result, so memory holds one
+// row, not the whole result), every column in binary format (a bytea is its
+// raw bytes):
+//   PgRowStream rows(conn, sql, {param});
+//   while (std::optional<PgResult> row = rows.next()) ... row->get(0, 0)
+// Waits for the server with poll, honouring Ctrl-C.
+class PgRowStream {
+ public:
+  // Sends sql; throws like PgConnection::exec.
+  PgRowStream(const PgConnection& conn, std::string_view sql,
+              std::initializer_list<std::string_view> params);
+  PgRowStream(const PgRowStream&) = delete;
+  PgRowStream& operator=(const PgRowStream&) = delete;
+
+  // The next row (one row, rows() == 1); after the last, checks the query's
+  // final status (throws like exec) and returns nullopt. Abandoning the
+  // stream before nullopt leaves the connection unusable.
+  std::optional<PgResult> next();
+
+ private:
+  PGconn* conn_;
+  std::string sql_;  // for error messages
 };
 
 // Quotes an identifier the way pg_dump's fmtId does: bare when it is all

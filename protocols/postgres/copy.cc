@@ -1,6 +1,7 @@
 #include "protocols/postgres/copy.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <charconv>
@@ -21,6 +22,25 @@ std::string_view select_list(std::string_view columns) {
   if (columns.size() >= 2 && columns.front() == '(' && columns.back() == ')')
     return columns.substr(1, columns.size() - 2);
   return columns;
+}
+
+// "octet_length(a)<sep>octet_length(b)" over table's long columns.
+std::string octet_lengths(const PgTable& table, std::string_view separator) {
+  std::string out;
+  for (const auto& [at, bytea] : table.long_columns)
+    out += fmt::format("{}pg_catalog.octet_length({})", out.empty() ? "" : separator,
+                       table.column_names[at]);
+  return out;
+}
+
+// The SELECT list of table's columns, each long column read NULL when its
+// value is longer than long_bytes.
+std::string long_values_left_null(const PgTable& table, std::uint64_t long_bytes) {
+  std::vector<std::string> list = table.column_names;
+  for (const auto& [at, bytea] : table.long_columns)
+    list[at] = fmt::format("CASE WHEN pg_catalog.octet_length({0}) > {1} THEN NULL ELSE {0} END",
+                           list[at], long_bytes);
+  return fmt::format("{}", fmt::join(list, ", "));
 }
 
 bool parse_number(std::string_view text, std::uint64_t& value) {
@@ -94,12 +114,25 @@ std::vector<DataItem> plan_copy_items(const std::vector<PgTable>& tables, std::u
   return items;
 }
 
-std::string copy_query(const PgTable& table, const std::optional<PageRange>& range) {
-  if (!range) return fmt::format("COPY {} {} TO stdout;", table.qualified, table.columns);
-  std::string where = fmt::format("ctid >= '({},0)'::tid", range->first);
-  if (range->end) where += fmt::format(" AND ctid < '({},0)'::tid", *range->end);
-  return fmt::format("COPY (SELECT {} FROM ONLY {} WHERE {}) TO stdout;",
-                     select_list(table.columns), table.qualified, where);
+bool reads_long_values_apart(const PgTable& table, std::uint64_t long_bytes) {
+  return !table.long_columns.empty() && table.toast_bytes >= long_bytes / 256;
+}
+
+std::string copy_query(const PgTable& table, const std::optional<PageRange>& range,
+                       std::optional<std::uint64_t> long_bytes) {
+  if (!range && !long_bytes)
+    return fmt::format("COPY {} {} TO stdout;", table.qualified, table.columns);
+  std::string where;
+  if (range) {
+    where = fmt::format(" WHERE ctid >= '({},0)'::tid", range->first);
+    if (range->end) where += fmt::format(" AND ctid < '({},0)'::tid", *range->end);
+  }
+  std::string columns(select_list(table.columns));
+  if (long_bytes)
+    columns = fmt::format("{}, CASE WHEN GREATEST({}) > {} THEN ctid END",
+                          long_values_left_null(table, *long_bytes), octet_lengths(table, ", "),
+                          *long_bytes);
+  return fmt::format("COPY (SELECT {} FROM ONLY {}{}) TO stdout;", columns, table.qualified, where);
 }
 
 std::string copy_block_header(const PgTable& table, bool no_owner) {
@@ -123,20 +156,33 @@ CopyChunker::CopyChunker(std::string header, std::string_view table, std::string
   buffer_.assign(header_);
 }
 
-void CopyChunker::add_chain(std::string_view row) {
+void CopyChunker::open_row() {
   if (buffer_.size() > header_.size()) cut();
-  const std::uint64_t checksum = xxh64(row);
-  ChainLink link = ChainLink::first;
-  for (; row.size() > chunk_bytes_; row.remove_prefix(chunk_bytes_)) {
-    buffer_.append(row.substr(0, chunk_bytes_));
-    out_.emit_link(link, table_, buffer_, 0, 0);
-    link = ChainLink::next;
+  link_ = ChainLink::first;
+  row_checksum_.reset();
+}
+
+void CopyChunker::append_to_row(std::string_view part) {
+  row_checksum_.update(part);
+  while (buffer_.size() + part.size() > chunk_bytes_) {
+    std::size_t room = chunk_bytes_ - std::min(chunk_bytes_, buffer_.size());
+    buffer_.append(part.substr(0, room));
+    part.remove_prefix(room);
+    out_.emit_link(link_, table_, buffer_, 0, 0);
+    link_ = ChainLink::next;
     buffer_.clear();
     throw_if_cancelled();
   }
-  buffer_.append(row);
+  buffer_.append(part);
+}
+
+void CopyChunker::close_row() {
   buffer_ += trailer_;
-  out_.emit_link(ChainLink::last, table_, buffer_, 1, checksum);
+  if (link_ == ChainLink::first)
+    out_.emit(Section::data, table_, buffer_, 1, row_checksum_.digest());
+  else
+    out_.emit_link(ChainLink::last, table_, buffer_, 1, row_checksum_.digest());
+  link_ = ChainLink::none;
   ++rows_;
   throw_if_cancelled();
   buffer_.assign(header_);
@@ -166,16 +212,170 @@ void CopyChunker::cut() {
 }
 
 std::uint64_t CopyChunker::finish() {
-  emit();
+  if (buffer_.size() > header_.size() || rows_ == 0) emit();
   return rows_;
 }
+
+namespace {
+
+// Appends bytes as COPY's text format writes a value (copy.c
+// CopyAttributeOutText, tab delimiter): '\\' and the control characters
+// \b \f \n \r \t \v escaped, every other byte as it is. Per byte, so a
+// value can be escaped in pieces cut anywhere (UTF-8 never holds these
+// bytes inside a character).
+void append_copy_text(std::string& out, std::string_view bytes) {
+  for (char c : bytes) {
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\v':
+        out += "\\v";
+        break;
+      default:
+        out += c;
+    }
+  }
+}
+
+// Appends bytes as bytea's hex output writes them, without the "\\x".
+void append_hex(std::string& out, std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::size_t at = out.size();
+  out.resize(at + 2 * bytes.size());
+  for (char c : bytes) {
+    auto b = static_cast<unsigned char>(c);
+    out[at++] = kDigits[b >> 4];
+    out[at++] = kDigits[b & 15];
+  }
+}
+
+// The row at ctid (where: "ctid = '(p,i)'::tid"), whose long column at
+// (position in column_names) holds a value longer than long_bytes: appends
+// that value's COPY text to the open row, read in pieces (dump_copy).
+void append_value_in_pieces(const PgConnection& conn, const PgTable& table,
+                            std::pair<unsigned, bool> column, const std::string& where,
+                            std::size_t piece_bytes, CopyChunker& chunker) {
+  const auto& [at, bytea] = column;
+  const std::string& name = table.column_names[at];
+  // Detoasted once: a substring of a compressed TOAST value would decompress
+  // it from the start for every piece.
+  std::string value = bytea ? fmt::format("({} || ''::pg_catalog.bytea)", name)
+                            : fmt::format("pg_catalog.convert_to({}, 'UTF8')", name);
+  PgRowStream pieces(
+      conn,
+      fmt::format("SELECT g.i::pg_catalog.text, pg_catalog.substring(v.b, g.i * {0} + 1, {0}) "
+                  "FROM (SELECT {1} AS b FROM ONLY {2} WHERE {3} OFFSET 0) AS v, "
+                  "LATERAL pg_catalog.generate_series(0, (pg_catalog.length(v.b) - 1) / {0}) "
+                  "AS g(i)",
+                  piece_bytes, value, table.qualified, where),
+      {});
+  if (bytea) chunker.append_to_row("\\\\x");
+  std::string text;
+  std::uint64_t next = 0;
+  while (std::optional<PgResult> piece = pieces.next()) {
+    if (piece->get(0, 0) != std::to_string(next++))
+      throw Error(ExitCode::failure,
+                  fmt::format("the pieces of column {} of table {} came out of order", name,
+                              table.qualified));
+    text.clear();
+    if (bytea)
+      append_hex(text, piece->get(0, 1));
+    else
+      append_copy_text(text, piece->get(0, 1));
+    chunker.append_to_row(text);
+  }
+  if (next == 0)
+    throw Error(ExitCode::failure, fmt::format("column {} of table {} read no value at {}", name,
+                                               table.qualified, where));
+}
+
+// Adds the row at ctid, which has a value longer than long_bytes, to
+// chunker as one line in parts (dump_copy).
+void add_row_in_pieces(const PgConnection& conn, const PgTable& table, std::string_view ctid,
+                       std::uint64_t long_bytes, CopyChunker& chunker) {
+  const std::string where = fmt::format("ctid = {}::pg_catalog.tid", quote_literal(ctid));
+  std::vector<bool> apart(table.column_names.size(), false);
+  PgResult lengths = conn.exec(fmt::format("SELECT {} FROM ONLY {} WHERE {}",
+                                           octet_lengths(table, ", "), table.qualified, where));
+  if (lengths.rows() != 1)
+    throw Error(ExitCode::failure,
+                fmt::format("row {} of table {} is gone from the snapshot", ctid, table.qualified));
+  for (std::size_t k = 0; k < table.long_columns.size(); ++k)
+    apart[table.long_columns[k].first] =
+        static_cast<std::uint64_t>(lengths.num(0, static_cast<int>(k))) > long_bytes;
+  std::string line;
+  {
+    PgCopyOut copy(conn,
+                   fmt::format("COPY (SELECT {} FROM ONLY {} WHERE {}) TO stdout;",
+                               long_values_left_null(table, long_bytes), table.qualified, where));
+    for (std::string_view row; copy.next(row);) line = row;
+  }
+  chunker.open_row();
+  std::size_t start = 0;
+  for (unsigned i = 0; i < apart.size(); ++i) {
+    std::size_t end = line.find_first_of("\t\n", start);
+    if (end == std::string::npos)
+      throw Error(ExitCode::failure,
+                  fmt::format("row {} of table {} read short", ctid, table.qualified));
+    if (apart[i]) {
+      auto long_column = std::find_if(table.long_columns.begin(), table.long_columns.end(),
+                                      [&](const auto& c) { return c.first == i; });
+      append_value_in_pieces(conn, table, *long_column, where, chunker.chunk_bytes() / 2, chunker);
+      chunker.append_to_row(std::string_view(line).substr(end, 1));
+    } else {
+      chunker.append_to_row(std::string_view(line).substr(start, end + 1 - start));
+    }
+    start = end + 1;
+  }
+  chunker.close_row();
+}
+
+}  // namespace
 
 std::uint64_t dump_copy(const PgConnection& conn, const PgTable& table,
                         const std::optional<PageRange>& range, bool no_owner, std::string& buffer,
                         ChunkSink& out) {
   CopyChunker chunker(copy_block_header(table, no_owner), table.qualified, buffer, out);
-  PgCopyOut copy(conn, copy_query(table, range));
-  for (std::string_view row; copy.next(row);) chunker.add_line(row);
+  const std::uint64_t long_bytes = std::max<std::uint64_t>(kLongValueBytes, out.chunk_bytes());
+  if (!reads_long_values_apart(table, long_bytes)) {
+    PgCopyOut copy(conn, copy_query(table, range));
+    for (std::string_view row; copy.next(row);) chunker.add_line(row);
+    return chunker.finish();
+  }
+  std::vector<std::string> apart;  // ctids of the rows with a value over long_bytes
+  {
+    PgCopyOut copy(conn, copy_query(table, range, long_bytes));
+    std::string line;
+    for (std::string_view row; copy.next(row);) {
+      // "...\t\\N\n", or "...\t(page,item)\n" for a row read apart
+      std::size_t tab = row.rfind('\t');
+      std::string_view last = row.substr(tab + 1, row.size() - tab - 2);
+      if (last != "\\N") {
+        apart.emplace_back(last);
+        continue;
+      }
+      line.assign(row.substr(0, tab));
+      line += '\n';
+      chunker.add_line(line);
+    }
+  }
+  for (const auto& ctid : apart) add_row_in_pieces(conn, table, ctid, long_bytes, chunker);
   return chunker.finish();
 }
 

@@ -46,11 +46,28 @@ PageRange parse_slice(std::string_view slice);
 std::vector<DataItem> plan_copy_items(const std::vector<PgTable>& tables, std::uint64_t block_size,
                                       std::uint64_t slice_bytes);
 
+// A bytea, text or varchar value longer than this many bytes, or than a
+// chunk when chunks are longer, is not read with its row: see dump_copy.
+inline constexpr std::uint64_t kLongValueBytes = std::uint64_t{4} << 20;
+
+// Whether table's rows are read with their values over long_bytes apart
+// (dump_copy): it has bytea, text or varchar columns and its TOAST table could
+// hold such a value. A value is stored there once compressed, and compression
+// keeps more than 1/256 of it (LZ4's bound; pglz's is lower), so a TOAST table
+// under long_bytes / 256 holds none; long_bytes >= kLongValueBytes is too long
+// for a compressed value kept in the row (a page).
+bool reads_long_values_apart(const PgTable& table, std::uint64_t long_bytes);
+
 // The statement that reads a table's rows: `COPY t (cols) TO stdout;`, or for
 // a slice `COPY (SELECT cols FROM ONLY t WHERE ctid >= '(first,0)'::tid AND
 // ctid < '(end,0)'::tid) TO stdout;` (a TID range scan on PostgreSQL 14+,
-// correct on 12 and 13 too).
-std::string copy_query(const PgTable& table, const std::optional<PageRange>& range);
+// correct on 12 and 13 too). With long_bytes (reads_long_values_apart), always
+// the SELECT form, each bytea/text/varchar column c as `CASE WHEN
+// octet_length(c) > long_bytes THEN NULL ELSE c END` (octet_length reads the
+// TOAST pointer's length, not the value), plus one last column: the ctid of a
+// row with such a value, else NULL.
+std::string copy_query(const PgTable& table, const std::optional<PageRange>& range,
+                       std::optional<std::uint64_t> long_bytes = std::nullopt);
 
 // The head of a data chunk, as pg_dump --format=plain prints a TABLE DATA
 // entry (pg_backup_archiver.c _printTocEntry, pg_dump.c dumpTableData_copy):
@@ -66,9 +83,9 @@ inline constexpr std::string_view kCopyBlockTrailer = "\\.\n\n\n";
 // chunk is header + whole rows + trailer (kCopyBlockTrailer for COPY), so it
 // restores alone with psql; a chunk is emitted before the row that would
 // append to a buffer already holding out.chunk_bytes() (and more than the
-// header); add_line() makes a COPY line longer than out.chunk_bytes() a chain
-// of its own. The large objects' data (large_objects.h) is packed alike, its "rows"
-// being lo_put statements. buffer is the caller's memory, reused for every
+// header); a COPY line longer than out.chunk_bytes(), given whole (add_line)
+// or in parts (open_row), becomes a chain of its own. The large objects' data (large_objects.h) is
+// packed alike, its "rows" being lo_put statements. buffer is the caller's memory, reused for every
 // chunk (no allocation of ours per row or per chunk); after a chunk that
 // a row close to chunk_bytes grew beyond twice its usual size, the memory
 // is given back. Checks for cancellation once per chunk.
@@ -90,20 +107,30 @@ class CopyChunker {
     rows_ += rows;
   }
   // As add() for one COPY line, except that a line longer than chunk_bytes
-  // (a 500 MiB bytea) is cut into a chain (engine/dialect.h ChainLink) of
-  // chunk_bytes pieces after the rows before it went out: header + first
-  // piece, further pieces, last piece + trailer; so the buffer never holds
-  // more than a chunk.
+  // becomes a chain as a row given in parts.
   void add_line(std::string_view line) {
-    if (line.size() > chunk_bytes_) return add_chain(line);
-    add(line);
+    if (line.size() <= chunk_bytes_) return add(line);
+    open_row();
+    append_to_row(line);
+    close_row();
   }
-  // Emits the last chunk: zero rows for an empty table, as pg_dump prints it.
+  // One COPY line given in parts (a value read in pieces), after the rows
+  // before it went out: open_row(), append_to_row() with each part in order,
+  // close_row(). A line longer than chunk_bytes is cut into a chain
+  // (engine/dialect.h ChainLink) of chunks of chunk_bytes: header + start of
+  // the line, further pieces, last piece + trailer; so the buffer never holds
+  // more than a chunk, whatever the line's length. A shorter one is a chunk of
+  // its own. Its checksum is the XXH64 of the whole line.
+  void open_row();
+  void append_to_row(std::string_view part);
+  void close_row();
+  std::size_t chunk_bytes() const { return chunk_bytes_; }
+  // Emits the last chunk, if rows are left after the last row in parts: zero
+  // rows for an empty table, as pg_dump prints it.
   // Returns the rows added in all.
   std::uint64_t finish();
 
  private:
-  void add_chain(std::string_view line);
   void emit();
   void cut();
   void grow(std::size_t row_bytes);
@@ -115,12 +142,27 @@ class CopyChunker {
   std::uint64_t chunk_rows_ = 0;
   std::uint64_t chunk_checksum_ = 0;
   std::uint64_t rows_ = 0;
+  ChainLink link_ = ChainLink::none;  // of the open row: the link its next chunk is
+  Xxh64Stream row_checksum_;          // of the open row
 };
 
 // Streams the rows of table (or of range of it) through conn into out as
 // CopyChunker chunks, in a plain loop over PgCopyOut (libpq's PQgetCopyData
 // still allocates each row it returns). Returns the rows dumped. Throws like
 // PgCopyOut and ChunkSink::emit; after an exception conn is unusable.
+//
+// libpq holds a COPY row whole, twice (its input buffer and the copy it
+// returns): a 256 MiB bytea, 512 MiB of COPY text, would cost 1 GiB. So a
+// bytea, text or varchar value longer than max(kLongValueBytes, chunk_bytes)
+// is not read with its row (copy_query with long_bytes). After the table's
+// other rows, each such row is read again by ctid in the same snapshot: its
+// COPY line with the long values left NULL, then each long value in pieces of
+// chunk_bytes / 2 bytes from one query in single-row mode (PgRowStream), over
+// the value detoasted once in the server (for text, as UTF-8 bytes, the COPY's
+// client encoding), escaped as COPY escapes it (copy.c CopyAttributeOutText;
+// bytea in its hex output, "\\x" + hex digits) and written as one line in
+// parts (CopyChunker::open_row): the same line COPY would have sent, with a
+// bounded memory.
 std::uint64_t dump_copy(const PgConnection& conn, const PgTable& table,
                         const std::optional<PageRange>& range, bool no_owner, std::string& buffer,
                         ChunkSink& out);

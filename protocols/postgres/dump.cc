@@ -22,9 +22,10 @@ constexpr std::size_t kLockBatch = 500;
 
 // Settings of every dump connection (leader and workers), after BEGIN:
 // rows hidden by row-level security must fail the dump, never be skipped
-// silently (pg_dump's default).
+// silently (pg_dump's default); bytea in the hex form that copy.h writes
+// for the values it reads in pieces.
 std::string transaction_settings(const DumpOptions& options) {
-  return fmt::format("SET row_security = off; SET LOCAL lock_timeout = {}",
+  return fmt::format("SET row_security = off; SET bytea_output = hex; SET LOCAL lock_timeout = {}",
                      std::max(options.lock_wait_timeout_s, 0) * 1000);
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/dialect.h"
@@ -14,13 +15,19 @@ namespace dbsnap::pg {
 // A table whose rows are dumped as one or more COPY blocks.
 struct PgTable {
   std::uint32_t oid = 0;
-  std::string schema, name;      // unquoted
-  std::string owner;             // role name
-  std::string qualified;         // quoted as pg_dump prints it: public.film, "My"."Tbl"
-  std::string columns;           // COPY column list "(a, b)"; generated columns excluded;
-                                 // "" for a table without columns
-  std::uint64_t data_bytes = 0;  // pg_table_size: heap + TOAST (+ maps), what COPY reads
-  std::uint64_t pages = 0;       // pg_relation_size / block size: ctid slicing bound
+  std::string schema, name;       // unquoted
+  std::string owner;              // role name
+  std::string qualified;          // quoted as pg_dump prints it: public.film, "My"."Tbl"
+  std::string columns;            // COPY column list "(a, b)"; generated columns excluded;
+                                  // "" for a table without columns
+  std::uint64_t data_bytes = 0;   // pg_table_size: heap + TOAST (+ maps), what COPY reads
+  std::uint64_t pages = 0;        // pg_relation_size / block size: ctid slicing bound
+  std::uint64_t toast_bytes = 0;  // pg_relation_size of its TOAST table; 0 for none
+  // The copied columns, quoted, in the order of columns.
+  std::vector<std::string> column_names;
+  // The bytea, text and varchar columns, whose values copy.h can read in
+  // pieces: position in column_names, and whether the column is bytea.
+  std::vector<std::pair<unsigned, bool>> long_columns;
 };
 
 // The whole schema of a database as pg_dump --format=plain --schema-only

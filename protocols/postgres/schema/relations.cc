@@ -188,7 +188,7 @@ struct RelationRow {
   std::string viewdef;
   std::optional<std::uint32_t> row_type, row_array_type;
   std::string replica_identity;
-  long long table_size, pages;
+  long long table_size, pages, toast_size;
   std::optional<std::uint32_t> return_rule;
   bool force_rls;
   std::string server, server_options, of_type;
@@ -217,6 +217,7 @@ struct RelationRow {
                                         "replica_identity",
                                         "table_size",
                                         "pages",
+                                        "toast_size",
                                         "return_rule",
                                         "force_rls",
                                         "server",
@@ -249,6 +250,8 @@ SELECT c.oid, n.nspname AS schema, c.relname AS name,
        c.relreplident AS replica_identity, pg_catalog.pg_table_size(c.oid) AS table_size,
        pg_catalog.pg_relation_size(c.oid) /
          pg_catalog.current_setting('block_size')::pg_catalog.int8 AS pages,
+       CASE WHEN c.reltoastrelid <> 0 THEN pg_catalog.pg_relation_size(c.reltoastrelid)
+            ELSE 0 END AS toast_size,
        (SELECT rw.oid FROM pg_catalog.pg_rewrite rw
          WHERE rw.ev_class = c.oid AND rw.rulename = '_RETURN') AS return_rule,
        c.relforcerowsecurity AS force_rls, fs.srvname AS server, {} AS server_options,
@@ -717,12 +720,18 @@ PgTable copied_table(const Context& ctx, const Relation& rel) {
   t.qualified = ctx.qualified(r.schema, r.name);
   for (const auto& c : rel.cols) {
     if (c.generated) continue;
+    // format_type() names pg_catalog's types bare, any other schema's qualified.
+    bool text = c.type == "text" || c.type.rfind("character varying", 0) == 0;
+    if (c.type == "bytea" || text)
+      t.long_columns.emplace_back(static_cast<unsigned>(t.column_names.size()), !text);
+    t.column_names.push_back(ctx.ident(c.name));
     t.columns += t.columns.empty() ? "(" : ", ";
-    t.columns += ctx.ident(c.name);
+    t.columns += t.column_names.back();
   }
   if (!t.columns.empty()) t.columns += ")";  // none: "COPY t  FROM stdin;" as pg_dump
   t.data_bytes = static_cast<std::uint64_t>(r.table_size);
   t.pages = static_cast<std::uint64_t>(r.pages);
+  t.toast_bytes = static_cast<std::uint64_t>(r.toast_size);
   return t;
 }
 

@@ -266,24 +266,29 @@ TEST(PgBackup, LargeObjectsComeBackWithPsqlAndWithParallelRestore) {
   pg_exec("postgres", "DROP ROLE " + role);
 }
 
-// A row longer than a chunk (here 6 MiB of bytea and 3 MiB of text with
-// tabs, newlines and backslashes, in 1 MiB chunks) is cut into a chain of
-// chunks mid-row, between ordinary rows of the same table: psql reads the
-// script as ever, and `dbsnap restore --jobs 4`, `verify --restore-into` and
-// `dbsnap copy` keep each chain on one session, in order.
+// A row longer than a chunk is cut into a chain of chunks mid-row, between
+// ordinary rows of the same table, in 1 MiB chunks here: row 5001's 2.5 MiB
+// of text is read with its row and cut; row 5000's values over
+// kLongValueBytes (6 MiB of bytea, 5.7 MiB of text with every byte COPY
+// escapes, multi-byte characters cut between pieces) are read apart, in
+// pieces, after the table's other rows. Its line must still be exactly what
+// COPY prints. psql reads the script as ever, and `dbsnap restore --jobs 4`,
+// `verify --restore-into` and `dbsnap copy` keep each chain on one session,
+// in order.
 TEST(PgBackup, RowsLongerThanAChunkComeInChains) {
   ScratchPgDatabase source("chain_src");
   ScratchPgDatabase by_psql("chain_psql");
   ScratchPgDatabase by_dbsnap("chain_dbsnap");
   ScratchPgDatabase copied("chain_copy");
   pg_exec(source.name(),
-          "CREATE TABLE h (id int PRIMARY KEY, b bytea, t text);"
-          "INSERT INTO h SELECT i, decode(md5(i::text), 'hex'), 'row ' || i "
+          "CREATE TABLE h (id int PRIMARY KEY, b bytea, t text, n int);"
+          "INSERT INTO h SELECT i, decode(md5(i::text), 'hex'), 'row ' || i, i "
           "FROM generate_series(1, 2000) i;"
           "INSERT INTO h VALUES (5000, (SELECT string_agg(sha256(i::text::bytea), '') "
-          "FROM generate_series(1, 196608) i), repeat(E'tab\there\nline \\ ', 200000)),"
-          "(5001, NULL, repeat('y', 2500000));"
-          "INSERT INTO h SELECT i, NULL, 'after ' || i FROM generate_series(6000, 7000) i");
+          "FROM generate_series(1, 196608) i), "
+          "repeat(E'tab\there\nline \\\\ \x01\x7f\b\f\v\r \u00e9\U0001F600 ', 200000), 42),"
+          "(5001, NULL, repeat('y', 2500000), NULL);"
+          "INSERT INTO h SELECT i, NULL, 'after ' || i, i FROM generate_series(6000, 7000) i");
   ScratchDir volume;
   auto r = run_dbsnap({"backup", source.url(), "--to", volume.path().string(), "--jobs", "2",
                        "--chunk-size", "1MiB", "--quiet"});
@@ -292,8 +297,19 @@ TEST(PgBackup, RowsLongerThanAChunkComeInChains) {
   auto manifest = nlohmann::json::parse(read_file(snap.manifest));
   int links = 0;
   for (const auto& c : manifest["chunks"]) links += c.contains("after") ? 1 : 0;
-  EXPECT_GE(links, 10) << "15 MiB of long rows in 1 MiB chunks";
+  EXPECT_GE(links, 10) << "22 MiB of long rows in 1 MiB chunks";
   EXPECT_EQ(manifest["format_version"], 2);
+  auto script = run_shell("gunzip -c " + shell_quote(snap.data.string())).out;
+  auto copied_line = run_shell("psql -X -q " + shell_quote(source.url()) +
+                               " -c 'COPY (SELECT * FROM h WHERE id = 5000) TO STDOUT'")
+                         .out;
+  ASSERT_GT(copied_line.size(), 18u << 20) << "fixture: 12 MiB of hex and 7 MiB of escaped text";
+  std::size_t line = script.find("\n5000\t");
+  ASSERT_NE(line, std::string::npos);
+  EXPECT_TRUE(script.compare(line + 1, copied_line.size(), copied_line) == 0)
+      << "the row read in pieces differs from COPY's line";
+  EXPECT_GT(line, script.find("\n7000\t")) << "row 5000 was not read apart, after the others";
+  EXPECT_LT(script.find("\n5001\t"), script.find("\n6000\t")) << "row 5001 is read in place";
 
   ASSERT_NO_FATAL_FAILURE(restore_with_psql(snap.data, by_psql.name()));
   EXPECT_EQ(pg_table_fingerprints(by_psql.name()), pg_table_fingerprints(source.name()));
@@ -303,7 +319,7 @@ TEST(PgBackup, RowsLongerThanAChunkComeInChains) {
   EXPECT_EQ(pg_table_fingerprints(by_dbsnap.name()), pg_table_fingerprints(source.name()));
   auto verified = run_dbsnap({"verify", snap.manifest.string(), "--restore-into", pg_url()});
   EXPECT_EQ(verified.exit_code, 0) << verified.describe();
-  // Copies cut at 4 MiB: the 12 MiB bytea row still makes a chain.
+  // Copies cut at 4 MiB: the row read apart still makes a chain.
   auto copy = run_dbsnap({"copy", source.url(), copied.url(), "--drop", "--jobs", "3", "--quiet"});
   ASSERT_EQ(copy.exit_code, 0) << copy.describe();
   EXPECT_EQ(pg_table_fingerprints(copied.name()), pg_table_fingerprints(source.name()));
