@@ -274,9 +274,13 @@ void append_value_in_pieces(const PgConnection& conn, const PgTable& table,
   const auto& [at, bytea] = column;
   const std::string& name = table.column_names[at];
   // Detoasted once: a substring of a compressed TOAST value would decompress
-  // it from the start for every piece.
+  // it from the start for every piece. Text in COPY's client encoding, UTF-8,
+  // except that a SQL_ASCII database's bytes go out unconverted.
   std::string value = bytea ? fmt::format("({} || ''::pg_catalog.bytea)", name)
-                            : fmt::format("pg_catalog.convert_to({}, 'UTF8')", name);
+                            : fmt::format(
+                                  "pg_catalog.convert_to({}, CASE pg_catalog.getdatabaseencoding() "
+                                  "WHEN 'SQL_ASCII' THEN 'SQL_ASCII' ELSE 'UTF8' END)",
+                                  name);
   PgRowStream pieces(
       conn,
       fmt::format("SELECT g.i::pg_catalog.text, pg_catalog.substring(v.b, g.i * {0} + 1, {0}) "
