@@ -720,8 +720,10 @@ PgTable copied_table(const Context& ctx, const Relation& rel) {
   t.qualified = ctx.qualified(r.schema, r.name);
   for (const auto& c : rel.cols) {
     if (c.generated) continue;
-    // format_type() names pg_catalog's types bare, any other schema's qualified.
-    bool text = c.type == "text" || c.type.rfind("character varying", 0) == 0;
+    // format_type() names pg_catalog's types bare, any other schema's
+    // qualified; "character varying(10)[]" is an array.
+    bool text =
+        c.type == "text" || (c.type.rfind("character varying", 0) == 0 && c.type.back() != ']');
     if (c.type == "bytea" || text)
       t.long_columns.emplace_back(static_cast<unsigned>(t.column_names.size()), !text);
     t.column_names.push_back(ctx.ident(c.name));

@@ -270,8 +270,9 @@ TEST(PgBackup, LargeObjectsComeBackWithPsqlAndWithParallelRestore) {
 // ordinary rows of the same table, in 1 MiB chunks here: row 5001's 2.5 MiB
 // of text is read with its row and cut; row 5000's values over
 // kLongValueBytes (6 MiB of bytea, 5.7 MiB of text with every byte COPY
-// escapes, multi-byte characters cut between pieces) are read apart, in
-// pieces, after the table's other rows. Its line must still be exactly what
+// escapes, multi-byte characters cut between pieces, 4.3 MiB of varchar;
+// not the varchar array) are read apart, in pieces, after the table's other
+// rows. Its line must still be exactly what
 // COPY prints. psql reads the script as ever, and `dbsnap restore --jobs 4`,
 // `verify --restore-into` and `dbsnap copy` keep each chain on one session,
 // in order.
@@ -281,14 +282,17 @@ TEST(PgBackup, RowsLongerThanAChunkComeInChains) {
   ScratchPgDatabase by_dbsnap("chain_dbsnap");
   ScratchPgDatabase copied("chain_copy");
   pg_exec(source.name(),
-          "CREATE TABLE h (id int PRIMARY KEY, b bytea, t text, n int);"
-          "INSERT INTO h SELECT i, decode(md5(i::text), 'hex'), 'row ' || i, i "
+          "CREATE TABLE h (id int PRIMARY KEY, b bytea, t text, n int, v varchar(9000000), "
+          "a varchar(10)[]);"
+          "INSERT INTO h SELECT i, decode(md5(i::text), 'hex'), 'row ' || i, i, 'v', '{x}' "
           "FROM generate_series(1, 2000) i;"
           "INSERT INTO h VALUES (5000, (SELECT string_agg(sha256(i::text::bytea), '') "
           "FROM generate_series(1, 196608) i), "
-          "repeat(E'tab\there\nline \\\\ \x01\x7f\b\f\v\r \u00e9\U0001F600 ', 200000), 42),"
-          "(5001, NULL, repeat('y', 2500000), NULL);"
-          "INSERT INTO h SELECT i, NULL, 'after ' || i, i FROM generate_series(6000, 7000) i");
+          "repeat(E'tab\there\nline \\\\ \x01\x7f\b\f\v\r \u00e9\U0001F600 ', 200000), 42, "
+          "repeat('v', 4500000), '{a,b}'),"
+          "(5001, NULL, repeat('y', 2500000), NULL, NULL, NULL);"
+          "INSERT INTO h SELECT i, NULL, 'after ' || i, i, NULL, NULL "
+          "FROM generate_series(6000, 7000) i");
   ScratchDir volume;
   auto r = run_dbsnap({"backup", source.url(), "--to", volume.path().string(), "--jobs", "2",
                        "--chunk-size", "1MiB", "--quiet"});
@@ -297,13 +301,14 @@ TEST(PgBackup, RowsLongerThanAChunkComeInChains) {
   auto manifest = nlohmann::json::parse(read_file(snap.manifest));
   int links = 0;
   for (const auto& c : manifest["chunks"]) links += c.contains("after") ? 1 : 0;
-  EXPECT_GE(links, 10) << "22 MiB of long rows in 1 MiB chunks";
+  EXPECT_GE(links, 10) << "27 MiB of long rows in 1 MiB chunks";
   EXPECT_EQ(manifest["format_version"], 2);
   auto script = run_shell("gunzip -c " + shell_quote(snap.data.string())).out;
   auto copied_line = run_shell("psql -X -q " + shell_quote(source.url()) +
                                " -c 'COPY (SELECT * FROM h WHERE id = 5000) TO STDOUT'")
                          .out;
-  ASSERT_GT(copied_line.size(), 18u << 20) << "fixture: 12 MiB of hex and 7 MiB of escaped text";
+  ASSERT_GT(copied_line.size(), 22u << 20)
+      << "fixture: 12 MiB of hex, 7 MiB of escaped text, 4 MiB";
   std::size_t line = script.find("\n5000\t");
   ASSERT_NE(line, std::string::npos);
   EXPECT_TRUE(script.compare(line + 1, copied_line.size(), copied_line) == 0)
