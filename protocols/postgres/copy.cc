@@ -129,9 +129,9 @@ std::string copy_query(const PgTable& table, const std::optional<PageRange>& ran
   }
   std::string columns(select_list(table.columns));
   if (long_bytes)
-    columns = fmt::format("{}, CASE WHEN GREATEST({}) > {} THEN ctid END",
-                          long_values_left_null(table, *long_bytes), octet_lengths(table, ", "),
-                          *long_bytes);
+    columns =
+        fmt::format("CASE WHEN GREATEST({}) > {} THEN ctid END, {}", octet_lengths(table, ", "),
+                    *long_bytes, long_values_left_null(table, *long_bytes));
   return fmt::format("COPY (SELECT {} FROM ONLY {}{}) TO stdout;", columns, table.qualified, where);
 }
 
@@ -365,18 +365,13 @@ std::uint64_t dump_copy(const PgConnection& conn, const PgTable& table,
   std::vector<std::string> apart;  // ctids of the rows with a value over long_bytes
   {
     PgCopyOut copy(conn, copy_query(table, range, long_bytes));
-    std::string line;
     for (std::string_view row; copy.next(row);) {
-      // "...\t\\N\n", or "...\t(page,item)\n" for a row read apart
-      std::size_t tab = row.rfind('\t');
-      std::string_view last = row.substr(tab + 1, row.size() - tab - 2);
-      if (last != "\\N") {
-        apart.emplace_back(last);
-        continue;
-      }
-      line.assign(row.substr(0, tab));
-      line += '\n';
-      chunker.add_line(line);
+      // "\\N\t<the row's line>", or "(page,item)\t..." for a row read apart
+      std::size_t tab = row.find('\t');
+      if (row.substr(0, tab) == "\\N")
+        chunker.add_line(row.substr(tab + 1));
+      else
+        apart.emplace_back(row.substr(0, tab));
     }
   }
   for (const auto& ctid : apart) add_row_in_pieces(conn, table, ctid, long_bytes, chunker);

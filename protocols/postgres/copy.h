@@ -64,8 +64,9 @@ bool reads_long_values_apart(const PgTable& table, std::uint64_t long_bytes);
 // correct on 12 and 13 too). With long_bytes (reads_long_values_apart), always
 // the SELECT form, each bytea/text/varchar column c as `CASE WHEN
 // octet_length(c) > long_bytes THEN NULL ELSE c END` (octet_length reads the
-// TOAST pointer's length, not the value), plus one last column: the ctid of a
-// row with such a value, else NULL.
+// TOAST pointer's length, not the value), after one first column: the ctid of
+// a row with such a value, else NULL (the rest of the line is then the row's
+// COPY line as it is).
 std::string copy_query(const PgTable& table, const std::optional<PageRange>& range,
                        std::optional<std::uint64_t> long_bytes = std::nullopt);
 
@@ -84,11 +85,11 @@ inline constexpr std::string_view kCopyBlockTrailer = "\\.\n\n\n";
 // restores alone with psql; a chunk is emitted before the row that would
 // append to a buffer already holding out.chunk_bytes() (and more than the
 // header); a COPY line longer than out.chunk_bytes(), given whole (add_line)
-// or in parts (open_row), becomes a chain of its own. The large objects' data (large_objects.h) is
-// packed alike, its "rows" being lo_put statements. buffer is the caller's memory, reused for every
-// chunk (no allocation of ours per row or per chunk); after a chunk that
-// a row close to chunk_bytes grew beyond twice its usual size, the memory
-// is given back. Checks for cancellation once per chunk.
+// or in parts (open_row), becomes a chain of its own. The large objects' data
+// (large_objects.h) is packed alike, its "rows" being lo_put statements.
+// buffer is the caller's memory, reused for every chunk (no allocation of ours per row or per
+// chunk); after a chunk that a row close to chunk_bytes grew beyond twice its usual size, the
+// memory is given back. Checks for cancellation once per chunk.
 class CopyChunker {
  public:
   CopyChunker(std::string header, std::string_view table, std::string& buffer, ChunkSink& out,

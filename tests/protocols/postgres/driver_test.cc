@@ -448,7 +448,7 @@ TEST(CopySlice, QueriesUseTidRangesAndOnly) {
 }
 
 // A table whose TOAST could hold a value over long_bytes reads its long
-// columns NULL when over it, and ends each row with the ctid of such a row.
+// columns NULL when over it, and starts each row with the ctid of such a row.
 TEST(CopySlice, LongValuesAreLeftNullAndTheirRowsNamedByCtid) {
   PgTable t;
   t.qualified = "public.doc";
@@ -459,11 +459,11 @@ TEST(CopySlice, LongValuesAreLeftNullAndTheirRowsNamedByCtid) {
   EXPECT_TRUE(reads_long_values_apart(t, 4 << 20));
   EXPECT_FALSE(reads_long_values_apart(t, 8 << 20)) << "a TOAST too small for a value of 8 MiB";
   EXPECT_EQ(copy_query(t, PageRange{10, std::nullopt}, 4 << 20),
-            "COPY (SELECT id, CASE WHEN pg_catalog.octet_length(body) > 4194304 THEN NULL ELSE "
-            "body END, CASE WHEN pg_catalog.octet_length(\"Data\") > 4194304 THEN NULL ELSE "
-            "\"Data\" END, CASE WHEN GREATEST(pg_catalog.octet_length(body), "
-            "pg_catalog.octet_length(\"Data\")) > 4194304 THEN ctid END FROM ONLY public.doc "
-            "WHERE ctid >= '(10,0)'::tid) TO stdout;");
+            "COPY (SELECT CASE WHEN GREATEST(pg_catalog.octet_length(body), "
+            "pg_catalog.octet_length(\"Data\")) > 4194304 THEN ctid END, id, CASE WHEN "
+            "pg_catalog.octet_length(body) > 4194304 THEN NULL ELSE body END, CASE WHEN "
+            "pg_catalog.octet_length(\"Data\") > 4194304 THEN NULL ELSE \"Data\" END FROM ONLY "
+            "public.doc WHERE ctid >= '(10,0)'::tid) TO stdout;");
   t.long_columns.clear();
   EXPECT_FALSE(reads_long_values_apart(t, 4 << 20)) << "no bytea, text or varchar column";
 }
